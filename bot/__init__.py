@@ -1,0 +1,1 @@
+"""Talking to people: chat channels, conversation flows, web app and CLI."""

@@ -1,0 +1,1 @@
+"""Slack channel: slack-bolt and slack_sdk behind the ChatChannel port."""

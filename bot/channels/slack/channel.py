@@ -1,0 +1,203 @@
+"""The Slack ChatChannel: DMs through slack_sdk's AsyncWebClient, paced per channel and per workspace."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable
+from typing import Any
+
+import aiohttp
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.channels.slack.render import render
+from core.ports import DeliveryError, OutboundMessage, RecipientGone, RetryLater, TransientError
+
+log = logging.getLogger("nudgebot.slack")
+
+# Errors meaning this person can never get a DM from us: left, deactivated, or not a DM-able user.
+GONE_ERRORS = frozenset({
+    "user_not_found", "users_not_found", "account_inactive", "user_disabled", "cannot_dm_bot",
+    "user_not_visible", "is_bot", "user_is_bot", "not_in_workspace",
+})
+# Errors meaning a cached DM channel id went stale; opening the conversation again fixes it.
+STALE_CHANNEL_ERRORS = frozenset({"channel_not_found", "is_archived", "not_in_channel"})
+
+
+class Pacer:
+    """Hands out send slots at most `rate` per second; a 429 pushes every later slot back."""
+
+    def __init__(self, rate: float, now: Callable[[], float] = time.monotonic) -> None:
+        self.interval = 1.0 / rate if rate > 0 else 0.0
+        self._now = now
+        self._next = 0.0
+
+    def reserve(self) -> float:
+        """Reserve the next slot and return how long to wait for it."""
+        now = self._now()
+        slot = max(now, self._next)
+        self._next = slot + self.interval
+        return slot - now
+
+    def hold(self, seconds: float) -> None:
+        """Give out no slot for `seconds` from now (the platform asked us to back off)."""
+        self._next = max(self._next, self._now() + seconds)
+
+    async def wait(self) -> None:
+        """Wait for the next slot."""
+        delay = self.reserve()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+
+def retry_after_of(err: SlackApiError) -> float:
+    """Return the Retry-After of a 429 answer, in seconds (1 when Slack did not say)."""
+    headers = getattr(err.response, "headers", None) or {}
+    raw = headers.get("Retry-After") or headers.get("retry-after")
+    try:
+        return max(0.0, float(raw)) if raw is not None else 1.0
+    except ValueError:
+        return 1.0
+
+
+def error_code(err: SlackApiError) -> str:
+    """Return Slack's `error` string from a failed call, or '' when the body was not JSON."""
+    data = getattr(err.response, "data", None)
+    if isinstance(data, dict):
+        return str(data.get("error", ""))
+    return ""
+
+
+def classify(err: Exception, address: str) -> DeliveryError:
+    """Map a Web API failure to the port's delivery errors."""
+    if isinstance(err, SlackApiError):
+        status = getattr(err.response, "status_code", 0)
+        code = error_code(err)
+        if status == 429 or code == "ratelimited":
+            return RetryLater(retry_after_of(err), f"slack rate limited ({address})")
+        if code in GONE_ERRORS:
+            return RecipientGone("deactivated", f"slack: {address}: {code}")
+        if status >= 500 or code in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
+            return TransientError(f"slack: HTTP {status} {code}".rstrip())
+        return DeliveryError(f"slack: {code or f'HTTP {status}'}")
+    if isinstance(err, aiohttp.ClientError | asyncio.TimeoutError | OSError):
+        return TransientError(f"slack: network error: {err!r}")
+    return DeliveryError(f"slack: {err!r}")
+
+
+class SlackChannel:
+    """Sends DMs through the Slack Web API; `send` waits for a per-DM and a workspace-wide slot."""
+
+    name = "slack"
+
+    def __init__(self, client: AsyncWebClient, *, workspace_rate: float = 20.0,
+                 per_channel_interval: float = 1.0) -> None:
+        self.client = client
+        self.workspace = Pacer(workspace_rate)
+        self.per_channel_interval = per_channel_interval
+        self._last_post: dict[str, float] = {}
+        self._dm: dict[str, str] = {}  # user id -> DM channel id from conversations.open
+        self._opening: dict[str, asyncio.Lock] = {}
+
+    async def _call(self, method: str, address: str, **kwargs: Any) -> Any:
+        try:
+            return await self.client.api_call(method, json=kwargs)
+        except Exception as exc:  # noqa: BLE001 - every failure is mapped to the port's errors
+            mapped = classify(exc, address)
+            if isinstance(mapped, RetryLater):
+                # Web API limits are per workspace: everyone waits, not just this sender.
+                self.workspace.hold(mapped.retry_after)
+            raise mapped from exc
+
+    async def dm_channel(self, user_id: str) -> str:
+        """Return the DM channel id for a user, opening the conversation once and caching it."""
+        if user_id[:1] in ("D", "C", "G"):
+            return user_id  # already a conversation id
+        cached = self._dm.get(user_id)
+        if cached:
+            return cached
+        lock = self._opening.setdefault(user_id, asyncio.Lock())
+        async with lock:
+            if user_id not in self._dm:
+                resp = await self._call("conversations.open", user_id, users=user_id)
+                self._dm[user_id] = resp["channel"]["id"]
+            return self._dm[user_id]
+
+    async def _pace(self, channel: str) -> None:
+        # About one message per second per conversation, as Slack asks of chat.postMessage.
+        last = self._last_post.get(channel)
+        if last is not None:
+            gap = last + self.per_channel_interval - time.monotonic()
+            if gap > 0:
+                await asyncio.sleep(gap)
+        await self.workspace.wait()
+        self._last_post[channel] = time.monotonic()
+
+    async def send(self, address: str, message: OutboundMessage) -> str:
+        """Post `message` as a DM to a Slack user; return "<channel>:<ts>"."""
+        channel = await self.dm_channel(address)
+        await self._pace(channel)
+        try:
+            resp = await self._call("chat.postMessage", address, channel=channel, unfurl_links=False,
+                                    unfurl_media=False, **render(message))
+        except DeliveryError as exc:
+            if _code(exc) in STALE_CHANNEL_ERRORS and self._dm.pop(address, None):
+                raise TransientError(f"slack: DM channel for {address} went stale; reopening") from exc
+            raise
+        return f"{resp['channel']}:{resp['ts']}"
+
+    async def edit(self, address: str, ref: str, message: OutboundMessage) -> None:
+        """Replace a sent message in place (chat.update), waiting out a rate limit a few times."""
+        channel, _, ts = ref.partition(":")
+        if not channel or not ts:
+            raise DeliveryError(f"slack: not a message reference: {ref!r}")
+        for attempt in range(4):
+            try:
+                await self._call("chat.update", address, channel=channel, ts=ts, **render(message))
+                return
+            except RetryLater as exc:
+                if attempt == 3:
+                    raise
+                await asyncio.sleep(min(exc.retry_after, 30.0))
+            except TransientError:
+                if attempt == 3:
+                    raise
+                await asyncio.sleep(0.2 * 2**attempt)
+
+    async def post_ephemeral(self, channel: str, user: str, text: str) -> None:
+        """Show `text` to one user only, in the conversation where they acted; never raises."""
+        try:
+            await self._call("chat.postEphemeral", user, channel=channel, user=user, text=text)
+        except DeliveryError as exc:
+            log.warning("slack: could not show a note to %s: %s", user, exc)
+
+    async def publish_home(self, user: str, view: dict[str, Any]) -> None:
+        """Publish a user's App Home view."""
+        await self._call("views.publish", user, user_id=user, view=view)
+
+    async def user_info(self, user: str) -> dict[str, Any]:
+        """Return users.info's user object (with locale); raise RecipientGone for unknown users."""
+        try:
+            resp = await self.client.users_info(user=user, include_locale=True)
+        except Exception as exc:  # noqa: BLE001 - mapped to the port's errors
+            raise classify(exc, user) from exc
+        return dict(resp["user"])
+
+    async def lookup_by_email(self, email: str) -> dict[str, Any] | None:
+        """Return the workspace user with this email, or None when there is none."""
+        try:
+            resp = await self.client.users_lookupByEmail(email=email)
+        except SlackApiError as exc:
+            if error_code(exc) in ("users_not_found", "user_not_found"):
+                return None
+            raise classify(exc, email) from exc
+        except Exception as exc:  # noqa: BLE001 - mapped to the port's errors
+            raise classify(exc, email) from exc
+        return dict(resp["user"])
+
+
+def _code(exc: DeliveryError) -> str:
+    cause = exc.__cause__
+    return error_code(cause) if isinstance(cause, SlackApiError) else ""

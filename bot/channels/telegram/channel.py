@@ -1,0 +1,154 @@
+"""The Telegram ChatChannel: send and edit through python-telegram-bot, within the flood limits."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import warnings
+import weakref
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+
+from bot.channels.telegram.limiter import RateLimiter
+from bot.channels.telegram.render import TelegramMessage, plain, render
+from core.ports import OutboundMessage, RecipientGone, RetryLater, TransientError
+
+log = logging.getLogger("nudgebot.telegram")
+
+_NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+
+
+def retry_seconds(exc: RetryAfter) -> float:
+    """Return RetryAfter's wait in seconds, whichever type this PTB version reports it as."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # PTB warns that the attribute will become a timedelta
+        value: Any = exc.retry_after
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def parse_ref(ref: str) -> tuple[str, int]:
+    """Split a message ref "<chat_id>:<message_id>" into its parts."""
+    chat, _, message_id = ref.rpartition(":")
+    return chat, int(message_id)
+
+
+class TelegramChannel:
+    """Sends nudges as HTML messages with inline keyboards; refs are "<chat_id>:<message_id>"."""
+
+    name = "telegram"
+
+    def __init__(self, token: str, base_url: str, *, limiter: RateLimiter | None = None,
+                 username: str | None = None) -> None:
+        self.token = token
+        self.base_url = base_url
+        self.limiter = limiter or RateLimiter()
+        self.username = username
+        # httpx clients belong to one event loop; the web app and a worker may each have their own.
+        self._bots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Bot] = weakref.WeakKeyDictionary()
+        self._ready: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, bool] = weakref.WeakKeyDictionary()
+
+    def make_bot(self) -> Bot:
+        """Return a new, uninitialised PTB Bot aimed at the configured API URL."""
+        return Bot(self.token, base_url=self.base_url)
+
+    async def bot(self) -> Bot:
+        """Return this event loop's initialised Bot."""
+        loop = asyncio.get_running_loop()
+        bot = self._bots.get(loop)
+        if bot is None:
+            bot = self.make_bot()
+            self._bots[loop] = bot
+        if not self._ready.get(loop):
+            try:
+                await bot.initialize()
+            except TelegramError as exc:
+                raise _mapped(exc, None, self.limiter) from exc
+            self._ready[loop] = True
+            self.username = self.username or bot.username
+        return bot
+
+    async def aclose(self) -> None:
+        """Close this event loop's HTTP client."""
+        loop = asyncio.get_running_loop()
+        bot = self._bots.pop(loop, None)
+        if bot is not None and self._ready.pop(loop, False):
+            await bot.shutdown()
+
+    async def send(self, address: str, message: OutboundMessage) -> str:
+        """Send `message` to chat `address`, split if too long; return the last part's ref."""
+        ref = ""
+        for part in render(message):
+            ref = await self._send_part(address, part)
+        return ref
+
+    async def _send_part(self, address: str, part: TelegramMessage) -> str:
+        bot = await self.bot()
+        await self.limiter.acquire(address)
+        markup = InlineKeyboardMarkup.de_json(part.reply_markup, bot) if part.reply_markup else None
+        try:
+            try:
+                sent = await bot.send_message(chat_id=address, text=part.text, parse_mode="HTML",
+                                              reply_markup=markup, link_preview_options=_NO_PREVIEW)
+            except BadRequest as exc:
+                if "parse" not in exc.message.lower():
+                    raise
+                # Our HTML should always be valid; if the server disagrees, plain text still informs.
+                log.warning("Telegram refused HTML (%s); sending plain text", exc.message)
+                await self.limiter.acquire(address)
+                sent = await bot.send_message(chat_id=address, text=plain(part.text), reply_markup=markup)
+        except TelegramError as exc:
+            raise _mapped(exc, address, self.limiter) from exc
+        return f"{sent.chat_id}:{sent.message_id}"
+
+    async def edit(self, address: str, ref: str, message: OutboundMessage) -> None:
+        """Replace the text and keyboard of the message `ref`; overflow goes out as new messages."""
+        chat, message_id = parse_ref(ref)
+        first, *rest = render(message)
+        bot = await self.bot()
+        await self.limiter.acquire(None)
+        markup = InlineKeyboardMarkup.de_json(first.reply_markup or {"inline_keyboard": []}, bot)
+        try:
+            await bot.edit_message_text(chat_id=chat, message_id=message_id, text=first.text,
+                                        parse_mode="HTML", reply_markup=markup,
+                                        link_preview_options=_NO_PREVIEW)
+        except BadRequest as exc:
+            text = exc.message.lower()
+            if "not modified" in text:
+                return  # the message already shows this; editing twice is harmless
+            if "not found" in text or "can't be edited" in text:
+                # Too old or deleted: say it in a new message rather than not at all.
+                rest = [first, *rest]
+            else:
+                raise _mapped(exc, chat, self.limiter) from exc
+        except TelegramError as exc:
+            raise _mapped(exc, chat, self.limiter) from exc
+        for part in rest:
+            await self._send_part(address, part)
+
+    async def set_commands(self, commands: dict[str, list[tuple[str, str]]]) -> None:
+        """Publish the command menu: {language_code or "": [(command, description), ...]}."""
+        bot = await self.bot()
+        for lang, items in commands.items():
+            await self.limiter.acquire(None)
+            await bot.set_my_commands(items, language_code=lang or None)
+
+
+def _mapped(exc: TelegramError, chat: str | None, limiter: RateLimiter) -> Exception:
+    """Translate a PTB error into the port's delivery errors."""
+    if isinstance(exc, RetryAfter):
+        seconds = retry_seconds(exc)
+        if chat is not None:
+            limiter.hold_chat(chat, seconds)
+        return RetryLater(seconds, "Telegram flood control")
+    if isinstance(exc, Forbidden):
+        text = exc.message.lower()
+        status = "deactivated" if "deactivated" in text else "blocked"
+        return RecipientGone(status=status, detail=f"Telegram: {exc.message}")
+    if isinstance(exc, BadRequest) and "chat not found" in exc.message.lower():
+        return RecipientGone(status="blocked", detail=f"Telegram: {exc.message}")
+    if isinstance(exc, TimedOut | NetworkError) and not isinstance(exc, BadRequest):
+        return TransientError(f"Telegram: {exc.message}")
+    return exc

@@ -1,0 +1,283 @@
+"""Inbound Telegram updates: translate them into neutral events, hand them to the conversation, reply.
+
+The same path serves the webhook and long polling: `to_event` is a pure translation of a
+telegram.Update, `Inbound.process` is the thin handler around it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from telegram import Update, User
+from telegram.error import Conflict, RetryAfter, TelegramError
+
+from bot.channels.telegram.channel import TelegramChannel, retry_seconds
+from core.ports import (
+    AnswerChosen,
+    CommandIssued,
+    InboundEvent,
+    Joined,
+    LocationShared,
+    OutboundMessage,
+    Reachable,
+    RecipientGone,
+    RetryLater,
+    Sender,
+    TextSent,
+    TransientError,
+    Unreachable,
+)
+
+log = logging.getLogger("nudgebot.telegram")
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+
+# The bot's command menu, per language_code ("" is the default for every other language).
+COMMANDS: dict[str, list[tuple[str, str]]] = {
+    "": [
+        ("start", "Start, or join with an invite"),
+        ("help", "What I understand"),
+        ("stats", "Your streak, accuracy and what comes next"),
+        ("pause", "Take a break: /pause [days]"),
+        ("resume", "Pick up again"),
+        ("timezone", "Show or change your time zone"),
+        ("next", "One extra question now"),
+        ("language", "Choose my language"),
+    ],
+    "de": [
+        ("start", "Starten oder mit einer Einladung beitreten"),
+        ("help", "Was ich verstehe"),
+        ("stats", "Serie, Trefferquote und was als Nächstes kommt"),
+        ("pause", "Eine Pause einlegen: /pause [Tage]"),
+        ("resume", "Weitermachen"),
+        ("timezone", "Zeitzone zeigen oder ändern"),
+        ("next", "Jetzt eine zusätzliche Frage"),
+        ("language", "Meine Sprache wählen"),
+    ],
+}
+
+
+def sender_of(user: User) -> Sender:
+    """Return the neutral Sender for a Telegram user."""
+    return Sender(channel="telegram", user_id=str(user.id), display_name=user.full_name,
+                  language=user.language_code or "")
+
+
+def parse_command(text: str) -> tuple[str, list[str]] | None:
+    """Split "/cmd@bot arg1 arg2" into ("cmd", ["arg1", "arg2"]); None if `text` is no command."""
+    if not text.startswith("/") or len(text) < 2:
+        return None
+    head, *args = text.split()
+    command = head[1:].split("@", 1)[0].lower()
+    return (command, args) if command else None
+
+
+def to_event(update: Update) -> InboundEvent | None:
+    """Translate an Update into a neutral inbound event, or None when nudgebot has nothing to do with it."""
+    if update.callback_query is not None:
+        q = update.callback_query
+        ref = f"{q.message.chat.id}:{q.message.message_id}" if q.message is not None else ""
+        return AnswerChosen(sender_of(q.from_user), action=q.data or "", message_ref=ref)
+    if update.my_chat_member is not None:
+        m = update.my_chat_member
+        if m.chat.type != "private":
+            return None
+        status = m.new_chat_member.status
+        if status in ("kicked", "left"):
+            return Unreachable(sender_of(m.from_user), "blocked")
+        if status == "member":
+            return Reachable(sender_of(m.from_user))
+        return None
+    msg = update.message
+    if msg is None or msg.from_user is None or msg.chat.type != "private":
+        return None
+    sender = sender_of(msg.from_user)
+    if msg.location is not None:
+        return LocationShared(sender, latitude=msg.location.latitude, longitude=msg.location.longitude)
+    text = (msg.text or "").strip()
+    if not text:
+        return None
+    command = parse_command(text)
+    if command is None:
+        return TextSent(sender, text)
+    name, args = command
+    if name == "start":
+        return Joined(sender, code=args[0] if args else "")
+    return CommandIssued(sender, command=name, args=args)
+
+
+def chat_of(update: Update) -> str | None:
+    """Return the chat to answer in: the private chat the update came from."""
+    if update.callback_query is not None:
+        return str(update.callback_query.from_user.id)
+    if update.message is not None:
+        return str(update.message.chat.id)
+    return None
+
+
+class Inbound:
+    """Handles updates (from the webhook or polling) and posts the conversation's replies."""
+
+    def __init__(self, channel: TelegramChannel, conversation: Any, *, reply_attempts: int = 5) -> None:
+        self.channel = channel
+        self.conversation = conversation
+        self.reply_attempts = reply_attempts
+        self._parser = channel.make_bot()  # only for de_json; it never talks to the network
+        self._tails: dict[str, asyncio.Task[None]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def parse(self, data: dict[str, Any]) -> Update:
+        """Parse Update JSON as Telegram sends it."""
+        return Update.de_json(data, self._parser)
+
+    async def process(self, update: Update) -> None:
+        """Handle one update exactly once; replies are queued so the caller can answer Telegram at once."""
+        if await self.conversation.seen(f"telegram:update:{update.update_id}"):
+            log.info("update %s was already handled", update.update_id)
+            return
+        event = to_event(update)
+        notice = ""
+        try:
+            if event is not None:
+                reply = await self.conversation.handle(event)
+                notice = reply.notice
+                chat = chat_of(update)
+                if chat is not None and reply.messages:
+                    self._queue(chat, list(reply.messages))
+        finally:
+            if update.callback_query is not None:
+                # Always answer, even with no text: it stops the button's spinner.
+                await self._answer_callback(update.callback_query.id, notice)
+
+    async def _answer_callback(self, query_id: str, notice: str) -> None:
+        try:
+            bot = await self.channel.bot()
+            await self.channel.limiter.acquire(None)
+            await bot.answer_callback_query(query_id, text=notice[:200] or None)
+        except (TelegramError, RetryLater, TransientError, RecipientGone) as exc:
+            log.warning("could not answer callback query %s: %s", query_id, exc)
+
+    def _queue(self, chat: str, messages: list[OutboundMessage]) -> None:
+        # Replies to one chat go out in order, after any still on their way.
+        previous = self._tails.get(chat)
+        task = asyncio.get_running_loop().create_task(self._post(chat, messages, previous))
+        self._tails[chat] = task
+        self._tasks.add(task)
+
+        def done(t: asyncio.Task[None]) -> None:
+            self._tasks.discard(t)
+            if self._tails.get(chat) is t:
+                del self._tails[chat]
+
+        task.add_done_callback(done)
+
+    async def _post(self, chat: str, messages: list[OutboundMessage], previous: asyncio.Task[None] | None) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        for message in messages:
+            for attempt in range(self.reply_attempts):
+                try:
+                    await self.channel.send(chat, message)
+                    break
+                except RetryLater as exc:
+                    await asyncio.sleep(exc.retry_after)
+                except TransientError:
+                    await asyncio.sleep(0.2 * 2**attempt)
+                except RecipientGone:
+                    return
+                except Exception:
+                    log.exception("could not reply to chat %s", chat)
+                    return
+
+    async def drain(self) -> None:
+        """Wait for queued replies to be posted."""
+        while self._tasks:
+            await asyncio.wait(list(self._tasks))
+
+
+def webhook_endpoint(inbound: Inbound, secret: str | None) -> Callable[[Request], Awaitable[Response]]:
+    """Return the starlette endpoint for POST /telegram/webhook."""
+    expected = (secret or "").encode()
+
+    async def endpoint(request: Request) -> Response:
+        """Check the secret token, then handle the update."""
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        # Without a configured secret nobody can prove they are Telegram, so nothing gets in.
+        if not expected or not hmac.compare_digest(given, expected):
+            return JSONResponse({"ok": False, "error": "forbidden"}, status_code=403)
+        try:
+            data = await request.json()
+            update = inbound.parse(data)
+        except Exception:  # noqa: BLE001 - anything unparsable is the sender's problem
+            return JSONResponse({"ok": False, "error": "bad update"}, status_code=400)
+        try:
+            await inbound.process(update)
+        except Exception:
+            log.exception("update %s failed", update.update_id)
+            # Telegram would redeliver it, and the dedupe key already says it was seen; don't ask for that.
+            return JSONResponse({"ok": False}, status_code=200)
+        return JSONResponse({"ok": True})
+
+    return endpoint
+
+
+class Poller:
+    """Long polling for development: getUpdates in a task, feeding the same handler as the webhook."""
+
+    def __init__(self, inbound: Inbound, *, timeout: int = 25, idle: float = 1.0) -> None:
+        self.inbound = inbound
+        self.timeout = timeout
+        self.idle = idle
+        self.offset: int | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> None:
+        """Remove any webhook (Telegram refuses getUpdates while one is set) and start polling."""
+        bot = await self.inbound.channel.bot()
+        await bot.delete_webhook()
+        self._task = asyncio.get_running_loop().create_task(self._loop(), name="telegram-polling")
+
+    async def stop(self) -> None:
+        """Stop polling."""
+        if self._task is not None:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+            self._task = None
+
+    async def poll_once(self) -> int:
+        """Fetch one batch of updates and handle them; return how many there were."""
+        bot = await self.inbound.channel.bot()
+        updates = await bot.get_updates(offset=self.offset, timeout=self.timeout,
+                                        allowed_updates=ALLOWED_UPDATES)
+        for update in updates:
+            self.offset = update.update_id + 1
+            try:
+                await self.inbound.process(update)
+            except Exception:
+                log.exception("update %s failed", update.update_id)
+        return len(updates)
+
+    async def _loop(self) -> None:
+        while True:
+            try:
+                await self.poll_once()
+            except asyncio.CancelledError:
+                raise
+            except RetryAfter as exc:
+                await asyncio.sleep(retry_seconds(exc))
+            except Conflict as exc:
+                log.error("getUpdates conflict (another poller or a webhook?): %s", exc.message)
+                await asyncio.sleep(self.idle * 5)
+            except Exception as exc:  # noqa: BLE001 - keep polling through network trouble
+                log.warning("getUpdates failed: %s", exc)
+                await asyncio.sleep(self.idle)

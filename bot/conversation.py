@@ -1,0 +1,374 @@
+"""The bot's side of a conversation, platform-neutral: answers, commands, joining, time zones.
+
+Adapters turn platform requests into core.ports events and show the Reply; this module never
+knows which platform it talks to. Database work runs in a worker thread, off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from bot.i18n import LANGUAGES, language_of, t
+from core.clock import Clock
+from core.db import Database
+from core.models import Campaign, Enrollment, PendingPrompt, Person, ProcessedEvent
+from core.ports import (
+    AnswerChosen,
+    Button,
+    ChatChannel,
+    CommandIssued,
+    InboundEvent,
+    Joined,
+    LocationShared,
+    OutboundMessage,
+    ProfileChanged,
+    Reachable,
+    Sender,
+    TextSent,
+    Unreachable,
+)
+from core.render import info_message, parse_answer_action
+from core.services import people
+from core.services.answers import record_answer
+from core.services.invites import redeem
+from core.services.progress import active_enrollments, person_stats
+from core.services.tracks import latest_version, track_of
+from scheduler.dispatcher import Dispatcher
+from scheduler.planner import deliver_now, plan_pending
+
+log = logging.getLogger("nudgebot.conversation")
+T = TypeVar("T")
+
+# A few likely zones per language, offered as one-tap choices when someone joins.
+LIKELY_ZONES: dict[str, list[str]] = {
+    "en": ["Europe/London", "America/New_York", "America/Chicago", "America/Los_Angeles", "Australia/Sydney"],
+    "de": ["Europe/Berlin", "Europe/Vienna", "Europe/Zurich"],
+    "fr": ["Europe/Paris", "Europe/Brussels", "America/Montreal", "Africa/Abidjan"],
+    "es": ["Europe/Madrid", "America/Mexico_City", "America/Bogota", "America/Argentina/Buenos_Aires"],
+    "pt": ["Europe/Lisbon", "America/Sao_Paulo"],
+    "it": ["Europe/Rome"],
+    "nl": ["Europe/Amsterdam", "Europe/Brussels"],
+    "pl": ["Europe/Warsaw"],
+    "uk": ["Europe/Kyiv"],
+    "ru": ["Europe/Moscow", "Asia/Yekaterinburg", "Asia/Novosibirsk"],
+    "tr": ["Europe/Istanbul"],
+    "hi": ["Asia/Kolkata"],
+    "ja": ["Asia/Tokyo"],
+    "zh": ["Asia/Shanghai", "Asia/Taipei", "Asia/Singapore"],
+}
+DAY_NAMES = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat", "sun": "Sun"}
+
+
+@dataclass
+class Reply:
+    """What the adapter shows the sender: a short private notice and/or new messages."""
+
+    notice: str = ""
+    messages: list[OutboundMessage] = field(default_factory=list)
+
+
+@dataclass
+class _Edit:
+    channel: str
+    address: str
+    ref: str
+    message: OutboundMessage
+
+
+@dataclass
+class _Outcome:
+    reply: Reply
+    edit: _Edit | None = None
+    dispatch: bool = False
+
+
+_finder: Any = None
+
+
+def zone_at(latitude: float, longitude: float) -> str | None:
+    """Return the IANA zone at a point, offline (timezonefinder)."""
+    global _finder
+    if _finder is None:
+        from timezonefinder import TimezoneFinder
+
+        _finder = TimezoneFinder()
+    zone: str | None = _finder.timezone_at(lng=longitude, lat=latitude)
+    return zone
+
+
+class Conversation:
+    """Handles neutral inbound events for every channel."""
+
+    def __init__(self, db: Database, channels: Mapping[str, ChatChannel], dispatcher: Dispatcher,
+                 clock: Clock) -> None:
+        self.db = db
+        self.channels = channels
+        self.dispatcher = dispatcher
+        self.clock = clock
+
+    async def _db(self, fn: Callable[[Session], T]) -> T:
+        def run() -> T:
+            with self.db.session() as s:
+                return fn(s)
+
+        return await asyncio.to_thread(run)
+
+    async def seen(self, key: str) -> bool:
+        """Return True if the inbound event `key` was handled before; otherwise remember it."""
+
+        def mark(s: Session) -> bool:
+            if s.get(ProcessedEvent, key) is not None:
+                return True
+            try:
+                with s.begin_nested():
+                    s.add(ProcessedEvent(key=key, processed_at=self.clock.now()))
+            except IntegrityError:
+                return True
+            return False
+
+        return await self._db(mark)
+
+    async def handle(self, event: InboundEvent) -> Reply:
+        """Handle one inbound event and return what to show the sender."""
+        outcome = await self._db(lambda s: self._handle(s, event))
+        if outcome.edit is not None:
+            channel = self.channels.get(outcome.edit.channel)
+            if channel is not None and outcome.edit.ref:
+                try:
+                    await channel.edit(outcome.edit.address, outcome.edit.ref, outcome.edit.message)
+                except Exception:  # noqa: BLE001 - the answer is recorded; a failed edit must not lose it
+                    log.exception("could not edit message %s", outcome.edit.ref)
+                    outcome.reply.messages.insert(0, outcome.edit.message)
+        if outcome.dispatch:
+            # Follow-up questions go through the outbox like everything else, but right away.
+            await self.dispatcher.run_once()
+        return outcome.reply
+
+    # --- the synchronous core of each event, inside one transaction ---
+
+    def _handle(self, s: Session, event: InboundEvent) -> _Outcome:
+        now = self.clock.now()
+        sender = event.sender
+        person = people.person_by_chat(s, sender.channel, sender.user_id)
+        if isinstance(event, Joined):
+            return self._joined(s, event, person, now)
+        if person is None:
+            if isinstance(event, ProfileChanged | Unreachable | Reachable):
+                return _Outcome(Reply())
+            return _Outcome(Reply(notice=t(sender.language, "unknown_person"),
+                                  messages=[info_message(t(sender.language, "unknown_person"))]))
+        if isinstance(event, AnswerChosen):
+            return self._answer(s, event, person, now)
+        if isinstance(event, CommandIssued):
+            return self._command(s, event, person, now)
+        if isinstance(event, TextSent):
+            return self._text(s, event.text, person, now)
+        if isinstance(event, LocationShared):
+            zone = zone_at(event.latitude, event.longitude)
+            if zone is None:
+                return _Outcome(Reply(messages=[info_message(t(person.locale, "tz_unknown", text="📍"))]))
+            return self._set_zone(s, person, zone, "location", now)
+        if isinstance(event, ProfileChanged):
+            return self._profile(s, event, person, now)
+        if isinstance(event, Unreachable):
+            people.mark_unreachable(s, person.id, event.status)
+            return _Outcome(Reply())
+        if isinstance(event, Reachable):
+            if person.status in ("blocked", "deactivated"):
+                person.status = "active"
+                people.replan(s, person.id)
+            return _Outcome(Reply())
+        return _Outcome(Reply())
+
+    def _answer(self, s: Session, event: AnswerChosen, person: Person, now: datetime) -> _Outcome:
+        if event.action.startswith("tz:"):
+            return self._set_zone(s, person, event.action[3:], "chat", now)
+        parsed = parse_answer_action(event.action)
+        if parsed is None:
+            return _Outcome(Reply(notice=t(person.locale, "didnt_understand")))
+        result = record_answer(s, delivery_id=parsed[0], choice_index=parsed[1], person=person, now=now)
+        if result.status != "recorded" or result.delivery is None or result.feedback is None:
+            return _Outcome(Reply(notice=result.notice))
+        d = result.delivery
+        edit = _Edit(d.channel, d.address, d.message_ref or event.message_ref, result.feedback)
+        return _Outcome(Reply(), edit, dispatch=bool(result.followups))
+
+    def _command(self, s: Session, event: CommandIssued, person: Person, now: datetime) -> _Outcome:
+        cmd = event.command.lower().lstrip("/")
+        args = event.args
+        loc = person.locale
+        if cmd in ("help", "start", ""):
+            return _reply(t(loc, "help"))
+        if cmd == "stats":
+            return _reply(self._stats_text(s, person, now), title="Your progress")
+        if cmd == "pause":
+            until: date | None = None
+            if args and args[0].isdigit() and int(args[0]) > 0:
+                until = _local_today(person, now) + timedelta(days=int(args[0]) - 1)
+            people.pause(s, person, until)
+            when = t(loc, "paused_until", date=until.isoformat()) if until else ""
+            return _reply(t(loc, "paused", until=when))
+        if cmd == "resume":
+            if person.status != "paused":
+                return _reply(t(loc, "not_paused"))
+            people.resume(s, person)
+            plan_pending(s, now)
+            return _reply(t(loc, "resumed"))
+        if cmd in ("timezone", "tz"):
+            if not args:
+                if person.timezone is None:
+                    return _reply(t(loc, "tz_none"))
+                source = {"roster": "from your organisation's roster", "slack": "from your Slack profile",
+                          "location": "from your shared location", "chat": "set by you in chat"}.get(
+                    person.tz_source, person.tz_source)
+                return _reply(t(loc, "tz_show", zone=person.timezone, source=source))
+            return self._text(s, " ".join(args), person, now, force_zone=True)
+        if cmd == "next":
+            return self._next(s, person, now)
+        if cmd == "language":
+            if args and args[0].lower() in LANGUAGES:
+                person.locale = args[0].lower()
+                return _reply(t(person.locale, "language_set"))
+            langs = ", ".join(f"{k} ({v})" for k, v in LANGUAGES.items())
+            return _reply(t(loc, "language_list", langs=langs))
+        return _reply(t(loc, "didnt_understand"))
+
+    def _next(self, s: Session, person: Person, now: datetime) -> _Outcome:
+        for e in active_enrollments(s, person.id):
+            if e.status == "active" and e.campaign.status == "active" and deliver_now(s, e, now):
+                return _Outcome(Reply(notice=t(person.locale, "next_sent")), dispatch=True)
+        return _reply(t(person.locale, "next_none"))
+
+    def _text(self, s: Session, text: str, person: Person, now: datetime, force_zone: bool = False) -> _Outcome:
+        prompt = s.get(PendingPrompt, person.id)
+        wants_zone = force_zone or person.timezone is None or (prompt is not None and prompt.kind == "timezone")
+        if not wants_zone:
+            return _reply(t(person.locale, "didnt_understand"))
+        zone = people.canonical_timezone(text)
+        if zone is not None:
+            return self._set_zone(s, person, zone, "chat", now)
+        near = people.suggest_timezones(text, n=4)
+        if not near:
+            return _reply(t(person.locale, "tz_unknown", text=text))
+        self._prompt(s, person, "timezone", now)
+        buttons = tuple(Button(z.replace("_", " "), f"tz:{z}") for z in near)
+        return _Outcome(Reply(messages=[OutboundMessage(kind="info", text=t(person.locale, "tz_confirm"),
+                                                        buttons=buttons)]))
+
+    def _set_zone(self, s: Session, person: Person, zone: str, source: str, now: datetime) -> _Outcome:
+        canonical = people.canonical_timezone(zone)
+        if canonical is None:
+            return _reply(t(person.locale, "tz_unknown", text=zone))
+        people.set_timezone(s, person, canonical, source)
+        prompt = s.get(PendingPrompt, person.id)
+        if prompt is not None:
+            s.delete(prompt)
+        s.flush()
+        plan_pending(s, now)
+        nxt = min((e.next_due_at for e in active_enrollments(s, person.id) if e.next_due_at), default=None)
+        z = ZoneInfo(canonical)
+        when = t(person.locale, "tz_next", when=f"{nxt.astimezone(z):%a %d %b at %H:%M}") if nxt else ""
+        return _reply(t(person.locale, "tz_set", zone=canonical, local=f"{now.astimezone(z):%H:%M}", next=when))
+
+    def _joined(self, s: Session, event: Joined, person: Person | None, now: datetime) -> _Outcome:
+        sender = event.sender
+        lang = (person.locale if person else None) or sender.language
+        if not event.code:
+            if person is None:
+                return _reply(t(lang, "unknown_person"))
+            return _reply(t(lang, "help"))
+        r = redeem(s, event.code, channel=sender.channel, user_id=sender.user_id,
+                   name=sender.display_name or sender.user_id, language=language_of(sender.language), now=now)
+        if r.status in ("unknown", "expired", "used_up", "taken"):
+            return _reply(t(lang, f"invite_{r.status}"))
+        assert r.person is not None
+        p = r.person
+        msgs: list[OutboundMessage] = []
+        first = (p.name or sender.display_name).split(" ")[0] or "there"
+        if r.campaign is not None:
+            key = "welcome_back" if r.status == "already" else "welcome"
+            msgs.append(info_message(self._welcome(s, key, p, r.campaign, first), title="nudgebot"))
+        else:
+            msgs.append(info_message(t(p.locale, "linked", name=first)))
+        if p.timezone is None:
+            self._prompt(s, p, "timezone", now)
+            zones = LIKELY_ZONES.get(language_of(sender.language), LIKELY_ZONES["en"])
+            msgs.append(OutboundMessage(kind="info", text=t(p.locale, "ask_timezone"),
+                                        buttons=tuple(Button(z.replace("_", " "), f"tz:{z}") for z in zones)))
+        else:
+            plan_pending(s, now)
+        return _Outcome(Reply(messages=msgs))
+
+    def _welcome(self, s: Session, key: str, p: Person, c: Campaign, first: str) -> str:
+        v = latest_version(s, c.track_id)
+        objective = ""
+        if v is not None:
+            track = track_of(v)
+            objective = f"Goal: {track.objective}" if track.objective else track.title
+        days = ", ".join(DAY_NAMES.get(d, d) for d in c.days.split(","))
+        return t(p.locale, key, name=first, campaign=c.title or c.id, objective=objective, days=days, at=c.at_time)
+
+    def _prompt(self, s: Session, person: Person, kind: str, now: datetime) -> None:
+        prompt = s.get(PendingPrompt, person.id)
+        if prompt is None:
+            s.add(PendingPrompt(person_id=person.id, kind=kind, data={}, created_at=now))
+        else:
+            prompt.kind, prompt.created_at = kind, now
+
+    def _profile(self, s: Session, event: ProfileChanged, person: Person, now: datetime) -> _Outcome:
+        if event.deleted:
+            people.mark_unreachable(s, person.id, "deactivated")
+            return _Outcome(Reply())
+        if event.timezone and person.tz_source != "roster":
+            zone = people.canonical_timezone(event.timezone)
+            if zone is not None:
+                people.set_timezone(s, person, zone, "slack" if event.sender.channel == "slack" else "platform")
+                plan_pending(s, now)
+        if event.locale and person.tz_source != "roster":
+            person.locale = event.locale.replace("-", "_")[:16]
+        person.platform_checked_at = now
+        return _Outcome(Reply())
+
+    def _stats_text(self, s: Session, person: Person, now: datetime) -> str:
+        enrollments = active_enrollments(s, person.id)
+        if not enrollments:
+            return t(person.locale, "stats_none")
+        zone = ZoneInfo(person.timezone) if person.timezone else None
+        lines = []
+        for e in enrollments:
+            st = person_stats(s, person.id, campaign_id=e.campaign_id)
+            total = _units(s, e)
+            acc = "–" if st.accuracy is None else f"{round(st.accuracy * 100)}%"
+            nxt = "finished 🎉" if e.status == "completed" else "not scheduled"
+            if e.next_due_at is not None and zone is not None and person.status == "active":
+                nxt = f"{e.next_due_at.astimezone(zone):%a %d %b %H:%M}"
+            elif person.status == "paused":
+                nxt = "paused"
+            lines.append(f"*{e.campaign.title or e.campaign_id}*: lesson {min(e.position, total)}/{total}, "
+                         f"answered {st.answered}/{st.sent}, accuracy {acc}, streak {st.streak}, next: {nxt}")
+        return "\n".join(lines)
+
+
+def _units(s: Session, e: Enrollment) -> int:
+    v = latest_version(s, e.campaign.track_id)
+    return len(track_of(v).units) if v is not None else 0
+
+
+def _local_today(person: Person, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(person.timezone or "UTC")).date()
+
+
+def _reply(text: str, title: str = "") -> _Outcome:
+    return _Outcome(Reply(messages=[info_message(text, title=title)]))
+
+
+__all__ = ["Conversation", "Reply", "Sender", "zone_at"]

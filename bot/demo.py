@@ -1,0 +1,168 @@
+"""`nudgebot demo`: a week and a bit of a campaign on the console channel, through the real scheduler path."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import tempfile
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from rich.console import Console
+from rich.rule import Rule
+
+from bot.bootstrap import Services, bootstrap
+from bot.channels.console.render import render
+from bot.dbsetup import upgrade
+from bot.settings import Settings
+from content.campaign import CampaignSpec
+from content.loader import LIBRARY_DIR, load_track_file
+from core.clock import VirtualClock
+from core.models import Person
+from core.ports import AnswerChosen, OutboundMessage, Sender
+from core.render import answer_action
+from core.services import campaigns, outbox, people, tracks
+from scheduler.cadence import local_instant
+from scheduler.planner import plan_pending
+from scheduler.worker import tick
+
+ZONE = "Europe/Berlin"
+START = date(2027, 1, 4)  # a Monday
+ROSTER = """email,name,timezone,locale,manager_email,roles,slack_id,telegram_id
+max@example.org,Max Manager,Europe/Berlin,en,,manager,,
+lea@example.org,Lea Learner,Europe/Berlin,en,max@example.org,learner,,
+"""
+# Per scheduled day: which choice the auto-learner picks ("right", "wrong") or None for silence.
+AUTO_PLAN: list[str | None] = ["right", "wrong", None, None, None, "right"]
+
+
+def run_demo(*, auto: bool, console: Console) -> None:
+    """Run the demo in a throwaway SQLite file, printing the conversation as it happens."""
+    interactive = not auto and sys.stdin.isatty()
+    if not auto and not interactive:
+        console.print("[dim](no terminal to type into: answering automatically)[/]")
+    with tempfile.TemporaryDirectory(prefix="nudgebot-demo-") as tmp:
+        Demo(Path(tmp), console, interactive).run()
+
+
+class Demo:
+    """The demo's state: a virtual clock, the services and the two people."""
+
+    def __init__(self, tmp: Path, console: Console, interactive: bool) -> None:
+        self.console = console
+        self.interactive = interactive
+        self.zone = ZoneInfo(ZONE)
+        self.clock = VirtualClock(datetime.combine(START - timedelta(days=1), time(12), tzinfo=self.zone))
+        settings = Settings(database_url=f"sqlite:///{tmp}/demo.db", _env_file=None)  # type: ignore[call-arg]
+        upgrade(settings.database_url)
+        self.names: dict[str, str] = {}
+        self.services: Services = bootstrap(settings, clock=self.clock, echo=self._echo, platforms=False)
+        self.tmp = tmp
+
+    def _echo(self, address: str, message: OutboundMessage, edited: bool) -> None:
+        who = self.names.get(address, address)
+        local = self.clock.now().astimezone(self.zone)
+        if not edited:
+            self.console.print(f"[dim]{local:%a %d %b %H:%M} ({ZONE})[/]  → [bold]{who}[/]")
+        self.console.print(render(message, edited=edited))
+
+    def setup(self) -> tuple[int, str]:
+        """Publish the sample track, import two people and apply a campaign; return the learner."""
+        track, problems, _ = load_track_file(LIBRARY_DIR / "phishing-basics.yaml")
+        assert track is not None, problems
+        roster = self.tmp / "people.csv"
+        roster.write_text(ROSTER, encoding="utf-8")
+        spec = CampaignSpec.model_validate({
+            "id": "demo-phishing", "title": "Spotting phishing", "track": track.id,
+            "audience": {"roles": ["learner"]},
+            "schedule": {"days": ["mon", "tue", "wed", "thu", "fri"], "at": "09:30", "start": START.isoformat()},
+            "escalation": {"remind_after": 2, "manager_after": 3},
+            "digest": {"day": "fri", "at": "17:00"},
+        })
+        now = self.clock.now()
+        with self.services.db.session() as s:
+            tracks.publish(s, track, now)
+            people.import_roster(s, roster, now)
+            campaigns.apply_campaign(s, spec, now)
+            plan_pending(s, now)
+            for p in s.query(Person):
+                self.names[p.address] = f"{p.name} ({'manager' if 'manager' in p.role_set else 'learner'})"
+            lea = people.find_person(s, "lea@example.org")
+            return lea.id, lea.address
+
+    def run(self) -> None:
+        """Advance day by day through the real tick, answering as the learner."""
+        c = self.console
+        c.print(Rule("[bold]nudgebot demo[/]"))
+        c.print("A throwaway database, the sample track [bold]Spotting phishing[/], Lea (learner) and Max "
+                "(her manager) on the console channel. Nudges go out Mon–Fri at 09:30 Berlin time; Lea is "
+                "reminded after 2 unanswered questions and Max hears after 3; Max's weekly digest is Friday 17:00.\n")
+        lea_id, lea_addr = self.setup()
+        day = START
+        scheduled = 0
+        while scheduled < len(AUTO_PLAN):
+            if day.weekday() < 5:
+                c.print(Rule(f"{day:%A %d %B %Y}", style="dim"))
+                self._tick_at(day, time(9, 31))
+                self._answer_day(lea_id, lea_addr, AUTO_PLAN[scheduled])
+                if day.weekday() == 4:
+                    self._tick_at(day, time(17, 1))
+                scheduled += 1
+            day += timedelta(days=1)
+        c.print(Rule("[bold]end of demo[/]"))
+        c.print("You saw lessons, questions with instant feedback and an explanation, a friendly reminder, "
+                "a manager escalation and a weekly manager digest, all through the real scheduler. "
+                "Next: `nudgebot content check content/library`, then see the README to run it for real.")
+
+    def _tick_at(self, day: date, at: time) -> None:
+        self.clock.set(local_instant(day, at, self.zone))
+        asyncio.run(tick(self.services.db, self.services.dispatcher, self.clock.now()))
+
+    def _answer_day(self, lea_id: int, lea_addr: str, plan: str | None) -> None:
+        for _ in range(5):  # a unit has at most a few questions; each answer may bring the next one
+            self.clock.advance(timedelta(minutes=2))
+            with self.services.db.session() as s:
+                d = outbox.open_question(s, lea_id, self.clock.now())
+                if d is None:
+                    return
+                message = OutboundMessage.from_dict(d.payload)
+                did = d.id
+                right = next(i for i, b in enumerate(message.buttons) if self._is_right(s, did, i))
+            choice = self._choose(message, right, plan)
+            if choice is None:
+                self.console.print("[dim italic]Lea doesn't answer today.[/]")
+                return
+            self.console.print(f"[bold]Lea[/] answers [{choice + 1}] {message.buttons[choice].label}")
+            reply = asyncio.run(self.services.conversation.handle(
+                AnswerChosen(Sender("console", lea_addr), answer_action(did, choice))))
+            if reply.notice:
+                self.console.print(reply.notice)
+
+    def _is_right(self, s: object, delivery_id: int, index: int) -> bool:
+        from core.models import Delivery, TrackVersion
+        from core.services.tracks import track_of
+
+        assert hasattr(s, "get")
+        d = s.get(Delivery, delivery_id)
+        v = s.get(TrackVersion, d.track_version_id)
+        return bool(track_of(v).question(d.item)[1].correct_index == index)
+
+    def _choose(self, message: OutboundMessage, right: int, plan: str | None) -> int | None:
+        if self.interactive:
+            n = len(message.buttons)
+            while True:
+                try:
+                    raw = input(f"Your answer as Lea (1-{n}, Enter to stay silent): ").strip()
+                except EOFError:
+                    return None
+                if not raw:
+                    return None
+                if raw.isdigit() and 1 <= int(raw) <= n:
+                    return int(raw) - 1
+                self.console.print(f"Please type a number from 1 to {n}.")
+        if plan is None:
+            return None
+        if plan == "right":
+            return right
+        return (right + 1) % len(message.buttons)

@@ -1,0 +1,30 @@
+"""Configuration from the environment and an optional .env file."""
+
+from __future__ import annotations
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything nudgebot reads from its environment."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = "sqlite:///nudgebot.db"
+    port: int = 8000
+    log_level: str = "INFO"
+    tick_seconds: float = 30.0
+    send_concurrency: int = 200
+
+    slack_bot_token: str | None = None
+    slack_signing_secret: str | None = None
+    slack_app_token: str | None = None
+    slack_api_url: str = "https://slack.com/api/"
+    slack_workspace_rate: float = 20.0  # messages per second across the workspace
+
+    telegram_bot_token: str | None = None
+    telegram_webhook_secret: str | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_bot_username: str | None = None
+    telegram_global_rate: float = 30.0
+    telegram_polling: bool = False

@@ -1,0 +1,51 @@
+"""The web app: health, metrics and the chat platforms' endpoints (added by each channel)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+
+from bot.bootstrap import Services
+
+
+def create_app(services: Services, *, run_worker: bool = False) -> Starlette:
+    """Return the ASGI app; with `run_worker` the periodic tick runs in the same process."""
+
+    async def healthz(_request: Request) -> Response:
+        """Answer 200 with JSON when the database answers, 503 otherwise."""
+        try:
+            ok = await asyncio.to_thread(services.db.ping)
+        except Exception as exc:  # noqa: BLE001 - any database failure means unhealthy
+            return JSONResponse({"status": "error", "database": str(exc).splitlines()[0]}, status_code=503)
+        return JSONResponse({"status": "ok" if ok else "error", "database": "ok" if ok else "error",
+                             "channels": sorted(services.channels)})
+
+    async def metrics(_request: Request) -> Response:
+        """Expose Prometheus metrics."""
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        for hook in services.on_startup:
+            await hook()
+        worker = services.worker() if run_worker else None
+        if worker is not None:
+            worker.start()
+        try:
+            yield
+        finally:
+            if worker is not None:
+                worker.stop()
+            for hook in services.on_shutdown:
+                await hook()
+
+    routes = [Route("/healthz", healthz, methods=["GET"]), Route("/metrics", metrics, methods=["GET"]),
+              *services.routes]
+    return Starlette(routes=routes, lifespan=lifespan)

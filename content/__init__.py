@@ -1,0 +1,1 @@
+"""What is taught: the track schema, loader, linter and sample library."""

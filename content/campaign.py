@@ -1,0 +1,202 @@
+"""Campaign spec: who gets which track, on which days and at what local time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import PydanticCustomError
+
+from content.schema import check_slug
+
+__all__ = [
+    "WEEKDAYS",
+    "Audience",
+    "CampaignSpec",
+    "Digest",
+    "Escalation",
+    "Schedule",
+    "parse_day",
+    "parse_time",
+]
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+MINUTES_PER_DAY = 24 * 60
+
+_TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+Slug = Annotated[Text, AfterValidator(check_slug)]
+
+
+def parse_time(value: Any) -> dt.time:
+    """Convert an "HH:MM" string (or YAML 1.1 sexagesimal int) into a time of day."""
+    if isinstance(value, dt.time):
+        return value
+    # bool is an int subclass; `at: yes` must not become 00:01.
+    if isinstance(value, int) and not isinstance(value, bool):
+        # YAML 1.1 reads unquoted 9:30 as 9*60+30 = 570. A sexagesimal always has a colon with a
+        # non-zero hour in front, so it is >= 60; smaller ints are a bare number like `at: 9`.
+        if 60 <= value < MINUTES_PER_DAY:
+            return dt.time(value // 60, value % 60)
+        raise PydanticCustomError(
+            "time_format",
+            'time must be written as quoted "HH:MM", e.g. "09:30" (got {value})',
+            {"value": value},
+        )
+    if isinstance(value, str):
+        m = _TIME_RE.match(value.strip())
+        if m:
+            hour, minute = int(m.group(1)), int(m.group(2))
+            if hour < 24 and minute < 60:
+                return dt.time(hour, minute)
+    raise PydanticCustomError(
+        "time_format",
+        'time must be "HH:MM" on a 24-hour clock, e.g. "09:30" (got {value})',
+        {"value": repr(value)},
+    )
+
+
+def parse_day(value: Any) -> str:
+    """Normalise a weekday name to its lowercase three-letter form."""
+    if isinstance(value, str) and value.strip().lower() in WEEKDAYS:
+        return value.strip().lower()
+    raise PydanticCustomError(
+        "weekday",
+        "unknown day {value}; use one of {days}",
+        {"value": repr(value), "days": ", ".join(WEEKDAYS)},
+    )
+
+
+class Audience(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    all: bool | None = None
+    emails: list[Text] | None = None
+    roles: list[Text] | None = None
+
+    @field_validator("emails")
+    @classmethod
+    def _check_emails(cls, emails: list[str] | None) -> list[str] | None:
+        if emails is None:
+            return None
+        if not emails:
+            raise PydanticCustomError("empty_audience", "list at least one email address")
+        bad = [e for e in emails if "@" not in e or e.startswith("@") or e.endswith("@")]
+        if bad:
+            raise PydanticCustomError("email", "not an email address: {bad}", {"bad": ", ".join(bad)})
+        return [e.lower() for e in emails]
+
+    @field_validator("roles")
+    @classmethod
+    def _check_roles(cls, roles: list[str] | None) -> list[str] | None:
+        if roles is not None and not roles:
+            raise PydanticCustomError("empty_audience", "list at least one role")
+        return roles
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Audience:
+        kinds = [k for k in ("all", "emails", "roles") if getattr(self, k) not in (None, False)]
+        if len(kinds) != 1:
+            raise PydanticCustomError(
+                "audience",
+                "give exactly one of 'all: true', 'emails' or 'roles' (got {got})",
+                {"got": ", ".join(kinds) or "none"},
+            )
+        return self
+
+
+class Schedule(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    days: list[str]
+    at: dt.time
+    start: dt.date
+    end: dt.date | None = None
+
+    @field_validator("days", mode="before")
+    @classmethod
+    def _parse_days(cls, value: Any) -> Any:
+        if not isinstance(value, list):
+            # A single day written as a scalar is an easy slip; accept it rather than nag.
+            value = [value]
+        days = [parse_day(v) for v in value]
+        if not days:
+            raise PydanticCustomError("no_days", "list at least one day, e.g. [mon, wed, fri]")
+        dupes = sorted({d for d in days if days.count(d) > 1}, key=WEEKDAYS.index)
+        if dupes:
+            raise PydanticCustomError("dup_days", "day listed twice: {dupes}", {"dupes": ", ".join(dupes)})
+        return days
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _parse_at(cls, value: Any) -> dt.time:
+        return parse_time(value)
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> Schedule:
+        if self.end is not None and self.end < self.start:
+            raise PydanticCustomError(
+                "end_before_start",
+                "end ({end}) is before start ({start})",
+                {"end": self.end.isoformat(), "start": self.start.isoformat()},
+            )
+        return self
+
+
+class Escalation(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    remind_after: int = 2
+    manager_after: int = 4
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Escalation:
+        if self.remind_after < 1:
+            raise PydanticCustomError("escalation", "remind_after must be at least 1")
+        if self.manager_after < self.remind_after:
+            raise PydanticCustomError(
+                "escalation",
+                "manager_after ({m}) must be at least remind_after ({r})",
+                {"m": self.manager_after, "r": self.remind_after},
+            )
+        return self
+
+
+class Digest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    day: str = "mon"
+    at: dt.time = dt.time(8, 30)
+
+    @field_validator("day", mode="before")
+    @classmethod
+    def _parse_day(cls, value: Any) -> str:
+        return parse_day(value)
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _parse_at(cls, value: Any) -> dt.time:
+        return parse_time(value)
+
+
+class CampaignSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: Slug
+    title: Text | None = None
+    track: Slug
+    audience: Audience
+    schedule: Schedule
+    escalation: Escalation = Field(default_factory=Escalation)
+    digest: Digest = Field(default_factory=Digest)

@@ -1,0 +1,92 @@
+"""Microlearning good practice as checks: small lessons, a reason to care, feedback on every answer."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from content.problems import LineMap, Loc, Problem, render_loc
+from content.schema import Track
+
+__all__ = [
+    "MAX_LESSON_WORDS",
+    "MAX_PROMPT_CHARS",
+    "MAX_QUESTIONS_PER_UNIT",
+    "MIN_UNITS",
+    "count_words",
+    "lint",
+]
+
+MAX_LESSON_WORDS = 150
+MAX_QUESTIONS_PER_UNIT = 3
+MAX_PROMPT_CHARS = 300
+MIN_UNITS = 3
+
+
+def count_words(text: str) -> int:
+    """Count words in Markdown text, ignoring bare markup such as bullets and '**'."""
+    return sum(1 for token in text.split() if any(ch.isalnum() for ch in token))
+
+
+def lint(track: Track, linemap: LineMap, path: str) -> list[Problem]:
+    """Check a valid track against microlearning practice; return problems sorted by line."""
+    problems: list[Problem] = []
+
+    def add(loc: Loc, message: str, severity: Literal["error", "warning"] = "error") -> None:
+        where = render_loc(loc)
+        problems.append(
+            Problem(path, linemap.line(loc), f"{where}: {message}" if where else message, severity)
+        )
+
+    if track.objective is None:
+        add((), "track has no objective: every track states the behaviour it builds")
+    if len(track.units) < MIN_UNITS:
+        add(
+            ("units",),
+            f"only {len(track.units)} unit(s): too small to space out; aim for at least {MIN_UNITS}",
+            "warning",
+        )
+
+    for ui, unit in enumerate(track.units):
+        uloc: Loc = ("units", ui)
+        if not unit.questions:
+            add(uloc, f"unit '{unit.id}' has no question: retrieval practice is what makes a lesson stick")
+        elif len(unit.questions) > MAX_QUESTIONS_PER_UNIT:
+            add(
+                (*uloc, "questions"),
+                f"{len(unit.questions)} questions; keep it to {MAX_QUESTIONS_PER_UNIT} or fewer per unit",
+                "warning",
+            )
+        if unit.why is None:
+            add(
+                uloc,
+                f"unit '{unit.id}' has no 'why': say in one line why this matters to the learner",
+                "warning",
+            )
+        words = count_words(unit.lesson)
+        if words > MAX_LESSON_WORDS:
+            add(
+                (*uloc, "lesson"),
+                f"lesson is {words} words; keep it under {MAX_LESSON_WORDS} or split the unit",
+                "warning",
+            )
+
+        for qi, q in enumerate(unit.questions):
+            qloc: Loc = (*uloc, "questions", qi)
+            if len(q.prompt) > MAX_PROMPT_CHARS:
+                add(
+                    (*qloc, "prompt"),
+                    f"prompt is {len(q.prompt)} characters; keep it under {MAX_PROMPT_CHARS}",
+                    "warning",
+                )
+            if q.explanation is not None:
+                continue
+            for ci, choice in enumerate(q.choices):
+                if choice.feedback is None:
+                    # true_false choices are synthesised, so the nearest real line is the question's.
+                    hint = " (add feedback: {true: ..., false: ...})" if q.type == "true_false" else ""
+                    add(
+                        (*qloc, "choices", ci),
+                        f"choice '{choice.text}' has no feedback and the question has no explanation: "
+                        f"learners need to know why{hint}",
+                    )
+    return sorted(problems, key=lambda p: p.line)

@@ -1,0 +1,238 @@
+"""Track schema: what a course file may contain, validated strictly so authors see mistakes early."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic_core import InitErrorDetails, PydanticCustomError
+
+__all__ = [
+    "SLUG_RE",
+    "Choice",
+    "Question",
+    "Track",
+    "Unit",
+    "fail",
+]
+
+SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+# Surrounding whitespace is never meaningful and YAML block scalars add a trailing newline.
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+TF_CHOICES_MSG = "true_false questions take 'answer' and optional 'feedback', not 'choices'"
+
+MIN_CHOICES = 2
+MAX_CHOICES = 6
+
+Loc = tuple[str | int, ...]
+
+
+def fail(title: str, errors: list[tuple[Loc, str, str, dict[str, Any]]]) -> None:
+    """Raise a ValidationError whose entries point at nested locations, not at the model as a whole."""
+    # Pydantic prefixes a nested ValidationError's locs with the enclosing path, so raising one from a
+    # model validator is how a cross-field rule can still name the exact offending key.
+    details = [
+        InitErrorDetails(type=PydanticCustomError(kind, msg, ctx), loc=loc, input=None)
+        for loc, kind, msg, ctx in errors
+    ]
+    raise ValidationError.from_exception_data(title, details)
+
+
+def check_slug(value: str) -> str:
+    """Return value unchanged if it is a slug, else raise a readable error."""
+    if not SLUG_RE.match(value):
+        raise PydanticCustomError(
+            "slug",
+            "must be a slug: lowercase letters, digits and dashes (got {value})",
+            {"value": repr(value)},
+        )
+    return value
+
+
+Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(check_slug)]
+
+
+class Choice(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    text: Text
+    correct: bool = False
+    feedback: Text | None = None
+
+
+class Question(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: Slug
+    type: Literal["single", "true_false"] = "single"
+    prompt: Text
+    # validate_default so that a question with no choices at all is still checked.
+    choices: list[Choice] = Field(default_factory=list, validate_default=True)
+    answer: bool | None = Field(default=None, validate_default=True)
+    # YAML 1.1 reads a bare `true:` key as the boolean True; bool keys accept both spellings.
+    feedback: dict[bool, Text] | None = None
+    explanation: Text | None = None
+
+    @field_validator("choices")
+    @classmethod
+    def _check_choices(cls, choices: list[Choice], info: ValidationInfo) -> list[Choice]:
+        kind = info.data.get("type")
+        if kind == "true_false":
+            # Already-normalised choices are let through so a dumped track validates again unchanged.
+            if choices and [c.text for c in choices] != ["True", "False"]:
+                raise PydanticCustomError("tf_choices", TF_CHOICES_MSG)
+        elif kind == "single":
+            if not MIN_CHOICES <= len(choices) <= MAX_CHOICES:
+                raise PydanticCustomError(
+                    "choice_count",
+                    "a single-choice question needs {lo} to {hi} choices (got {n})",
+                    {"lo": MIN_CHOICES, "hi": MAX_CHOICES, "n": len(choices)},
+                )
+            n_correct = sum(c.correct for c in choices)
+            if n_correct != 1:
+                raise PydanticCustomError(
+                    "correct_count",
+                    "exactly one choice must be correct ({n} are)",
+                    {"n": n_correct},
+                )
+        return choices
+
+    @field_validator("answer")
+    @classmethod
+    def _check_answer(cls, answer: bool | None, info: ValidationInfo) -> bool | None:
+        kind = info.data.get("type")
+        if kind == "true_false" and answer is None:
+            raise PydanticCustomError(
+                "tf_answer", "true_false questions need 'answer: true' or 'answer: false'"
+            )
+        if kind == "single" and answer is not None:
+            raise PydanticCustomError(
+                "single_answer", "'answer' is only for true_false questions; mark a choice 'correct: true'"
+            )
+        return answer
+
+    @field_validator("feedback")
+    @classmethod
+    def _check_feedback(
+        cls, feedback: dict[bool, str] | None, info: ValidationInfo
+    ) -> dict[bool, str] | None:
+        if feedback is not None and info.data.get("type") == "single":
+            raise PydanticCustomError(
+                "single_feedback",
+                "question-level 'feedback' is only for true_false questions; put feedback on each choice",
+            )
+        return feedback
+
+    @model_validator(mode="after")
+    def _normalise_true_false(self) -> Question:
+        # Consumers (delivery, grading) only ever look at `choices`, so true_false becomes two choices.
+        if self.type == "true_false" and self.answer is not None:
+            fb = self.feedback or {}
+            expected = [
+                Choice(text="True", correct=self.answer, feedback=fb.get(True)),
+                Choice(text="False", correct=not self.answer, feedback=fb.get(False)),
+            ]
+            if self.choices and self.choices != expected:
+                fail("Question", [(("choices",), "tf_choices", TF_CHOICES_MSG, {})])
+            self.choices = expected
+        return self
+
+    @property
+    def correct_index(self) -> int:
+        """Return the index of the correct choice."""
+        for i, choice in enumerate(self.choices):
+            if choice.correct:
+                return i
+        raise ValueError(f"question {self.id!r} has no correct choice")
+
+
+class Unit(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: Text
+    title: Text
+    why: Text | None = None
+    lesson: Text
+    questions: list[Question] = Field(default_factory=list)
+
+
+class Track(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: Slug
+    title: Text
+    language: Text = "en"
+    objective: Text | None = None
+    description: Text | None = None
+    units: list[Unit] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> Track:
+        errors: list[tuple[Loc, str, str, dict[str, Any]]] = []
+        unit_seen: dict[str, int] = {}
+        question_seen: dict[str, tuple[int, int]] = {}
+        for ui, unit in enumerate(self.units):
+            if unit.id in unit_seen:
+                errors.append(
+                    (
+                        ("units", ui, "id"),
+                        "duplicate_unit",
+                        "unit id {id} is already used by units[{first}]",
+                        {"id": repr(unit.id), "first": unit_seen[unit.id]},
+                    )
+                )
+            else:
+                unit_seen[unit.id] = ui
+            for qi, q in enumerate(unit.questions):
+                if q.id in question_seen:
+                    fu, fq = question_seen[q.id]
+                    errors.append(
+                        (
+                            ("units", ui, "questions", qi, "id"),
+                            "duplicate_question",
+                            "question id {id} is already used by {first}",
+                            {"id": repr(q.id), "first": f"units[{fu}].questions[{fq}]"},
+                        )
+                    )
+                else:
+                    question_seen[q.id] = (ui, qi)
+        if errors:
+            fail("Track", errors)
+        return self
+
+    def content_hash(self) -> str:
+        """Return the sha256 hex digest identifying this exact published version."""
+        canonical = json.dumps(
+            self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        )
+        return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+    def question(self, qid: str) -> tuple[Unit, Question]:
+        """Return the unit and question with id qid, or raise KeyError."""
+        for unit in self.units:
+            for q in unit.questions:
+                if q.id == qid:
+                    return unit, q
+        raise KeyError(f"track {self.id!r} has no question {qid!r}")
+
+    def unit_index(self, uid: str) -> int:
+        """Return the position of unit uid in the track, or raise KeyError."""
+        for i, unit in enumerate(self.units):
+            if unit.id == uid:
+                return i
+        raise KeyError(f"track {self.id!r} has no unit {uid!r}")

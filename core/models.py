@@ -1,0 +1,279 @@
+"""SQLAlchemy models of the learning record. All instants are stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that refuses naive values and always comes back aware, in UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime refused: store timezone-aware instants")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        # SQLite hands back naive values for what we stored as UTC.
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base for all models."""
+
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+
+
+class Person(Base):
+    """A learner, manager or admin, with their chat addresses."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str | None] = mapped_column(String(320), unique=True)
+    name: Mapped[str] = mapped_column(String(200), default="")
+    timezone: Mapped[str | None] = mapped_column(String(64))
+    tz_source: Mapped[str] = mapped_column(String(16), default="roster")
+    locale: Mapped[str] = mapped_column(String(16), default="en")
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    roles: Mapped[str] = mapped_column(String(100), default="learner")
+    slack_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    telegram_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    paused_until: Mapped[date | None] = mapped_column(Date)
+    next_digest_at: Mapped[datetime | None] = mapped_column(index=True)
+    # When a chat platform was last asked about this person (profile, time zone, lookup by email).
+    platform_checked_at: Mapped[datetime | None]
+    platform_note: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+    manager: Mapped[Person | None] = relationship(remote_side=[id])
+
+    @property
+    def role_set(self) -> set[str]:
+        """Return the person's roles as a set."""
+        return {r for r in self.roles.split(";") if r}
+
+    @property
+    def channel(self) -> str:
+        """Return the chat channel this person is reached on."""
+        if self.telegram_id:
+            return "telegram"
+        if self.slack_id:
+            return "slack"
+        return "console"
+
+    @property
+    def address(self) -> str:
+        """Return the platform address of this person on their channel."""
+        if self.telegram_id:
+            return self.telegram_id
+        if self.slack_id:
+            return self.slack_id
+        return str(self.id)
+
+    @property
+    def handle(self) -> str:
+        """Return how CLIs and exports name this person: email, else chat address."""
+        if self.email:
+            return self.email
+        if self.slack_id:
+            return f"slack:{self.slack_id}"
+        if self.telegram_id:
+            return f"telegram:{self.telegram_id}"
+        return f"console:{self.id}"
+
+
+class TrackVersion(Base):
+    """One published version of a track, identified by its content hash."""
+
+    __tablename__ = "track_versions"
+    __table_args__ = (
+        UniqueConstraint("track_id", "version"),
+        UniqueConstraint("track_id", "content_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    track_id: Mapped[str] = mapped_column(String(100), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    content_hash: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(200))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    published_at: Mapped[datetime]
+
+
+class Campaign(Base):
+    """One track for an audience on a cadence."""
+
+    __tablename__ = "campaigns"
+
+    id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    track_id: Mapped[str] = mapped_column(String(100))
+    audience: Mapped[dict[str, Any]] = mapped_column(JSON)
+    days: Mapped[str] = mapped_column(String(40))
+    at_time: Mapped[str] = mapped_column(String(5))
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)
+    remind_after: Mapped[int] = mapped_column(Integer, default=2)
+    manager_after: Mapped[int] = mapped_column(Integer, default=4)
+    digest_day: Mapped[str] = mapped_column(String(3), default="mon")
+    digest_at: Mapped[str] = mapped_column(String(5), default="08:30")
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Enrollment(Base):
+    """A person in a campaign: where they are and when the next nudge is due."""
+
+    __tablename__ = "enrollments"
+    __table_args__ = (
+        UniqueConstraint("person_id", "campaign_id"),
+        Index("ix_enrollments_due", "next_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    next_due_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    unanswered: Mapped[int] = mapped_column(Integer, default=0)
+    reminded: Mapped[bool] = mapped_column(Boolean, default=False)
+    escalated: Mapped[bool] = mapped_column(Boolean, default=False)
+    last_sent_at: Mapped[datetime | None]
+    last_answer_at: Mapped[datetime | None]
+    enrolled_at: Mapped[datetime]
+
+    person: Mapped[Person] = relationship()
+    campaign: Mapped[Campaign] = relationship()
+
+
+class Delivery(Base):
+    """An outbox row: one message to one person, sent at most once thanks to its unique key."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        Index("ix_deliveries_pending", "status", "next_attempt_at"),
+        Index("ix_deliveries_person", "person_id", "kind"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    enrollment_id: Mapped[int | None] = mapped_column(ForeignKey("enrollments.id", ondelete="SET NULL"))
+    campaign_id: Mapped[str | None] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(16))
+    item: Mapped[str] = mapped_column(String(200), default="")
+    track_version_id: Mapped[int | None] = mapped_column(ForeignKey("track_versions.id"))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    channel: Mapped[str] = mapped_column(String(16))
+    address: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    due_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime]
+    lease_until: Mapped[datetime | None]
+    sent_at: Mapped[datetime | None]
+    message_ref: Mapped[str | None] = mapped_column(String(100))
+    error: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None]
+
+    person: Mapped[Person] = relationship()
+
+
+class Answer(Base):
+    """The first answer to a delivered question; later presses change nothing."""
+
+    __tablename__ = "answers"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), unique=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[str | None] = mapped_column(String(100))
+    question_id: Mapped[str] = mapped_column(String(100))
+    choice_index: Mapped[int] = mapped_column(Integer)
+    choice_text: Mapped[str] = mapped_column(Text)
+    correct: Mapped[bool] = mapped_column(Boolean)
+    latency_ms: Mapped[int] = mapped_column(Integer)
+    track_version_id: Mapped[int | None] = mapped_column(ForeignKey("track_versions.id"))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    answered_at: Mapped[datetime]
+
+    person: Mapped[Person] = relationship()
+
+
+class ChatLog(Base):
+    """Messages shown on the console channel, so `nudgebot chat` can show the conversation."""
+
+    __tablename__ = "chat_log"
+    __table_args__ = (Index("ix_chat_log_address", "address", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    address: Mapped[str] = mapped_column(String(64))
+    direction: Mapped[str] = mapped_column(String(3), default="out")
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    edited_at: Mapped[datetime | None]
+
+
+class ProcessedEvent(Base):
+    """An inbound platform event already handled (Slack event_id, Telegram update_id)."""
+
+    __tablename__ = "processed_events"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    processed_at: Mapped[datetime]
+
+
+class Invite(Base):
+    """An enrollment invite code (e.g. a Telegram deep link)."""
+
+    __tablename__ = "invites"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    campaign_id: Mapped[str | None] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16), default="learner")
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    max_uses: Mapped[int | None] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, default=0)
+    expires_at: Mapped[datetime | None]
+    created_at: Mapped[datetime]
+
+
+class PendingPrompt(Base):
+    """A question the bot asked a person outside of a quiz (e.g. which time zone), awaiting a reply."""
+
+    __tablename__ = "pending_prompts"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]

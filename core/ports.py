@@ -1,0 +1,201 @@
+"""The ChatChannel port and the neutral messages and events that cross it.
+
+A chat platform adapter (bot/channels/<name>/) implements ChatChannel and turns its
+platform's inbound requests into the neutral events below; nothing else in the
+service knows which platform a person uses.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+MessageKind = Literal["lesson", "question", "feedback", "reminder", "escalation", "digest", "info"]
+
+
+@dataclass(frozen=True)
+class Button:
+    """One choice a person can press; `action` is an opaque payload of at most 64 bytes."""
+
+    label: str
+    action: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a question was answered, shown when a question message is edited into feedback."""
+
+    chosen: str
+    correct: bool
+    correct_choice: str
+    feedback: str
+    explanation: str
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """A platform-neutral message: a title, Markdown body, optional buttons, table and outcome."""
+
+    kind: MessageKind
+    text: str
+    title: str = ""
+    buttons: tuple[Button, ...] = ()
+    table: tuple[tuple[str, ...], ...] = ()
+    outcome: Outcome | None = None
+    footer: str = ""
+
+    @property
+    def fallback(self) -> str:
+        """Return a plain one-paragraph summary for notifications and screen readers."""
+        head = f"{self.title}: " if self.title else ""
+        return (head + self.text).strip()[:300]
+
+    def to_dict(self) -> dict[str, Any]:
+        """Serialise for storage in the outbox."""
+        return {
+            "kind": self.kind,
+            "text": self.text,
+            "title": self.title,
+            "buttons": [[b.label, b.action] for b in self.buttons],
+            "table": [list(r) for r in self.table],
+            "outcome": None if self.outcome is None else self.outcome.__dict__,
+            "footer": self.footer,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> OutboundMessage:
+        """Rebuild a message stored with to_dict."""
+        outcome = data.get("outcome")
+        return cls(
+            kind=data["kind"],
+            text=data["text"],
+            title=data.get("title", ""),
+            buttons=tuple(Button(label, action) for label, action in data.get("buttons", [])),
+            table=tuple(tuple(r) for r in data.get("table", [])),
+            outcome=None if outcome is None else Outcome(**outcome),
+            footer=data.get("footer", ""),
+        )
+
+
+class DeliveryError(Exception):
+    """A send failed; subclasses say whether and when to try again."""
+
+
+class RetryLater(DeliveryError):
+    """The platform asked us to slow down (HTTP 429); retry after `retry_after` seconds."""
+
+    def __init__(self, retry_after: float, detail: str = "rate limited") -> None:
+        super().__init__(f"{detail}; retry after {retry_after}s")
+        self.retry_after = retry_after
+
+
+class TransientError(DeliveryError):
+    """A temporary failure (5xx, network); retry with backoff."""
+
+
+class RecipientGone(DeliveryError):
+    """The recipient can never be reached on this channel (blocked the bot, deactivated, left)."""
+
+    def __init__(self, status: str, detail: str) -> None:
+        super().__init__(detail)
+        self.status = status  # the person's new status: "blocked" or "deactivated"
+
+
+@runtime_checkable
+class ChatChannel(Protocol):
+    """What the scheduler and services need from a chat platform."""
+
+    name: str
+
+    async def send(self, address: str, message: OutboundMessage) -> str:
+        """Send `message` to the platform address; return the platform's message reference."""
+        ...
+
+    async def edit(self, address: str, ref: str, message: OutboundMessage) -> None:
+        """Replace a sent message (e.g. a question with its feedback)."""
+        ...
+
+
+# Inbound events: what a platform adapter hands to bot.conversation.
+
+
+@dataclass(frozen=True)
+class Sender:
+    """Who did something on a platform: the channel name and the person's id there."""
+
+    channel: str
+    user_id: str
+    display_name: str = ""
+    language: str = ""
+
+
+@dataclass(frozen=True)
+class AnswerChosen:
+    """A person pressed a choice button."""
+
+    sender: Sender
+    action: str
+    message_ref: str = ""
+
+
+@dataclass(frozen=True)
+class CommandIssued:
+    """A person sent a command such as help, stats, pause 3, resume, timezone X, next."""
+
+    sender: Sender
+    command: str
+    args: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TextSent:
+    """A person typed free text."""
+
+    sender: Sender
+    text: str
+
+
+@dataclass(frozen=True)
+class Joined:
+    """A person opened an invite (e.g. Telegram /start <code>); `code` may be empty."""
+
+    sender: Sender
+    code: str = ""
+
+
+@dataclass(frozen=True)
+class LocationShared:
+    """A person shared a location, to set their time zone."""
+
+    sender: Sender
+    latitude: float
+    longitude: float
+
+
+@dataclass(frozen=True)
+class ProfileChanged:
+    """The platform reports a changed profile (e.g. Slack user_change); empty fields are unknown."""
+
+    sender: Sender
+    timezone: str = ""
+    locale: str = ""
+    deleted: bool = False
+
+
+@dataclass(frozen=True)
+class Unreachable:
+    """The platform says the person can no longer be reached (blocked the bot, deactivated)."""
+
+    sender: Sender
+    status: str = "blocked"
+
+
+@dataclass(frozen=True)
+class Reachable:
+    """The platform says the person can be reached again (unblocked the bot)."""
+
+    sender: Sender
+
+
+InboundEvent = (AnswerChosen | CommandIssued | TextSent | Joined | LocationShared | ProfileChanged
+                | Unreachable | Reachable)

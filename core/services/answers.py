@@ -1,0 +1,98 @@
+"""Answers: the first answer to a delivered question counts; repeats and late presses change nothing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.models import Answer, Delivery, Enrollment, Person, TrackVersion
+from core.ports import OutboundMessage
+from core.render import feedback_message, question_message
+from core.services.outbox import enqueue
+from core.services.tracks import track_of
+
+AnswerStatus = Literal["recorded", "duplicate", "late", "not_yours", "unknown"]
+
+NOTICES: dict[AnswerStatus, str] = {
+    "recorded": "",
+    "duplicate": "You already answered this one; your first answer counts.",
+    "late": "This question has closed, so this answer was not recorded. A newer one is waiting.",
+    "not_yours": "This question was sent to someone else, so your press changed nothing.",
+    "unknown": "That question is no longer available.",
+}
+
+
+@dataclass
+class AnswerResult:
+    """What happened to a press on a choice, and what to show."""
+
+    status: AnswerStatus
+    delivery: Delivery | None = None
+    correct: bool | None = None
+    feedback: OutboundMessage | None = None
+    followups: list[int] = field(default_factory=list)
+
+    @property
+    def notice(self) -> str:
+        """Return the short note for a press that changed nothing."""
+        return NOTICES[self.status]
+
+
+def record_answer(session: Session, *, delivery_id: int, choice_index: int, person: Person,
+                  now: datetime) -> AnswerResult:
+    """Record `person`'s choice on a question delivery, once; queue the unit's next question."""
+    d = session.get(Delivery, delivery_id)
+    if d is None or d.kind != "question" or d.track_version_id is None:
+        return AnswerResult("unknown")
+    if d.person_id != person.id:
+        return AnswerResult("not_yours", d)
+    version = session.get(TrackVersion, d.track_version_id)
+    assert version is not None
+    track = track_of(version)
+    unit, question = track.question(d.item)
+    prior = session.scalars(select(Answer).where(Answer.delivery_id == d.id)).first()
+    if prior is not None:
+        return AnswerResult("duplicate", d, prior.correct, feedback_message(question, prior.choice_index))
+    if d.closed_at is not None and d.closed_at <= now:
+        return AnswerResult("late", d)
+    if not 0 <= choice_index < len(question.choices):
+        return AnswerResult("unknown", d)
+    choice = question.choices[choice_index]
+    sent = d.sent_at or d.due_at
+    answer = Answer(
+        delivery_id=d.id, person_id=person.id, campaign_id=d.campaign_id, question_id=question.id,
+        choice_index=choice_index, choice_text=choice.text, correct=choice.correct,
+        latency_ms=max(0, int((now - sent).total_seconds() * 1000)), track_version_id=version.id,
+        content_hash=version.content_hash, answered_at=now,
+    )
+    try:
+        with session.begin_nested():
+            session.add(answer)
+    except IntegrityError:
+        # Another request recorded this delivery's answer first.
+        prior = session.scalars(select(Answer).where(Answer.delivery_id == d.id)).one()
+        return AnswerResult("duplicate", d, prior.correct, feedback_message(question, prior.choice_index))
+    d.payload = feedback_message(question, choice_index).to_dict()
+    result = AnswerResult("recorded", d, choice.correct, feedback_message(question, choice_index))
+    if d.enrollment_id is not None:
+        e = session.get(Enrollment, d.enrollment_id)
+        if e is not None:
+            e.unanswered, e.reminded, e.escalated, e.last_answer_at = 0, False, False, now
+    qids = [q.id for q in unit.questions]
+    nxt = qids.index(question.id) + 1
+    if nxt < len(qids) and d.closed_at is None:
+        follow = unit.questions[nxt]
+        base = d.key.rsplit(":", 1)[0]
+        nd = enqueue(session, key=f"{base}:{follow.id}", person=person, kind="question", message=None,
+                     due=now, item=follow.id, enrollment_id=d.enrollment_id, campaign_id=d.campaign_id,
+                     track_version_id=version.id, seq=d.seq + 1)
+        if nd is not None:
+            nd.payload = question_message(follow, nd.id).to_dict()
+            result.followups.append(nd.id)
+    session.flush()
+    return result

@@ -1,0 +1,35 @@
+"""The console channel's mailbox: what was shown to a console address, so `nudgebot chat` can replay it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.models import ChatLog
+from core.ports import OutboundMessage
+
+
+def append(session: Session, address: str, message: OutboundMessage, now: datetime, direction: str = "out") -> int:
+    """Store a message shown to `address`; return its id (the message reference)."""
+    row = ChatLog(address=address, direction=direction, payload=message.to_dict(), created_at=now)
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def replace(session: Session, ref: int, message: OutboundMessage, now: datetime) -> bool:
+    """Replace a stored message (a question edited into its feedback)."""
+    row = session.get(ChatLog, ref)
+    if row is None:
+        return False
+    row.payload, row.edited_at = message.to_dict(), now
+    return True
+
+
+def history(session: Session, address: str, limit: int = 50) -> list[tuple[ChatLog, OutboundMessage]]:
+    """Return the latest `limit` messages of an address, oldest first."""
+    rows = list(session.scalars(select(ChatLog).where(ChatLog.address == address)
+                                .order_by(ChatLog.id.desc()).limit(limit)))
+    return [(r, OutboundMessage.from_dict(r.payload)) for r in reversed(rows)]

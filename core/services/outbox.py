@@ -1,0 +1,135 @@
+"""The delivery outbox: unique keys, leased claims, retries that honour Retry-After."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from core.models import Answer, Delivery, Person
+from core.ports import OutboundMessage
+
+MAX_ATTEMPTS = 8
+
+
+def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
+    """Return which of `keys` already have a delivery."""
+    wanted = list(keys)
+    found: set[str] = set()
+    for i in range(0, len(wanted), 500):
+        found.update(session.scalars(select(Delivery.key).where(Delivery.key.in_(wanted[i : i + 500]))))
+    return found
+
+
+def enqueue(
+    session: Session,
+    *,
+    key: str,
+    person: Person,
+    kind: str,
+    message: OutboundMessage | None,
+    due: datetime,
+    item: str = "",
+    enrollment_id: int | None = None,
+    campaign_id: str | None = None,
+    track_version_id: int | None = None,
+    seq: int = 0,
+    check: bool = True,
+) -> Delivery | None:
+    """Add a delivery unless one with `key` exists; return it, or None when it was already there."""
+    if check and existing_keys(session, [key]):
+        return None
+    d = Delivery(
+        key=key, person_id=person.id, enrollment_id=enrollment_id, campaign_id=campaign_id, kind=kind,
+        item=item, track_version_id=track_version_id, payload=message.to_dict() if message else {},
+        channel=person.channel, address=person.address, seq=seq, due_at=due, status="pending",
+        attempts=0, next_attempt_at=due,
+    )
+    session.add(d)
+    if message is None:
+        session.flush()  # the caller needs the id to build the message's buttons
+    return d
+
+
+def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list[Delivery]:
+    """Lease up to `limit` pending deliveries that are due; other workers skip leased rows."""
+    stmt = (
+        select(Delivery)
+        .where(
+            Delivery.status == "pending",
+            Delivery.next_attempt_at <= now,
+            or_(Delivery.lease_until.is_(None), Delivery.lease_until < now),
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = list(session.scalars(stmt))
+    for d in rows:
+        d.lease_until = now + lease
+        d.attempts += 1
+    session.flush()
+    return rows
+
+
+def mark_sent(session: Session, delivery_id: int, ref: str, now: datetime) -> None:
+    """Record a successful send and its platform message reference."""
+    session.execute(update(Delivery).where(Delivery.id == delivery_id)
+                    .values(status="sent", sent_at=now, message_ref=ref, lease_until=None, error=None))
+
+
+def mark_retry(session: Session, delivery_id: int, when: datetime, error: str, *, count: bool = True) -> None:
+    """Put a delivery back to be tried again at `when`; give up after MAX_ATTEMPTS transient failures."""
+    d = session.get(Delivery, delivery_id)
+    if d is None:
+        return
+    if not count:
+        d.attempts = max(0, d.attempts - 1)  # a 429 is the platform pacing us, not a failure
+    if count and d.attempts >= MAX_ATTEMPTS:
+        d.status, d.error, d.lease_until = "failed", error, None
+        return
+    d.next_attempt_at, d.error, d.lease_until = when, error, None
+
+
+def mark_undeliverable(session: Session, delivery_id: int, person_status: str, error: str) -> None:
+    """Stop sending to someone who cannot be reached: this delivery and their other pending ones."""
+    d = session.get(Delivery, delivery_id)
+    if d is None:
+        return
+    d.status, d.error, d.lease_until = "undeliverable", error, None
+    person = session.get(Person, d.person_id)
+    if person is not None:
+        person.status = person_status
+    session.execute(update(Delivery).where(Delivery.person_id == d.person_id, Delivery.status == "pending",
+                                           Delivery.channel == d.channel)
+                    .values(status="cancelled", error=f"recipient {person_status}"))
+
+
+def deliveries_for(session: Session, person_id: int | None = None, campaign_id: str | None = None
+                   ) -> list[Delivery]:
+    """Return deliveries, optionally for one person or campaign, oldest first."""
+    stmt = select(Delivery).order_by(Delivery.due_at, Delivery.seq, Delivery.id)
+    if person_id is not None:
+        stmt = stmt.where(Delivery.person_id == person_id)
+    if campaign_id is not None:
+        stmt = stmt.where(Delivery.campaign_id == campaign_id)
+    return list(session.scalars(stmt))
+
+
+def open_question(session: Session, person_id: int, now: datetime) -> Delivery | None:
+    """Return the person's most recent sent question that is unanswered and still open."""
+    answered = select(Answer.delivery_id)
+    return session.scalars(
+        select(Delivery)
+        .where(Delivery.person_id == person_id, Delivery.kind == "question", Delivery.status == "sent",
+               Delivery.id.not_in(answered), or_(Delivery.closed_at.is_(None), Delivery.closed_at > now))
+        .order_by(Delivery.sent_at.desc(), Delivery.id.desc())
+    ).first()
+
+
+def pending_count(session: Session) -> int:
+    """Return how many deliveries wait to be sent."""
+    return len(session.scalars(select(Delivery.id).where(Delivery.status == "pending")).all())

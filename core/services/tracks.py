@@ -1,0 +1,59 @@
+"""Published track versions: a new version only when the content hash changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from content.schema import Track
+from core.models import TrackVersion
+
+
+def publish(session: Session, track: Track, now: datetime) -> tuple[TrackVersion, bool]:
+    """Store `track` as a new version unless the same content is already published; return (version, new)."""
+    digest = track.content_hash()
+    latest = latest_version(session, track.id)
+    if latest is not None and latest.content_hash == digest:
+        return latest, False
+    same = session.scalars(
+        select(TrackVersion).where(TrackVersion.track_id == track.id, TrackVersion.content_hash == digest)
+    ).first()
+    number = (session.scalar(select(func.max(TrackVersion.version)).where(TrackVersion.track_id == track.id))
+              or 0) + 1
+    if same is not None:
+        # Reverting to an earlier text republishes it as the newest version under a fresh number.
+        same.version, same.published_at = number, now
+        return same, True
+    tv = TrackVersion(track_id=track.id, version=number, content_hash=digest, title=track.title,
+                      body=track.model_dump(mode="json"), published_at=now)
+    session.add(tv)
+    session.flush()
+    return tv, True
+
+
+def latest_version(session: Session, track_id: str) -> TrackVersion | None:
+    """Return the newest published version of a track."""
+    return session.scalars(
+        select(TrackVersion).where(TrackVersion.track_id == track_id).order_by(TrackVersion.version.desc())
+    ).first()
+
+
+_cache: dict[tuple[int, str], Track] = {}
+
+
+def track_of(version: TrackVersion) -> Track:
+    """Return the validated Track stored in a version (cached by id and hash)."""
+    key = (version.id, version.content_hash)
+    hit = _cache.get(key)
+    if hit is None:
+        hit = Track.model_validate(version.body)
+        _cache[key] = hit
+    return hit
+
+
+def list_versions(session: Session) -> list[TrackVersion]:
+    """Return every published version, newest first per track."""
+    return list(session.scalars(select(TrackVersion).order_by(TrackVersion.track_id,
+                                                               TrackVersion.version.desc())))

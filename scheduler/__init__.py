@@ -1,0 +1,1 @@
+"""When things happen: cadence maths, planner, outbox dispatcher, escalation, digests, worker."""

@@ -1,0 +1,188 @@
+"""The dispatcher: send what the outbox holds, concurrently, through each person's ChatChannel.
+
+Messages to one address go in order, one at a time; different addresses go in parallel up to
+`concurrency`. Platform rate limits (per chat, per workspace) are the channels' own business:
+their `send` waits for a slot. A 429 is waited out and retried; the outbox row is marked sent
+only after the platform accepted it, and its unique key means it is never queued twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from core.clock import Clock
+from core.db import Database
+from core.ports import ChatChannel, OutboundMessage, RecipientGone, RetryLater, TransientError
+from core.services import outbox
+
+log = logging.getLogger("nudgebot.dispatcher")
+
+
+@dataclass(frozen=True)
+class Job:
+    """A claimed delivery, detached from its session."""
+
+    id: int
+    channel: str
+    address: str
+    kind: str
+    item: str
+    person_id: int
+    payload: dict[str, object]
+
+
+@dataclass
+class DispatchReport:
+    """What one dispatch pass did."""
+
+    sent: list[Job] = field(default_factory=list)
+    retried: int = 0
+    failed: int = 0
+    undeliverable: int = 0
+
+
+class Dispatcher:
+    """Sends due outbox rows; safe to run in several processes at once."""
+
+    def __init__(self, db: Database, channels: Mapping[str, ChatChannel], clock: Clock, *, batch: int = 1000,
+                 concurrency: int = 200, lease: timedelta = timedelta(minutes=5),
+                 max_inline_wait: float = 60.0) -> None:
+        self.db = db
+        self.channels = channels
+        self.clock = clock
+        self.batch = batch
+        self.concurrency = concurrency
+        self.lease = lease
+        self.max_inline_wait = max_inline_wait
+        self._lock = asyncio.Lock()
+
+    def _claim(self) -> list[Job]:
+        with self.db.session() as s:
+            rows = outbox.claim(s, self.clock.now(), self.batch, self.lease)
+            return [Job(d.id, d.channel, d.address, d.kind, d.item, d.person_id, d.payload) for d in rows]
+
+    async def run_once(self) -> DispatchReport:
+        """Send everything due now; return what was sent."""
+        report = DispatchReport()
+        async with self._lock:  # one pass at a time per process; other processes are kept apart by leases
+            while True:
+                jobs = await asyncio.to_thread(self._claim)
+                if not jobs:
+                    break
+                await self._send_batch(jobs, report)
+                if len(jobs) < self.batch:
+                    break
+        return report
+
+    async def _send_batch(self, jobs: list[Job], report: DispatchReport) -> None:
+        by_address: dict[tuple[str, str], list[Job]] = defaultdict(list)
+        for j in jobs:
+            by_address[(j.channel, j.address)].append(j)
+        results: asyncio.Queue[tuple[str, Job, object] | None] = asyncio.Queue()
+        writer = asyncio.create_task(self._write_results(results, report))
+        sem = asyncio.Semaphore(self.concurrency)
+
+        async def run(key: tuple[str, str], items: list[Job]) -> None:
+            async with sem:
+                await self._send_address(key[0], items, results)
+
+        try:
+            await asyncio.gather(*(run(k, v) for k, v in by_address.items()))
+        finally:
+            await results.put(None)
+            await writer
+
+    async def _send_address(self, channel_name: str, jobs: list[Job],
+                            results: asyncio.Queue[tuple[str, Job, object] | None]) -> None:
+        channel = self.channels.get(channel_name)
+        for i, job in enumerate(jobs):
+            if channel is None:
+                for rest in jobs[i:]:
+                    await results.put(("defer", rest, f"channel {channel_name} is not configured"))
+                return
+            outcome = await self._send_one(channel, job)
+            await results.put(outcome)
+            if outcome[0] != "sent":
+                # Keep this chat's order: what follows waits for the message that could not go.
+                for rest in jobs[i + 1 :]:
+                    await results.put(("follow", rest, outcome))
+                return
+
+    async def _send_one(self, channel: ChatChannel, job: Job) -> tuple[str, Job, object]:
+        message = OutboundMessage.from_dict(dict(job.payload))
+        transient = 0
+        waited = 0.0
+        while True:
+            try:
+                ref = await channel.send(job.address, message)
+                return ("sent", job, ref)
+            except RetryLater as exc:
+                if waited + exc.retry_after > self.max_inline_wait:
+                    return ("retry", job, exc)
+                waited += exc.retry_after
+                await asyncio.sleep(exc.retry_after)
+            except RecipientGone as exc:
+                return ("gone", job, exc)
+            except TransientError as exc:
+                transient += 1
+                if transient >= 3:
+                    return ("error", job, exc)
+                await asyncio.sleep(0.2 * 2**transient)
+            except Exception as exc:  # noqa: BLE001 - an adapter bug must not kill the whole pass
+                log.exception("send failed for delivery %s", job.id)
+                return ("error", job, exc)
+
+    async def _write_results(self, results: asyncio.Queue[tuple[str, Job, object] | None],
+                             report: DispatchReport) -> None:
+        pending: list[tuple[str, Job, object]] = []
+        done = False
+        while not done:
+            item = await results.get()
+            if item is None:
+                done = True
+            else:
+                pending.append(item)
+                # Batch the bookkeeping, but never hold a sent mark back for long.
+                while not results.empty() and len(pending) < 200:
+                    nxt = results.get_nowait()
+                    if nxt is None:
+                        done = True
+                        break
+                    pending.append(nxt)
+            if pending:
+                await asyncio.to_thread(self._apply, pending, report)
+                pending = []
+
+    def _apply(self, items: list[tuple[str, Job, object]], report: DispatchReport) -> None:
+        now = self.clock.now()
+        with self.db.session() as s:
+            for status, job, detail in items:
+                if status == "follow":
+                    assert isinstance(detail, tuple)
+                    status, detail = "defer", detail[2]
+                    if isinstance(detail, RecipientGone):
+                        continue  # mark_undeliverable already cancelled this person's pending rows
+                if status == "sent":
+                    outbox.mark_sent(s, job.id, str(detail), now)
+                    report.sent.append(job)
+                elif status == "retry":
+                    assert isinstance(detail, RetryLater)
+                    outbox.mark_retry(s, job.id, now + timedelta(seconds=detail.retry_after), str(detail),
+                                      count=False)
+                    report.retried += 1
+                elif status == "gone":
+                    assert isinstance(detail, RecipientGone)
+                    outbox.mark_undeliverable(s, job.id, detail.status, str(detail))
+                    report.undeliverable += 1
+                elif status == "defer":
+                    wait = detail.retry_after if isinstance(detail, RetryLater) else 30.0
+                    outbox.mark_retry(s, job.id, now + timedelta(seconds=wait), str(detail), count=False)
+                    report.retried += 1
+                else:
+                    outbox.mark_retry(s, job.id, now + timedelta(minutes=2), str(detail))
+                    report.failed += 1

@@ -1,0 +1,242 @@
+"""The planner: when each enrollment is next due, and what it gets when it is."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from content.schema import Track
+from core import render
+from core.models import Campaign, Enrollment, Person, TrackVersion
+from core.services import due
+from core.services.outbox import enqueue, existing_keys
+from core.services.people import is_reachable
+from core.services.tracks import latest_version, track_of
+from scheduler.cadence import Cadence, latest_occurrence, next_occurrence, window
+
+CATCH_UP = timedelta(hours=6)
+
+
+def cadence_of(campaign: Campaign) -> Cadence:
+    """Return a campaign's cadence."""
+    return Cadence.parse(campaign.days, campaign.at_time, campaign.start_date, campaign.end_date)
+
+
+@dataclass
+class PlanReport:
+    """What one planning pass queued."""
+
+    planned: int = 0
+    due: int = 0
+    lessons: int = 0
+    questions: int = 0
+    reminders: int = 0
+    escalations: int = 0
+    digests: int = 0
+    skipped: int = 0
+    completed: int = 0
+    notes: list[str] = field(default_factory=list)
+
+    def add(self, other: PlanReport) -> None:
+        """Accumulate another report into this one."""
+        for f in ("planned", "due", "lessons", "questions", "reminders", "escalations", "digests", "skipped",
+                  "completed"):
+            setattr(self, f, getattr(self, f) + getattr(other, f))
+        self.notes.extend(other.notes)
+
+
+class TrackCache:
+    """Latest published version per track, looked up once per pass."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._hit: dict[str, tuple[TrackVersion, Track] | None] = {}
+
+    def get(self, track_id: str) -> tuple[TrackVersion, Track] | None:
+        """Return (version, track) for the newest published version of `track_id`."""
+        if track_id not in self._hit:
+            v = latest_version(self.session, track_id)
+            self._hit[track_id] = None if v is None else (v, track_of(v))
+        return self._hit[track_id]
+
+
+def plan_enrollment(e: Enrollment, now: datetime) -> None:
+    """Set an enrollment's next-due instant: the first scheduled one strictly after `now`."""
+    assert e.person.timezone is not None
+    nxt = next_occurrence(cadence_of(e.campaign), ZoneInfo(e.person.timezone), now)
+    e.next_due_at = None if nxt is None else nxt[1]
+    if nxt is None:
+        e.status = "completed"
+
+
+def plan_pending(session: Session, now: datetime, limit: int = 5000) -> int:
+    """Plan every enrollment that has no next-due instant yet; return how many."""
+    n = 0
+    while True:
+        batch = due.unplanned_enrollments(session, limit)
+        for e in batch:
+            plan_enrollment(e, now)
+        session.flush()
+        n += len(batch)
+        if len(batch) < limit:
+            return n
+
+
+def process_due(session: Session, now: datetime, limit: int = 2000) -> PlanReport:
+    """Queue the nudges of every due enrollment (one batch) and move each to its next instant."""
+    report = PlanReport()
+    batch = due.due_enrollments(session, now, limit)
+    if not batch:
+        return report
+    tracks = TrackCache(session)
+    report.due = len(batch)
+    open_qs = due.open_questions(session, [e.id for e in batch])
+    for e in batch:
+        person, campaign = e.person, e.campaign
+        if person.timezone is None:
+            e.next_due_at = None
+            continue
+        zone = ZoneInfo(person.timezone)
+        occ = latest_occurrence(cadence_of(campaign), zone, now)
+        if occ is not None and now - occ[1] <= CATCH_UP and is_reachable(person, occ[0]):
+            deliver_unit(session, e, occ[0].isoformat(), now, tracks, open_qs.get(e.id, []), report)
+        else:
+            report.skipped += 1
+        if e.status == "active":
+            plan_enrollment(e, now)
+    session.flush()
+    return report
+
+
+def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, tracks: TrackCache,
+                 open_qs: list[tuple[object, bool]], report: PlanReport) -> bool:
+    """Queue the enrollment's next unit (lesson, first question) for local day `day`; False if none."""
+    found = tracks.get(e.campaign.track_id)
+    if found is None:
+        report.notes.append(f"campaign {e.campaign_id}: track {e.campaign.track_id} is not published")
+        return False
+    version, track = found
+    if e.position >= len(track.units):
+        e.status, e.next_due_at = "completed", None
+        report.completed += 1
+        return False
+    unit = track.units[e.position]
+    lesson_key = f"e{e.id}:{day}:lesson:{unit.id}"
+    question = unit.questions[0]
+    q_key = f"e{e.id}:{day}:q:{question.id}"
+    if existing_keys(session, [lesson_key, q_key]):
+        return False  # this day's nudge already went out (a restart, a second worker, a zone change)
+    _close_open_questions(session, e, now, open_qs, track, report)
+    person = e.person
+    if e.unanswered >= e.campaign.remind_after and not e.reminded:
+        msg = render.reminder_message(person.name, e.unanswered, e.campaign.title or e.campaign.id)
+        enqueue(session, key=f"e{e.id}:{day}:reminder", person=person, kind="reminder", message=msg, due=now,
+                enrollment_id=e.id, campaign_id=e.campaign_id, seq=0, check=False)
+        e.reminded = True
+        report.reminders += 1
+    common = {"enrollment_id": e.id, "campaign_id": e.campaign_id, "track_version_id": version.id}
+    enqueue(session, key=lesson_key, person=person, kind="lesson", due=now, item=unit.id, seq=1, check=False,
+            message=render.lesson_message(track, unit, e.position + 1), **common)  # type: ignore[arg-type]
+    d = enqueue(session, key=q_key, person=person, kind="question", message=None, due=now, item=question.id,
+                seq=2, check=False, **common)  # type: ignore[arg-type]
+    assert d is not None
+    d.payload = render.question_message(question, d.id).to_dict()
+    e.position += 1
+    e.last_sent_at = now
+    report.lessons += 1
+    report.questions += 1
+    return True
+
+
+def _close_open_questions(session: Session, e: Enrollment, now: datetime, open_qs: list[tuple[object, bool]],
+                          track: Track, report: PlanReport) -> None:
+    from core.models import Delivery
+
+    missed = 0
+    for d, answered in open_qs:
+        assert isinstance(d, Delivery)
+        d.closed_at = now
+        if not answered:
+            missed += 1
+    if not missed:
+        return
+    e.unanswered += missed
+    manager = e.person.manager
+    if e.unanswered >= e.campaign.manager_after and not e.escalated and manager is not None \
+            and manager.status == "active":
+        recent = due.recent_unanswered(session, e.id, e.unanswered)
+        prompts = []
+        for d in recent:
+            try:
+                prompts.append(track.question(d.item)[1].prompt)
+            except KeyError:
+                prompts.append(d.item)
+        msg = render.escalation_message(manager.name, e.person.name, e.campaign.title or e.campaign.id,
+                                        prompts, e.last_answer_at)
+        enqueue(session, key=f"e{e.id}:escalation:{now.date().isoformat()}:{e.unanswered}", person=manager,
+                kind="escalation", message=msg, due=now, enrollment_id=e.id, campaign_id=e.campaign_id)
+        e.escalated = True
+        report.escalations += 1
+
+
+def deliver_now(session: Session, e: Enrollment, now: datetime) -> bool:
+    """Queue one extra unit for an enrollment right away (the `next` command)."""
+    report = PlanReport()
+    open_qs = due.open_questions(session, [e.id]).get(e.id, [])
+    stamp = now.strftime("%Y%m%dT%H%M%S")
+    return deliver_unit(session, e, f"extra-{stamp}", now, TrackCache(session), open_qs, report)
+
+
+@dataclass(frozen=True)
+class Planned:
+    """One planned nudge for the schedule command."""
+
+    campaign: str
+    local_date: date
+    utc: datetime
+    local: datetime
+    item: str
+
+
+def planned_for(session: Session, person: Person, enrollments: list[Enrollment], start: date,
+                days: int) -> list[Planned]:
+    """Return the nudges planned for `person` on local dates start..start+days-1, as the worker computes them."""
+    if person.timezone is None:
+        return []
+    zone = ZoneInfo(person.timezone)
+    tracks = TrackCache(session)
+    out = []
+    for e in enrollments:
+        if e.status != "active" or e.campaign.status != "active":
+            continue
+        found = tracks.get(e.campaign.track_id)
+        units = found[1].units if found else []
+        position = e.position
+        earliest = e.next_due_at
+        for day, instant in window(cadence_of(e.campaign), zone, start, days):
+            if earliest is not None and instant < earliest:
+                continue
+            if position >= len(units):
+                break
+            if not is_reachable(person, day):
+                continue
+            out.append(Planned(e.campaign_id, day, instant, instant.astimezone(zone), units[position].id))
+            position += 1
+    return sorted(out, key=lambda p: (p.utc, p.campaign))
+
+
+def digest_instant(campaigns: list[Campaign], zone: ZoneInfo, after: datetime) -> datetime:
+    """Return the manager's next weekly digest instant (the first campaign's digest day and time)."""
+    day, at = ("mon", "08:30") if not campaigns else (campaigns[0].digest_day, campaigns[0].digest_at)
+    hh, mm = at.split(":")
+    cad = Cadence.parse([day], f"{hh}:{mm}", after.astimezone(zone).date() - timedelta(days=1))
+    nxt = next_occurrence(cad, zone, after)
+    assert nxt is not None
+    return nxt[1]
+
+
+__all__ = ["CATCH_UP", "Planned", "PlanReport", "cadence_of", "deliver_now", "digest_instant", "planned_for",
+           "plan_pending", "process_due"]

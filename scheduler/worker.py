@@ -1,0 +1,92 @@
+"""The periodic worker: one tick plans, queues what is due and sends it. APScheduler only drives the tick."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+
+from core.clock import Clock
+from core.db import Database
+from scheduler.digests import plan_digests, process_digests
+from scheduler.dispatcher import DispatchReport, Dispatcher
+from scheduler.planner import PlanReport, plan_pending, process_due
+
+log = logging.getLogger("nudgebot.worker")
+
+
+@dataclass
+class TickReport:
+    """What one tick queued and sent."""
+
+    at: datetime
+    plan: PlanReport
+    dispatch: DispatchReport
+
+
+def plan_and_queue(db: Database, now: datetime, batch: int = 2000) -> PlanReport:
+    """Plan new enrollments, queue due nudges and digests; each batch commits on its own."""
+    report = PlanReport()
+    with db.session() as s:
+        report.planned += plan_pending(s, now)
+        plan_digests(s, now)
+    while True:
+        with db.session() as s:
+            part = process_due(s, now, limit=batch)
+        report.add(part)
+        if part.due < batch:
+            break
+    with db.session() as s:
+        report.add(process_digests(s, now))
+    return report
+
+
+async def tick(db: Database, dispatcher: Dispatcher, now: datetime) -> TickReport:
+    """Run one scheduler pass at `now`: queue what fell due (with catch-up) and send it."""
+    plan = await asyncio.to_thread(plan_and_queue, db, now)
+    sent = await dispatcher.run_once()
+    return TickReport(now, plan, sent)
+
+
+class Worker:
+    """Runs `tick` every `interval` on an AsyncIOScheduler; overlapping ticks are coalesced."""
+
+    def __init__(self, db: Database, dispatcher: Dispatcher, clock: Clock,
+                 interval: timedelta = timedelta(seconds=30),
+                 before_tick: Sequence[Callable[[], Awaitable[None]]] = ()) -> None:
+        self.db = db
+        self.dispatcher = dispatcher
+        self.clock = clock
+        self.interval = interval
+        self.before_tick = list(before_tick)
+        self.scheduler = AsyncIOScheduler(timezone="UTC")
+
+    async def run_tick(self) -> TickReport | None:
+        """Run one tick now, logging instead of raising so the schedule keeps going."""
+        try:
+            for hook in self.before_tick:
+                await hook()
+            report = await tick(self.db, self.dispatcher, self.clock.now())
+        except Exception:
+            log.exception("tick failed")
+            return None
+        if report.dispatch.sent or report.plan.lessons or report.plan.digests:
+            log.info("tick: queued %d lessons, %d digests; sent %d", report.plan.lessons,
+                     report.plan.digests, len(report.dispatch.sent))
+        return report
+
+    def start(self) -> None:
+        """Start ticking on the running event loop."""
+        self.scheduler.add_job(self.run_tick, "interval", seconds=self.interval.total_seconds(),
+                               id="nudgebot-tick", max_instances=1, coalesce=True,
+                               next_run_time=self.clock.now())
+        self.scheduler.start()
+
+    def stop(self) -> None:
+        """Stop ticking."""
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
