@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
@@ -155,7 +155,7 @@ def _serve(*, worker: bool, telegram_polling: bool, port: int | None) -> None:
     logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     services = _services(settings=settings)
     app_ = create_app(services, run_worker=worker)
-    uvicorn.run(app_, host="0.0.0.0", port=port or settings.port, log_level=settings.log_level.lower())  # noqa: S104
+    uvicorn.run(app_, host="0.0.0.0", port=port or settings.port, log_level=settings.log_level.lower())
 
 
 # ----------------------------------------------------------------------------- db
@@ -176,7 +176,7 @@ def _safe_url(url: str) -> str:
 
     try:
         return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # noqa: BLE001 - only for display
+    except Exception:
         return url
 
 
@@ -466,7 +466,7 @@ def _zone(name: str) -> Any:
 # ----------------------------------------------------------------------------- export
 
 
-class ExportKind(str, Enum):
+class ExportKind(StrEnum):
     """What `export` can write."""
 
     deliveries = "deliveries"
@@ -474,7 +474,7 @@ class ExportKind(str, Enum):
     people = "people"
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     """Output formats for `export`."""
 
     csv = "csv"

@@ -145,7 +145,7 @@ class Conversation:
             if channel is not None and outcome.edit.ref:
                 try:
                     await channel.edit(outcome.edit.address, outcome.edit.ref, outcome.edit.message)
-                except Exception:  # noqa: BLE001 - the answer is recorded; a failed edit must not lose it
+                except Exception:
                     log.exception("could not edit message %s", outcome.edit.ref)
                     outcome.reply.messages.insert(0, outcome.edit.message)
         if outcome.dispatch:

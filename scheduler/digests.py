@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from core import render
 from core.models import Person
+from core.ports import OutboundMessage
 from core.services import due
 from core.services.outbox import enqueue
 from core.services.people import is_reachable, reports_of
@@ -28,7 +29,7 @@ def plan_digests(session: Session, now: datetime) -> int:
     return len(managers)
 
 
-def build_digest(session: Session, manager: Person, now: datetime) -> render.OutboundMessage | None:
+def build_digest(session: Session, manager: Person, now: datetime) -> OutboundMessage | None:
     """Return the manager's digest for the week ending `now`, or None when no report is enrolled."""
     since = now - timedelta(days=7)
     lines = []

@@ -13,7 +13,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from core.clock import Clock
 from core.db import Database
@@ -133,7 +133,7 @@ class Dispatcher:
                 if transient >= 3:
                     return ("error", job, exc)
                 await asyncio.sleep(0.2 * 2**transient)
-            except Exception as exc:  # noqa: BLE001 - an adapter bug must not kill the whole pass
+            except Exception as exc:
                 log.exception("send failed for delivery %s", job.id)
                 return ("error", job, exc)
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from content.schema import Track
 from core import render
-from core.models import Campaign, Enrollment, Person, TrackVersion
+from core.models import Campaign, Delivery, Enrollment, Person, TrackVersion
 from core.services import due
 from core.services.outbox import enqueue, existing_keys
 from core.services.people import is_reachable
@@ -112,7 +112,7 @@ def process_due(session: Session, now: datetime, limit: int = 2000) -> PlanRepor
 
 
 def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, tracks: TrackCache,
-                 open_qs: list[tuple[object, bool]], report: PlanReport) -> bool:
+                 open_qs: list[tuple[Delivery, bool]], report: PlanReport) -> bool:
     """Queue the enrollment's next unit (lesson, first question) for local day `day`; False if none."""
     found = tracks.get(e.campaign.track_id)
     if found is None:
@@ -137,11 +137,11 @@ def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, track
                 enrollment_id=e.id, campaign_id=e.campaign_id, seq=0, check=False)
         e.reminded = True
         report.reminders += 1
-    common = {"enrollment_id": e.id, "campaign_id": e.campaign_id, "track_version_id": version.id}
     enqueue(session, key=lesson_key, person=person, kind="lesson", due=now, item=unit.id, seq=1, check=False,
-            message=render.lesson_message(track, unit, e.position + 1), **common)  # type: ignore[arg-type]
+            message=render.lesson_message(track, unit, e.position + 1), enrollment_id=e.id,
+            campaign_id=e.campaign_id, track_version_id=version.id)
     d = enqueue(session, key=q_key, person=person, kind="question", message=None, due=now, item=question.id,
-                seq=2, check=False, **common)  # type: ignore[arg-type]
+                seq=2, check=False, enrollment_id=e.id, campaign_id=e.campaign_id, track_version_id=version.id)
     assert d is not None
     d.payload = render.question_message(question, d.id).to_dict()
     e.position += 1
@@ -151,13 +151,10 @@ def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, track
     return True
 
 
-def _close_open_questions(session: Session, e: Enrollment, now: datetime, open_qs: list[tuple[object, bool]],
+def _close_open_questions(session: Session, e: Enrollment, now: datetime, open_qs: list[tuple[Delivery, bool]],
                           track: Track, report: PlanReport) -> None:
-    from core.models import Delivery
-
     missed = 0
     for d, answered in open_qs:
-        assert isinstance(d, Delivery)
         d.closed_at = now
         if not answered:
             missed += 1

@@ -13,7 +13,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from core.clock import Clock
 from core.db import Database
 from scheduler.digests import plan_digests, process_digests
-from scheduler.dispatcher import DispatchReport, Dispatcher
+from scheduler.dispatcher import Dispatcher, DispatchReport
 from scheduler.planner import PlanReport, plan_pending, process_due
 
 log = logging.getLogger("nudgebot.worker")

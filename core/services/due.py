@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, joinedload
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session, joinedload
 from core.models import Answer, Campaign, Delivery, Enrollment, Person
 
 
-def _lock(session: Session, stmt: Select[tuple[Enrollment]]) -> Select[tuple[Enrollment]]:
+def _lock(session: Session, stmt: Select[Any]) -> Select[Any]:
     if session.get_bind().dialect.name == "postgresql":
         # Two workers never take the same enrollment; each skips what the other holds.
         return stmt.with_for_update(skip_locked=True, of=Enrollment)

@@ -312,3 +312,40 @@ def mark_unreachable(session: Session, person_id: int, status: str) -> None:
     person = session.get(Person, person_id)
     if person is not None and person.status != status:
         person.status = status
+
+
+def platform_checks_due(session: Session, channel: str, *, force: bool = False, limit: int = 100) -> list[Person]:
+    """Return people whose chat profile should be fetched: on `channel`, or with only an email to look up."""
+    if channel != "slack":
+        return []
+    on_channel = Person.slack_id.is_not(None)
+    by_email = Person.email.is_not(None) & Person.slack_id.is_(None) & Person.telegram_id.is_(None)
+    stmt = select(Person).where(or_(on_channel, by_email), Person.status != "left")
+    if not force:
+        stmt = stmt.where(Person.platform_checked_at.is_(None))
+    return list(session.scalars(stmt.order_by(Person.id).limit(limit)))
+
+
+def link_chat(session: Session, person: Person, channel: str, user_id: str) -> Person | None:
+    """Give `person` a chat id found on the platform; return whoever already holds it instead, if anyone."""
+    holder = person_by_chat(session, channel, user_id)
+    if holder is not None and holder.id != person.id:
+        return holder
+    if channel == "slack":
+        person.slack_id = user_id
+    elif channel == "telegram":
+        person.telegram_id = user_id
+    return None
+
+
+def note_platform_check(session: Session, person_id: int, now: datetime, note: str | None) -> None:
+    """Record that a chat platform was asked about a person, and what is wrong, if anything."""
+    person = session.get(Person, person_id)
+    if person is not None:
+        person.platform_checked_at = now
+        person.platform_note = note[:200] if note else None
+
+
+def platform_notes(session: Session) -> list[Person]:
+    """Return people with a problem noted by a chat platform check, by handle."""
+    return list(session.scalars(select(Person).where(Person.platform_note.is_not(None)).order_by(Person.id)))

@@ -1,1 +1,67 @@
 """Slack channel: slack-bolt and slack_sdk behind the ChatChannel port."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.bootstrap import Services
+
+log = logging.getLogger("nudgebot.slack")
+
+EVENTS_PATH = "/slack/events"
+
+
+def install(services: Services) -> None:
+    """Add the Slack channel, its /slack/events route, Socket Mode and the profile sync hook."""
+    from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    from bot.channels.slack.app import build_app, make_client
+    from bot.channels.slack.channel import SlackChannel
+    from bot.channels.slack.sync import before_tick_hook
+
+    settings = services.settings
+    assert settings.slack_bot_token, "install() needs SLACK_BOT_TOKEN"
+    client = make_client(settings.slack_bot_token, settings.slack_api_url)
+    channel = SlackChannel(client, workspace_rate=settings.slack_workspace_rate)
+    services.channels["slack"] = channel
+    if not settings.slack_signing_secret and not settings.slack_app_token:
+        log.warning("slack: SLACK_SIGNING_SECRET is not set: every request to %s will be refused", EVENTS_PATH)
+    app = build_app(services, channel, settings.slack_signing_secret or "")
+    handler = AsyncSlackRequestHandler(app)
+
+    async def endpoint(request: Request) -> Response:
+        """Handle Events API, interactivity and slash commands (signature checked by Bolt)."""
+        return await handler.handle(request)
+
+    services.routes.append(Route(EVENTS_PATH, endpoint, methods=["POST"]))
+    services.before_tick.append(before_tick_hook(services, channel))
+    services.extras["slack_app"] = app
+    if settings.slack_app_token:
+        _socket_mode(services, app, settings.slack_app_token)
+
+
+def _socket_mode(services: Services, app: Any, app_token: str) -> None:
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    state: dict[str, Any] = {}
+
+    async def start() -> None:
+        """Connect to Slack over Socket Mode (no public URL needed)."""
+        socket = AsyncSocketModeHandler(app, app_token)
+        await socket.connect_async()
+        state["handler"] = socket
+        log.info("slack: connected in Socket Mode")
+
+    async def stop() -> None:
+        """Close the Socket Mode connection."""
+        socket = state.pop("handler", None)
+        if socket is not None:
+            await socket.close_async()
+
+    services.on_startup.append(start)
+    services.on_shutdown.append(stop)

@@ -104,7 +104,7 @@ class SlackChannel:
     async def _call(self, method: str, address: str, **kwargs: Any) -> Any:
         try:
             return await self.client.api_call(method, json=kwargs)
-        except Exception as exc:  # noqa: BLE001 - every failure is mapped to the port's errors
+        except Exception as exc:  # every failure is mapped to the port's errors
             mapped = classify(exc, address)
             if isinstance(mapped, RetryLater):
                 # Web API limits are per workspace: everyone waits, not just this sender.
@@ -181,7 +181,7 @@ class SlackChannel:
         """Return users.info's user object (with locale); raise RecipientGone for unknown users."""
         try:
             resp = await self.client.users_info(user=user, include_locale=True)
-        except Exception as exc:  # noqa: BLE001 - mapped to the port's errors
+        except Exception as exc:  # mapped to the port's errors
             raise classify(exc, user) from exc
         return dict(resp["user"])
 
@@ -193,7 +193,7 @@ class SlackChannel:
             if error_code(exc) in ("users_not_found", "user_not_found"):
                 return None
             raise classify(exc, email) from exc
-        except Exception as exc:  # noqa: BLE001 - mapped to the port's errors
+        except Exception as exc:  # mapped to the port's errors
             raise classify(exc, email) from exc
         return dict(resp["user"])
 

@@ -38,6 +38,7 @@ log = logging.getLogger("nudgebot.telegram")
 
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
+WEBHOOK_HINT = "Public https URL of this app's /telegram/webhook endpoint."
 
 # The bot's command menu, per language_code ("" is the default for every other language).
 COMMANDS: dict[str, list[tuple[str, str]]] = {
@@ -178,7 +179,8 @@ class Inbound:
 
         task.add_done_callback(done)
 
-    async def _post(self, chat: str, messages: list[OutboundMessage], previous: asyncio.Task[None] | None) -> None:
+    async def _post(self, chat: str, messages: list[OutboundMessage],
+                    previous: asyncio.Task[None] | None) -> None:
         if previous is not None:
             await asyncio.wait([previous])
         for message in messages:
@@ -215,7 +217,7 @@ def webhook_endpoint(inbound: Inbound, secret: str | None) -> Callable[[Request]
         try:
             data = await request.json()
             update = inbound.parse(data)
-        except Exception:  # noqa: BLE001 - anything unparsable is the sender's problem
+        except Exception:  # anything unparsable is the sender's problem
             return JSONResponse({"ok": False, "error": "bad update"}, status_code=400)
         try:
             await inbound.process(update)
@@ -278,6 +280,6 @@ class Poller:
             except Conflict as exc:
                 log.error("getUpdates conflict (another poller or a webhook?): %s", exc.message)
                 await asyncio.sleep(self.idle * 5)
-            except Exception as exc:  # noqa: BLE001 - keep polling through network trouble
+            except Exception as exc:  # keep polling through network trouble
                 log.warning("getUpdates failed: %s", exc)
                 await asyncio.sleep(self.idle)

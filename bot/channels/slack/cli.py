@@ -1,0 +1,41 @@
+"""`nudgebot slack ...`: check the roster against the Slack workspace."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from bot.settings import Settings
+
+app = typer.Typer(help="Slack workspace sync.", no_args_is_help=True)
+
+
+@app.command()
+def sync(all_: Annotated[bool, typer.Option("--all/--new", help="Re-check everyone, or only people "
+                                                                "not checked yet.")] = True,
+         limit: Annotated[int, typer.Option(help="Check at most this many people.")] = 10_000) -> None:
+    """Fetch Slack ids, time zones and locales; print one line per person Slack cannot reach."""
+    from bot.bootstrap import bootstrap
+    from bot.channels.slack.channel import SlackChannel
+    from bot.channels.slack.sync import sync_profiles
+    from core.services import people
+
+    settings = Settings()
+    if not settings.slack_bot_token:
+        typer.echo("error: SLACK_BOT_TOKEN is not set", err=True)
+        raise typer.Exit(1)
+    services = bootstrap(settings)
+    channel = services.channels.get("slack")
+    assert isinstance(channel, SlackChannel)
+    report = asyncio.run(sync_profiles(services, channel, force=all_, limit=limit))
+    with services.db.session() as s:
+        noted = [(p.handle, p.platform_note) for p in people.platform_notes(s)]
+    for handle, note in noted:
+        typer.echo(f"slack: {handle}: {note}")
+    typer.echo(f"checked {report.checked} people, linked {report.linked} by email, "
+               f"{len(noted)} with a problem")
+    if report.interrupted:
+        typer.echo(f"stopped early: {report.interrupted}; run again later", err=True)
+        raise typer.Exit(1)

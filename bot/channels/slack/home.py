@@ -1,0 +1,46 @@
+"""Gather what the App Home tab shows, from core services (runs in a worker thread)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from bot.channels.slack.render import CampaignLine, HomeData, TeamLine
+from core.services import people
+from core.services.progress import active_enrollments, person_stats
+from core.services.tracks import latest_version, track_of
+
+
+def home_data(session: Session, user_id: str, now: datetime) -> HomeData:
+    """Return the Home tab's data for a Slack user: campaigns, progress, streak, next nudge, team."""
+    person = people.person_by_chat(session, "slack", user_id)
+    if person is None:
+        return HomeData(name="", known=False)
+    zone = ZoneInfo(person.timezone) if person.timezone else None
+    lines = []
+    units: dict[str, int] = {}
+    for e in active_enrollments(session, person.id):
+        track_id = e.campaign.track_id
+        if track_id not in units:
+            v = latest_version(session, track_id)
+            units[track_id] = len(track_of(v).units) if v is not None else 0
+        nxt = ""
+        if e.status == "active" and e.next_due_at is not None and zone is not None and person.status == "active":
+            nxt = f"{e.next_due_at.astimezone(zone):%a %d %b, %H:%M}"
+        lines.append(CampaignLine(title=e.campaign.title or e.campaign_id, done=min(e.position, units[track_id]),
+                                  total=units[track_id], status=e.status, next_nudge=nxt))
+    st = person_stats(session, person.id)
+    team: list[TeamLine] | None = None
+    reports = people.reports_of(session, person.id)
+    if reports or "manager" in person.role_set:
+        team = []
+        for r in reports:
+            rs = person_stats(session, r.id)
+            team.append(TeamLine(name=r.name or r.handle, answered=rs.answered, sent=rs.sent,
+                                 accuracy=rs.accuracy, streak=rs.streak, status=r.status))
+    return HomeData(name=person.name, campaigns=lines, streak=st.streak, accuracy=st.accuracy,
+                    answered=st.answered, timezone=person.timezone or "",
+                    paused_until=person.paused_until.isoformat() if person.paused_until else "",
+                    status=person.status, team=team)

@@ -1,0 +1,282 @@
+"""Fixtures: a Slack Web API emulator, the real app under uvicorn, and signed Slack requests."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import importlib.util
+import ipaddress
+import json
+import socket
+import sys
+import threading
+import time
+from collections.abc import Callable, Coroutine, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy.orm import Session
+
+from bot.bootstrap import Services, bootstrap
+from bot.dbsetup import upgrade
+from bot.settings import Settings
+from bot.web import create_app
+from content.campaign import CampaignSpec
+from content.loader import load_track_file
+from core.clock import VirtualClock
+from core.services import campaigns, people, tracks
+from scheduler.worker import TickReport, tick
+
+# The emulator module is loaded by path: "slack" and "emulator" are names other packages use.
+_spec = importlib.util.spec_from_file_location("nudgebot_tests_slack_emulator", Path(__file__).with_name("emulator.py"))
+assert _spec is not None and _spec.loader is not None
+emulator_module = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = emulator_module
+_spec.loader.exec_module(emulator_module)
+SlackEmulator = emulator_module.SlackEmulator
+TOKEN = emulator_module.TOKEN
+
+SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
+LIBRARY = Path(__file__).resolve().parents[2] / "content" / "library"
+# Monday 3 June 2024, 06:00 UTC = 08:00 in Berlin; the test campaign sends at 09:00 local.
+START = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)
+T = TypeVar("T")
+
+
+@pytest.fixture(autouse=True)
+def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any test that tries to connect anywhere but the loopback interface."""
+    real_connect = socket.socket.connect
+    real_connect_ex = socket.socket.connect_ex
+
+    def check(sock: socket.socket, address: Any) -> None:
+        if sock.family in (socket.AF_INET, socket.AF_INET6):
+            host = address[0]
+            try:
+                loopback = ipaddress.ip_address(host).is_loopback
+            except ValueError:
+                loopback = host == "localhost"
+            if not loopback:
+                raise AssertionError(f"test tried to reach the network: {address!r}")
+
+    def connect(sock: socket.socket, address: Any) -> None:
+        check(sock, address)
+        real_connect(sock, address)
+
+    def connect_ex(sock: socket.socket, address: Any) -> int:
+        check(sock, address)
+        return real_connect_ex(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+
+
+@pytest.fixture
+def emulator() -> Iterator[Any]:
+    """Run a Slack Web API emulator on 127.0.0.1."""
+    emu = SlackEmulator().start()
+    yield emu
+    emu.stop()
+
+
+def sign(body: str, secret: str = SECRET, ts: int | None = None) -> dict[str, str]:
+    """Return Slack's v0 signature headers for `body`."""
+    stamp = str(int(time.time()) if ts is None else ts)
+    digest = hmac.new(secret.encode(), f"v0:{stamp}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": stamp, "X-Slack-Signature": f"v0={digest}"}
+
+
+def free_port() -> int:
+    """Return a free TCP port on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class SlackApp:
+    """The nudgebot web app under uvicorn in a thread, with helpers to post Slack requests and tick."""
+
+    def __init__(self, tmp_path: Path, emu: Any, **settings: Any) -> None:
+        self.emu = emu
+        self.tmp_path = tmp_path
+        self.settings = Settings(database_url=f"sqlite:///{tmp_path}/nb.db", slack_bot_token=TOKEN,
+                                 slack_signing_secret=SECRET, slack_api_url=emu.api_url, slack_app_token=None,
+                                 telegram_bot_token=None, slack_workspace_rate=settings.pop("rate", 100.0),
+                                 **settings)
+        upgrade(self.settings.database_url)
+        self.clock = VirtualClock(START)
+        self.services: Services = bootstrap(self.settings, clock=self.clock)
+        self.channel: Any = self.services.channels["slack"]
+        self.loop: asyncio.AbstractEventLoop | None = None
+
+        async def remember_loop() -> None:
+            self.loop = asyncio.get_running_loop()
+
+        self.services.on_startup.append(remember_loop)
+        self.port = free_port()
+        config = uvicorn.Config(create_app(self.services), host="127.0.0.1", port=self.port, log_level="warning",
+                                lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+        self.http = httpx.Client(base_url=f"http://127.0.0.1:{self.port}", timeout=10)
+        self._event = 0
+
+    def start(self) -> SlackApp:
+        """Start serving and wait until the app answers."""
+        self.thread.start()
+        deadline = time.monotonic() + 10
+        while not (self.server.started and self.loop is not None):
+            assert time.monotonic() < deadline, "uvicorn did not start"
+            time.sleep(0.01)
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.http.close()
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+        self.services.db.dispose()
+
+    # --- running code on the app's event loop ---
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
+        """Run a coroutine on the server's event loop and return its result."""
+        assert self.loop is not None
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def tick(self, at: datetime | None = None) -> TickReport:
+        """Move the clock (optionally), run the before-tick hooks, then one scheduler tick."""
+        if at is not None:
+            self.clock.set(at)
+
+        async def go() -> TickReport:
+            for hook in self.services.before_tick:
+                await hook()
+            return await tick(self.services.db, self.services.dispatcher, self.clock.now())
+
+        return self.run(go())
+
+    def session(self) -> Session:
+        """Return a new database session (caller closes it)."""
+        return self.services.db.sessions()
+
+    # --- data ---
+
+    def roster(self, rows: list[str]) -> None:
+        """Import a roster given as CSV lines (without the header)."""
+        path = self.tmp_path / "roster.csv"
+        path.write_text("email,name,timezone,locale,manager_email,roles,slack_id,telegram_id\n"
+                        + "\n".join(rows) + "\n", encoding="utf-8")
+        with self.services.db.session() as s:
+            people.import_roster(s, path, self.clock.now())
+
+    def campaign(self, track: str = "phishing-basics", campaign_id: str = "phish") -> None:
+        """Publish a library track and start a daily 09:00 campaign for everyone."""
+        loaded, problems, _ = load_track_file(LIBRARY / f"{track}.yaml")
+        assert loaded is not None, problems
+        spec = CampaignSpec.model_validate({
+            "id": campaign_id, "title": "Spotting phishing", "track": track, "audience": {"all": True},
+            "schedule": {"days": ["mon", "tue", "wed", "thu", "fri", "sat", "sun"], "at": "09:00",
+                         "start": START.date().isoformat()}})
+        with self.services.db.session() as s:
+            tracks.publish(s, loaded, self.clock.now())
+            campaigns.apply_campaign(s, spec, self.clock.now())
+
+    # --- signed Slack requests ---
+
+    def post(self, body: str, content_type: str, headers: dict[str, str] | None = None,
+             signed: bool = True) -> httpx.Response:
+        """POST a body to /slack/events, signed like Slack signs it."""
+        h = {"Content-Type": content_type, **(sign(body) if signed else {}), **(headers or {})}
+        return self.http.post("/slack/events", content=body.encode(), headers=h)
+
+    def event(self, event: dict[str, Any], event_id: str | None = None, retry: int | None = None) -> httpx.Response:
+        """Send an Events API event_callback (optionally as Slack's retry number `retry`)."""
+        self._event += 1
+        body = json.dumps({"token": "legacy", "team_id": "T0001", "api_app_id": "A0001", "event": event,
+                           "type": "event_callback", "event_id": event_id or f"Ev{self._event:08d}",
+                           "event_time": int(time.time()), "authorizations": [
+                               {"team_id": "T0001", "user_id": "UBOT", "is_bot": True}]})
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
+        return self.post(body, "application/json", headers)
+
+    def press(self, user: str, message: dict[str, Any], index: int) -> httpx.Response:
+        """Press choice `index` on a posted question message (a block_actions interaction)."""
+        actions = next(b for b in message["blocks"] if b["type"] == "actions")
+        button = actions["elements"][index]
+        payload = {
+            "type": "block_actions", "team": {"id": "T0001", "domain": "example"},
+            "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0001"},
+            "api_app_id": "A0001", "token": "legacy", "trigger_id": "1.2.3",
+            "container": {"type": "message", "message_ts": message["ts"], "channel_id": message["channel"],
+                          "is_ephemeral": False},
+            "channel": {"id": message["channel"], "name": "directmessage"},
+            "message": {"type": "message", "ts": message["ts"], "text": message["text"],
+                        "blocks": message["blocks"]},
+            "response_url": self.emu.response_url("action"),
+            "actions": [{"type": "button", "action_id": button["action_id"], "block_id": actions["block_id"],
+                         "text": button["text"], "value": button["value"], "action_ts": f"{time.time():.6f}"}],
+        }
+        return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+
+    def command(self, user: str, text: str) -> httpx.Response:
+        """Send the slash command `/nudge <text>` as Slack's form body."""
+        body = urlencode({"token": "legacy", "team_id": "T0001", "team_domain": "example",
+                          "channel_id": self.emu.dm_of(user), "channel_name": "directmessage", "user_id": user,
+                          "user_name": user.lower(), "command": "/nudge", "text": text, "api_app_id": "A0001",
+                          "response_url": self.emu.response_url(f"{user}-{time.time_ns()}"),
+                          "trigger_id": "1.2.3"})
+        return self.post(body, "application/x-www-form-urlencoded")
+
+
+def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+    """Poll until `predicate()` is truthy (listener work runs after the ack) and return its value."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
+
+
+@pytest.fixture
+def slack_app(tmp_path: Path, emulator: Any) -> Iterator[SlackApp]:
+    """Run nudgebot with the Slack channel against the emulator."""
+    app = SlackApp(tmp_path, emulator).start()
+    yield app
+    app.stop()
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, emulator: Any) -> Iterator[Callable[..., SlackApp]]:
+    """Return a factory for an app with custom settings (one per test)."""
+    apps: list[SlackApp] = []
+
+    def make(**settings: Any) -> SlackApp:
+        app = SlackApp(tmp_path, emulator, **settings).start()
+        apps.append(app)
+        return app
+
+    yield make
+    for app in apps:
+        app.stop()
+
+
+NINE_BERLIN = START + timedelta(hours=1, minutes=1)
+
+
+@pytest.fixture
+def h() -> Any:
+    """Helpers for test modules (they cannot import this conftest by name)."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(sign=sign, wait_for=wait_for, START=START, NINE=NINE_BERLIN, SECRET=SECRET,
+                           TOKEN=TOKEN, SlackEmulator=SlackEmulator)

@@ -1,0 +1,294 @@
+"""A local emulator of the Slack Web API methods nudgebot calls, on 127.0.0.1, recording every call.
+
+It answers like Slack: HTTP 200 with {"ok": true, ...} or {"ok": false, "error": ...}, HTTP 429 with a
+Retry-After header when told to rate limit, and 5xx when told to fail. It also accepts response_url
+posts (slash command replies) at /respond/<id>.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+TOKEN = "xoxb-test-token"
+
+
+@dataclass
+class Call:
+    """One request the emulator received."""
+
+    method: str
+    args: dict[str, Any]
+    status: int
+    error: str = ""
+    at: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class Fault:
+    """An injected failure for the next `count` calls of a method ("*" for any)."""
+
+    method: str
+    count: int
+    status: int = 429
+    retry_after: int = 1
+    error: str = ""
+
+
+class SlackEmulator:
+    """Slack Web API emulator: state, fault injection and a call log."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.calls: list[Call] = []
+        self.users: dict[str, dict[str, Any]] = {}
+        self.dms: dict[str, str] = {}
+        self.messages: dict[tuple[str, str], dict[str, Any]] = {}
+        self.ephemeral: list[dict[str, Any]] = []
+        self.views: dict[str, dict[str, Any]] = {}
+        self.responses: list[dict[str, Any]] = []
+        self.faults: list[Fault] = []
+        self.gone: dict[str, str] = {}  # user id -> error for conversations.open / chat.postMessage
+        self._ts = itertools.count(1)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    # --- lifecycle and test helpers ---
+
+    @property
+    def api_url(self) -> str:
+        """Return the base URL to give slack_sdk (SLACK_API_URL)."""
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self, key: str) -> str:
+        """Return a response_url for a slash command body."""
+        return f"http://127.0.0.1:{self.port}/respond/{key}"
+
+    def start(self) -> SlackEmulator:
+        """Serve in a background thread."""
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.server.shutdown()
+        self.server.server_close()
+
+    def add_user(self, user_id: str, *, email: str = "", tz: str | None = "Europe/Berlin", locale: str = "en-US",
+                 deleted: bool = False, name: str = "", is_bot: bool = False) -> dict[str, Any]:
+        """Add a workspace member."""
+        user = {"id": user_id, "team_id": "T0001", "name": name or user_id.lower(), "real_name": name or user_id,
+                "deleted": deleted, "is_bot": is_bot, "tz": tz, "tz_label": tz or "", "locale": locale,
+                "profile": {"email": email, "real_name": name or user_id, "display_name": name or user_id}}
+        with self.lock:
+            self.users[user_id] = user
+        return user
+
+    def inject(self, method: str, count: int, status: int = 429, retry_after: int = 1, error: str = "") -> None:
+        """Fail the next `count` calls to `method` with `status` (429 carries Retry-After)."""
+        with self.lock:
+            self.faults.append(Fault(method, count, status, retry_after, error))
+
+    def calls_to(self, method: str, ok: bool | None = None) -> list[Call]:
+        """Return the recorded calls of a method, optionally only the successful or failed ones."""
+        with self.lock:
+            return [c for c in self.calls if c.method == method
+                    and (ok is None or (c.status == 200 and not c.error) == ok)]
+
+    def posted(self, channel: str | None = None) -> list[dict[str, Any]]:
+        """Return the messages posted (and possibly updated), oldest first."""
+        with self.lock:
+            items = sorted(self.messages.values(), key=lambda m: float(m["ts"]))
+        return [m for m in items if channel is None or m["channel"] == channel]
+
+    def dm_of(self, user_id: str) -> str:
+        """Return the DM channel id the emulator gives a user."""
+        return "D" + user_id
+
+    # --- request handling ---
+
+    def _fault_for(self, method: str) -> Fault | None:
+        for f in self.faults:
+            if f.count > 0 and f.method in (method, "*"):
+                f.count -= 1
+                return f
+        return None
+
+    def handle(self, method: str, args: dict[str, Any], auth: str) -> tuple[int, dict[str, Any], dict[str, str]]:
+        """Answer one Web API call: (status, body, headers)."""
+        with self.lock:
+            fault = self._fault_for(method)
+            if fault is not None:
+                if fault.status == 429:
+                    self.calls.append(Call(method, args, 429, "ratelimited"))
+                    return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(fault.retry_after)}
+                if fault.status >= 500:
+                    self.calls.append(Call(method, args, fault.status, "server_error"))
+                    return fault.status, {}, {}
+                self.calls.append(Call(method, args, 200, fault.error))
+                return 200, {"ok": False, "error": fault.error}, {}
+            if auth != f"Bearer {TOKEN}":
+                self.calls.append(Call(method, args, 200, "invalid_auth"))
+                return 200, {"ok": False, "error": "invalid_auth"}, {}
+            fn = getattr(self, "m_" + method.replace(".", "_"), None)
+            body = fn(args) if fn is not None else {"ok": False, "error": "unknown_method"}
+            self.calls.append(Call(method, args, 200, "" if body.get("ok") else str(body.get("error"))))
+            return 200, body, {}
+
+    def m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "nudgebot",
+                "team_id": "T0001", "user_id": "UBOT", "bot_id": "BBOT", "is_enterprise_install": False}
+
+    def m_conversations_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = str(args.get("users", ""))
+        if user in self.gone:
+            return {"ok": False, "error": self.gone[user]}
+        if user not in self.users:
+            return {"ok": False, "error": "user_not_found"}
+        if self.users[user]["deleted"]:
+            return {"ok": False, "error": "account_inactive"}
+        if self.users[user]["is_bot"]:
+            return {"ok": False, "error": "cannot_dm_bot"}
+        self.dms[user] = self.dm_of(user)
+        return {"ok": True, "channel": {"id": self.dms[user]}}
+
+    def _check_blocks(self, args: dict[str, Any]) -> str:
+        blocks = args.get("blocks")
+        if isinstance(blocks, str):
+            blocks = json.loads(blocks)
+        if not blocks and not args.get("text"):
+            return "no_text"
+        blocks = blocks or []
+        if len(blocks) > 50:
+            return "invalid_blocks"
+        for b in blocks:
+            text = (b.get("text") or {}).get("text", "")
+            if b["type"] == "section" and not 0 < len(text) <= 3000:
+                return "invalid_blocks"
+            if b["type"] == "header" and len(text) > 150:
+                return "invalid_blocks"
+            if b["type"] == "actions":
+                ids = [e["action_id"] for e in b["elements"]]
+                if len(ids) != len(set(ids)) or len(ids) > 25:
+                    return "invalid_blocks"
+                if any(len(e["text"]["text"]) > 75 or len(e.get("value", "")) > 2000 for e in b["elements"]):
+                    return "invalid_blocks"
+        return ""
+
+    def m_chat_postMessage(self, args: dict[str, Any]) -> dict[str, Any]:
+        channel = str(args.get("channel", ""))
+        if channel not in self.dms.values():
+            return {"ok": False, "error": "channel_not_found"}
+        user = next(u for u, d in self.dms.items() if d == channel)
+        if user in self.gone:
+            return {"ok": False, "error": self.gone[user]}
+        bad = self._check_blocks(args)
+        if bad:
+            return {"ok": False, "error": bad}
+        ts = f"{1712345000 + next(self._ts)}.000100"
+        msg = {"channel": channel, "ts": ts, "text": args.get("text", ""), "blocks": args.get("blocks") or [],
+               "edits": 0}
+        self.messages[(channel, ts)] = msg
+        return {"ok": True, "channel": channel, "ts": ts, "message": dict(msg)}
+
+    def m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
+        key = (str(args.get("channel", "")), str(args.get("ts", "")))
+        if key not in self.messages:
+            return {"ok": False, "error": "message_not_found"}
+        bad = self._check_blocks(args)
+        if bad:
+            return {"ok": False, "error": bad}
+        msg = self.messages[key]
+        msg.update(text=args.get("text", ""), blocks=args.get("blocks") or [], edits=msg["edits"] + 1)
+        return {"ok": True, "channel": key[0], "ts": key[1], "text": msg["text"]}
+
+    def m_chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
+        self.ephemeral.append(dict(args))
+        return {"ok": True, "message_ts": f"{time.time():.6f}"}
+
+    def m_users_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        user = self.users.get(str(args.get("user", "")))
+        if user is None:
+            return {"ok": False, "error": "user_not_found"}
+        out = dict(user)
+        if str(args.get("include_locale", "")).lower() not in ("true", "1"):
+            out.pop("locale", None)
+        return {"ok": True, "user": out}
+
+    def m_users_lookupByEmail(self, args: dict[str, Any]) -> dict[str, Any]:
+        email = str(args.get("email", "")).lower()
+        for u in self.users.values():
+            if u["profile"]["email"].lower() == email and not u["deleted"]:
+                out = dict(u)
+                out.pop("locale", None)
+                return {"ok": True, "user": out}
+        return {"ok": False, "error": "users_not_found"}
+
+    def m_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        view = args.get("view")
+        if isinstance(view, str):
+            view = json.loads(view)
+        self.views[str(args.get("user_id", ""))] = view
+        return {"ok": True, "view": {"id": "V1", **(view or {})}}
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        emu = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def _args(self) -> dict[str, Any]:
+                parsed = urlparse(self.path)
+                args: dict[str, Any] = {k: v[-1] for k, v in parse_qs(parsed.query).items()}
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                ctype = self.headers.get("Content-Type", "")
+                if raw and "json" in ctype:
+                    args.update(json.loads(raw))
+                elif raw:
+                    args.update({k: v[-1] for k, v in parse_qs(raw.decode()).items()})
+                return args
+
+            def _send(self, status: int, body: dict[str, Any] | str, headers: dict[str, str]) -> None:
+                data = (json.dumps(body) if isinstance(body, dict) else body).encode()
+                self.send_response(status)
+                ctype = "application/json" if isinstance(body, dict) and status < 500 else "text/plain"
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in headers.items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _serve(self) -> None:
+                path = urlparse(self.path).path
+                args = self._args()
+                if path.startswith("/respond/"):
+                    with emu.lock:
+                        emu.responses.append({"key": path.rsplit("/", 1)[-1], **args})
+                    self._send(200, "ok", {})
+                    return
+                if not path.startswith("/api/"):
+                    self._send(404, "not found", {})
+                    return
+                status, body, headers = emu.handle(path[5:], args, self.headers.get("Authorization", ""))
+                if status >= 500:
+                    self._send(status, "upstream connect error", headers)
+                else:
+                    self._send(status, body, headers)
+
+            do_GET = _serve
+            do_POST = _serve
+
+        return Handler

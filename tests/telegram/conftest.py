@@ -1,0 +1,219 @@
+"""Fixtures: the Bot API emulator, the app under uvicorn on 127.0.0.1, and a guard against real network."""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+import threading
+from collections.abc import Coroutine, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+import uvicorn
+
+from bot.bootstrap import Services, bootstrap
+from bot.dbsetup import upgrade
+from bot.settings import Settings
+from bot.web import create_app
+from content.campaign import CampaignSpec
+from content.loader import LIBRARY_DIR, load_track_file
+from core.clock import VirtualClock
+from core.services import campaigns, tracks
+from core.services.invites import create_invite
+from scheduler.worker import TickReport, tick
+from tests.telegram.emulator import TOKEN, TelegramEmulator, Updates
+
+T = TypeVar("T")
+SECRET = "s3cret-token_for-tests"
+START = datetime(2027, 1, 4, tzinfo=UTC).date()  # a Monday
+CAMPAIGN = "tg-phishing"
+
+
+def _loopback(address: Any) -> bool:
+    host = address[0] if isinstance(address, tuple) else address
+    if not isinstance(host, str):
+        return True
+    if host == "localhost" or isinstance(address, str):  # AF_UNIX paths are local too
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any test that tries to reach beyond 127.0.0.0/8."""
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def connect(self: socket.socket, address: Any) -> Any:
+        if not _loopback(address):
+            raise AssertionError(f"test tried to reach the network: {address!r}")
+        return real_connect(self, address)
+
+    def connect_ex(self: socket.socket, address: Any) -> Any:
+        if not _loopback(address):
+            raise AssertionError(f"test tried to reach the network: {address!r}")
+        return real_connect_ex(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+
+
+@pytest.fixture
+def emulator() -> Iterator[TelegramEmulator]:
+    """A running Bot API emulator."""
+    emu = TelegramEmulator().start()
+    yield emu
+    emu.stop()
+
+
+class LoopThread:
+    """An event loop in a thread, standing in for the worker process's loop."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float = 60) -> T:
+        """Run `coro` on the loop and return its result."""
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout)
+
+    def close(self) -> None:
+        """Stop the loop."""
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join(5)
+
+
+@pytest.fixture
+def worker_loop() -> Iterator[LoopThread]:
+    """A separate loop for scheduler ticks, as in a worker process."""
+    lt = LoopThread()
+    yield lt
+    lt.close()
+
+
+def make_settings(tmp_path: Path, emulator: TelegramEmulator, **extra: Any) -> Settings:
+    """Settings for a test: a fresh SQLite file and the emulator as the Bot API."""
+    values: dict[str, Any] = {
+        "database_url": f"sqlite:///{tmp_path}/nb.db", "telegram_bot_token": TOKEN,
+        "telegram_webhook_secret": SECRET, "telegram_api_url": emulator.api_url, "tick_seconds": 3600,
+    }
+    values.update(extra)
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@dataclass
+class App:
+    """The running app and what a test needs to drive it."""
+
+    services: Services
+    clock: VirtualClock
+    emulator: TelegramEmulator
+    updates: Updates
+    url: str
+    client: httpx.Client
+    worker: LoopThread
+    server_loop: asyncio.AbstractEventLoop
+
+    def post(self, update: dict[str, Any], secret: str | None = SECRET) -> httpx.Response:
+        """POST an update to the webhook the way Telegram does."""
+        headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
+        return self.client.post(f"{self.url}/telegram/webhook", json=update, headers=headers)
+
+    def tick(self, at: datetime | None = None) -> TickReport:
+        """Run one scheduler pass (on the worker loop) at `at`."""
+        if at is not None:
+            self.clock.set(at)
+        return self.worker.run(tick(self.services.db, self.services.dispatcher, self.clock.now()))
+
+    def settle(self) -> None:
+        """Wait until replies queued by the webhook have gone out."""
+        inbound = self.services.extras["telegram"]
+        fut = asyncio.run_coroutine_threadsafe(inbound.drain(), self.server_loop)
+        fut.result(30)
+
+    def invite(self, *, max_uses: int | None = None, expires_in: timedelta | None = None) -> str:
+        """Create an invite code for the test campaign."""
+        now = self.clock.now()
+        with self.services.db.session() as s:
+            inv = create_invite(s, CAMPAIGN, now=now, max_uses=max_uses,
+                                expires_at=now + expires_in if expires_in else None)
+            return inv.code
+
+
+def seed_campaign(services: Services, now: datetime) -> None:
+    """Publish the sample track and a daily campaign that only invitees join."""
+    track, problems, _ = load_track_file(LIBRARY_DIR / "phishing-basics.yaml")
+    assert track is not None, problems
+    spec = CampaignSpec.model_validate({
+        "id": CAMPAIGN, "title": "Spotting phishing", "track": track.id, "audience": {"roles": ["invitee"]},
+        "schedule": {"days": ["mon", "tue", "wed", "thu", "fri"], "at": "09:30", "start": START.isoformat()},
+        "digest": {"day": "fri", "at": "17:00"},
+    })
+    with services.db.session() as s:
+        tracks.publish(s, track, now)
+        campaigns.apply_campaign(s, spec, now)
+
+
+def start_app(services: Services) -> tuple[uvicorn.Server, threading.Thread, str, list[asyncio.AbstractEventLoop]]:
+    """Serve create_app(services) with uvicorn on a free 127.0.0.1 port in a thread."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(services), log_level="warning", lifespan="on")
+    server = uvicorn.Server(config)
+    loops: list[asyncio.AbstractEventLoop] = []
+
+    def serve() -> None:
+        async def main() -> None:
+            loops.append(asyncio.get_running_loop())
+            await server.serve(sockets=[sock])
+
+        asyncio.run(main())
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    for _ in range(500):
+        if server.started:
+            break
+        threading.Event().wait(0.01)
+    assert server.started, "uvicorn did not start"
+    return server, thread, f"http://127.0.0.1:{port}", loops
+
+
+@pytest.fixture
+def app_factory(tmp_path: Path, emulator: TelegramEmulator,
+                worker_loop: LoopThread) -> Iterator[Any]:
+    """Build and start the app; call with Settings overrides, get an App."""
+    running: list[tuple[uvicorn.Server, threading.Thread, httpx.Client]] = []
+
+    def build(**extra: Any) -> App:
+        settings = make_settings(tmp_path, emulator, **extra)
+        upgrade(settings.database_url)
+        clock = VirtualClock(datetime(2027, 1, 3, 12, 0, tzinfo=UTC))
+        services = bootstrap(settings, clock=clock)
+        seed_campaign(services, clock.now())
+        server, thread, url, loops = start_app(services)
+        client = httpx.Client(timeout=30)
+        running.append((server, thread, client))
+        return App(services, clock, emulator, Updates(emulator), url, client, worker_loop, loops[0])
+
+    yield build
+    for server, thread, client in running:
+        client.close()
+        server.should_exit = True
+        thread.join(10)
+
+
+@pytest.fixture
+def app(app_factory: Any) -> App:
+    """The app in webhook mode."""
+    result: App = app_factory()
+    return result

@@ -1,0 +1,462 @@
+"""A local emulator of the Telegram Bot API for tests: a real HTTP server on 127.0.0.1.
+
+Serves /bot<token>/<method> with JSON or form bodies (python-telegram-bot posts form fields whose
+values are JSON-encoded), records every call, validates what Telegram validates (HTML entities,
+the 4096-character limit, callback_data size), enforces the flood limits (1 message per second per
+chat, 30 per second overall) by answering 429, and can inject 429, 403 "blocked" and 5xx answers.
+"""
+
+from __future__ import annotations
+
+import html.parser
+import itertools
+import json
+import re
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuvwxyz"
+BOT_ID = 123456
+BOT_USERNAME = "nudge_test_bot"
+ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler",
+                "span", "blockquote", "tg-emoji"}
+_TAG_RE = re.compile(r"</?([a-z-]+)(\s[^<>]*)?>")
+JSON_FIELDS = {"reply_markup", "commands", "scope", "allowed_updates", "link_preview_options", "entities"}
+
+
+@dataclass
+class Call:
+    """One request the emulator received."""
+
+    method: str
+    params: dict[str, Any]
+    at: float
+    status: int = 200
+    result: Any = None
+
+
+@dataclass
+class Failure:
+    """An injected error for the next `count` calls of `method` (optionally only to `chat_id`)."""
+
+    method: str
+    status: int
+    description: str
+    count: int
+    retry_after: int | None = None
+    chat_id: str | None = None
+
+
+@dataclass
+class Message:
+    """A message the bot sent, as the chat shows it now."""
+
+    chat_id: str
+    message_id: int
+    text: str
+    parse_mode: str | None
+    reply_markup: dict[str, Any] | None
+    edits: int = 0
+    history: list[str] = field(default_factory=list)
+
+
+class _HTMLCheck(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag not in ALLOWED_TAGS:
+            self.errors.append(f"Unsupported start tag \"{tag}\"")
+        self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"Unexpected end tag \"{tag}\"")
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def html_text(text: str) -> tuple[str, list[str]]:
+    """Return the visible text of Telegram HTML and the parse errors Telegram would report."""
+    errors: list[str] = []
+    bare = _TAG_RE.sub("", text)
+    if "<" in bare:
+        errors.append("Unsupported start tag or unescaped \"<\"")
+    if re.search(r"&(?!(#\d+|#x[0-9a-fA-F]+|lt|gt|amp|quot);)", bare):
+        errors.append("Character '&' is reserved and must be escaped")
+    checker = _HTMLCheck()
+    checker.feed(text)
+    checker.close()
+    errors.extend(checker.errors)
+    if checker.stack:
+        errors.append(f"Can't find end tag corresponding to start tag \"{checker.stack[-1]}\"")
+    return "".join(checker.text), errors
+
+
+def utf16_len(text: str) -> int:
+    """Return the length Telegram counts (UTF-16 code units)."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+class TelegramEmulator:
+    """The Bot API on 127.0.0.1:<random port>; `api_url` is what TELEGRAM_API_URL should be."""
+
+    def __init__(self, token: str = TOKEN, *, per_chat_interval: float = 1.0, global_rate: int = 30) -> None:
+        self.token = token
+        self.per_chat_interval = per_chat_interval
+        self.global_rate = global_rate
+        self.lock = threading.RLock()
+        self.calls: list[Call] = []
+        self.failures: list[Failure] = []
+        self.blocked: set[str] = set()
+        self.messages: dict[tuple[str, int], Message] = {}
+        self.commands: dict[str, list[dict[str, str]]] = {}
+        self.webhook: dict[str, Any] = {}
+        self.callback_answers: list[dict[str, Any]] = []
+        self.updates: list[dict[str, Any]] = []
+        self.rate_violations: list[Call] = []
+        self._next_message_id = itertools.count(100)
+        self._next_update_id = itertools.count(900_000)
+        self._chat_last: dict[str, float] = {}
+        self._global: deque[float] = deque()
+        self._updates_ready = threading.Condition(self.lock)
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.api_url = f"http://127.0.0.1:{self.port}/bot"
+        self._thread = threading.Thread(target=self.server.serve_forever, name="telegram-emulator", daemon=True)
+
+    # --- lifecycle ---
+
+    def start(self) -> TelegramEmulator:
+        """Start serving in a background thread."""
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        with self.lock:
+            self._updates_ready.notify_all()
+        self.server.shutdown()
+        self.server.server_close()
+
+    # --- test controls ---
+
+    def fail(self, method: str, status: int, count: int = 1, *, retry_after: int | None = None,
+             description: str = "", chat_id: str | int | None = None) -> None:
+        """Answer the next `count` calls of `method` with an error."""
+        default = {429: "Too Many Requests: retry after {}", 403: "Forbidden: bot was blocked by the user",
+                   500: "Internal Server Error", 502: "Bad Gateway"}.get(status, "Error")
+        with self.lock:
+            self.failures.append(Failure(method, status, description or default.format(retry_after), count,
+                                         retry_after, None if chat_id is None else str(chat_id)))
+
+    def block(self, chat_id: str | int) -> None:
+        """Make the user `chat_id` block the bot: every send to them gets 403."""
+        with self.lock:
+            self.blocked.add(str(chat_id))
+
+    def push_update(self, update: dict[str, Any]) -> None:
+        """Queue an update for getUpdates."""
+        with self.lock:
+            self.updates.append(update)
+            self._updates_ready.notify_all()
+
+    def new_update_id(self) -> int:
+        """Return a fresh update_id."""
+        return next(self._next_update_id)
+
+    def calls_of(self, method: str, status: int | None = 200) -> list[Call]:
+        """Return recorded calls of `method` (by default only the successful ones)."""
+        with self.lock:
+            return [c for c in self.calls if c.method == method and (status is None or c.status == status)]
+
+    def sent_to(self, chat_id: str | int) -> list[Message]:
+        """Return the messages now shown in chat `chat_id`, oldest first."""
+        with self.lock:
+            return sorted((m for m in self.messages.values() if m.chat_id == str(chat_id)),
+                          key=lambda m: m.message_id)
+
+    # --- the server ---
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        emulator = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                self._serve(b"", "")
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                self._serve(self.rfile.read(length), self.headers.get("Content-Type", ""))
+
+            def _serve(self, body: bytes, content_type: str) -> None:
+                url = urlsplit(self.path)
+                params: dict[str, Any] = dict(parse_qsl(url.query))
+                if body and "json" in content_type:
+                    params.update(json.loads(body))
+                elif body:
+                    for k, v in parse_qsl(body.decode(), keep_blank_values=True):
+                        params[k] = json.loads(v) if k in JSON_FIELDS else v
+                prefix, _, method = url.path.rpartition("/")
+                status, payload = emulator.dispatch(prefix, method, params)
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+    def dispatch(self, prefix: str, method: str, params: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        """Answer one API call."""
+        if prefix != f"/bot{self.token}":
+            return 404, {"ok": False, "error_code": 404, "description": "Not Found"}
+        if method == "getUpdates":
+            return self._get_updates(params)  # long polls must not hold the lock
+        with self.lock:
+            call = Call(method, params, time.monotonic())
+            self.calls.append(call)
+            status, payload = self._answer(call)
+            call.status = status
+            call.result = payload.get("result")
+            return status, payload
+
+    def _error(self, status: int, description: str, retry_after: int | None = None) -> tuple[int, dict[str, Any]]:
+        payload: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
+        if retry_after is not None:
+            payload["parameters"] = {"retry_after": retry_after}
+        return status, payload
+
+    def _answer(self, call: Call) -> tuple[int, dict[str, Any]]:
+        p = call.params
+        chat = str(p.get("chat_id", ""))
+        for f in self.failures:
+            if f.count > 0 and f.method == call.method and (f.chat_id is None or f.chat_id == chat):
+                f.count -= 1
+                return self._error(f.status, f.description, f.retry_after)
+        handler = getattr(self, f"_m_{call.method}", None)
+        if handler is None:
+            return self._error(404, "Not Found: method not found")
+        if call.method in ("sendMessage", "editMessageText") and chat in self.blocked:
+            return self._error(403, "Forbidden: bot was blocked by the user")
+        if call.method in ("sendMessage", "editMessageText"):
+            limited = self._flood_check(call, chat)
+            if limited is not None:
+                return limited
+        result: Any = handler(p)
+        if isinstance(result, tuple):
+            return result
+        return 200, {"ok": True, "result": result}
+
+    def _flood_check(self, call: Call, chat: str) -> tuple[int, dict[str, Any]] | None:
+        now = call.at
+        while self._global and self._global[0] <= now - 1.0:
+            self._global.popleft()
+        if len(self._global) >= self.global_rate:
+            self.rate_violations.append(call)
+            return self._error(429, "Too Many Requests: retry after 1", 1)
+        if call.method == "sendMessage":
+            last = self._chat_last.get(chat)
+            if last is not None and now - last < self.per_chat_interval:
+                self.rate_violations.append(call)
+                return self._error(429, "Too Many Requests: retry after 1", 1)
+            self._chat_last[chat] = now
+        self._global.append(now)
+        return None
+
+    def _check_text(self, p: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+        text = str(p.get("text", ""))
+        visible = text
+        if p.get("parse_mode") == "HTML":
+            visible, errors = html_text(text)
+            if errors:
+                return self._error(400, f"Bad Request: can't parse entities: {errors[0]}")
+        if not visible.strip():
+            return self._error(400, "Bad Request: message text is empty")
+        if utf16_len(visible) > 4096:
+            return self._error(400, "Bad Request: message is too long")
+        markup = p.get("reply_markup") or {}
+        for row in markup.get("inline_keyboard", []):
+            for button in row:
+                data = button.get("callback_data", "")
+                if not 1 <= len(data.encode()) <= 64:
+                    return self._error(400, "Bad Request: BUTTON_DATA_INVALID")
+        return None
+
+    def _message_json(self, m: Message) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "message_id": m.message_id, "date": int(time.time()),
+            "chat": {"id": int(m.chat_id), "type": "private"},
+            "from": {"id": BOT_ID, "is_bot": True, "first_name": "Nudge", "username": BOT_USERNAME},
+            "text": m.text,
+        }
+        if m.reply_markup and m.reply_markup.get("inline_keyboard"):
+            out["reply_markup"] = m.reply_markup
+        return out
+
+    # --- methods ---
+
+    def _m_getMe(self, p: dict[str, Any]) -> Any:
+        return {"id": BOT_ID, "is_bot": True, "first_name": "Nudge", "username": BOT_USERNAME,
+                "can_join_groups": False, "can_read_all_group_messages": False, "supports_inline_queries": False}
+
+    def _m_sendMessage(self, p: dict[str, Any]) -> Any:
+        bad = self._check_text(p)
+        if bad is not None:
+            return bad
+        m = Message(str(p["chat_id"]), next(self._next_message_id), str(p["text"]), p.get("parse_mode"),
+                    p.get("reply_markup"))
+        self.messages[(m.chat_id, m.message_id)] = m
+        return self._message_json(m)
+
+    def _m_editMessageText(self, p: dict[str, Any]) -> Any:
+        m = self.messages.get((str(p.get("chat_id")), int(p.get("message_id", 0))))
+        if m is None:
+            return self._error(400, "Bad Request: message to edit not found")
+        bad = self._check_text(p)
+        if bad is not None:
+            return bad
+        markup = p.get("reply_markup")
+        if m.text == p["text"] and m.reply_markup == markup:
+            return self._error(400, "Bad Request: message is not modified")
+        m.history.append(m.text)
+        m.text, m.parse_mode, m.reply_markup = str(p["text"]), p.get("parse_mode"), markup
+        m.edits += 1
+        return self._message_json(m)
+
+    def _m_editMessageReplyMarkup(self, p: dict[str, Any]) -> Any:
+        m = self.messages.get((str(p.get("chat_id")), int(p.get("message_id", 0))))
+        if m is None:
+            return self._error(400, "Bad Request: message to edit not found")
+        m.reply_markup = p.get("reply_markup")
+        m.edits += 1
+        return self._message_json(m)
+
+    def _m_answerCallbackQuery(self, p: dict[str, Any]) -> Any:
+        self.callback_answers.append(dict(p))
+        return True
+
+    def _m_setWebhook(self, p: dict[str, Any]) -> Any:
+        if not str(p.get("url", "")).startswith(("https://", "http://127.0.0.1")):
+            return self._error(400, "Bad Request: bad webhook: HTTPS url must be provided for webhook")
+        self.webhook = dict(p)
+        return True
+
+    def _m_deleteWebhook(self, p: dict[str, Any]) -> Any:
+        self.webhook = {}
+        if str(p.get("drop_pending_updates", "")).lower() == "true":
+            self.updates.clear()
+        return True
+
+    def _m_setMyCommands(self, p: dict[str, Any]) -> Any:
+        self.commands[str(p.get("language_code", ""))] = list(p["commands"])
+        return True
+
+    def _get_updates(self, p: dict[str, Any]) -> tuple[int, dict[str, Any]]:
+        offset = int(p.get("offset") or 0)
+        timeout = min(float(p.get("timeout") or 0), 5.0)
+        with self.lock:
+            call = Call("getUpdates", p, time.monotonic())
+            self.calls.append(call)
+            if self.webhook:
+                call.status = 409
+                return self._error(409, "Conflict: can't use getUpdates method while webhook is active; "
+                                        "use deleteWebhook to delete the webhook first")
+            # Telegram forgets updates below the offset once it has been confirmed.
+            self.updates = [u for u in self.updates if u["update_id"] >= offset]
+            if not self.updates and timeout > 0:
+                self._updates_ready.wait(timeout)
+            result = [u for u in self.updates if u["update_id"] >= offset][: int(p.get("limit") or 100)]
+            call.result = result
+            return 200, {"ok": True, "result": result}
+
+
+def user_json(user_id: int, first_name: str = "Ada", language_code: str = "en") -> dict[str, Any]:
+    """Return a Telegram User object for a person."""
+    return {"id": user_id, "is_bot": False, "first_name": first_name, "last_name": "Tester",
+            "username": f"user{user_id}", "language_code": language_code}
+
+
+class Updates:
+    """Builds Update JSON of the shapes Telegram documents."""
+
+    def __init__(self, emulator: TelegramEmulator) -> None:
+        self.emulator = emulator
+
+    def _base(self) -> dict[str, Any]:
+        return {"update_id": self.emulator.new_update_id()}
+
+    def text(self, user_id: int, text: str, *, language_code: str = "en", first_name: str = "Ada") -> dict[str, Any]:
+        """A private message with text; a leading /command gets its bot_command entity."""
+        msg: dict[str, Any] = {
+            "message_id": next(self.emulator._next_message_id), "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private", "first_name": first_name},
+            "from": user_json(user_id, first_name, language_code), "text": text,
+        }
+        if text.startswith("/"):
+            msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
+        return {**self._base(), "message": msg}
+
+    def location(self, user_id: int, latitude: float, longitude: float, *, language_code: str = "en") -> dict[str, Any]:
+        """A private message sharing a location."""
+        return {**self._base(), "message": {
+            "message_id": next(self.emulator._next_message_id), "date": int(time.time()),
+            "chat": {"id": user_id, "type": "private", "first_name": "Ada"},
+            "from": user_json(user_id, "Ada", language_code),
+            "location": {"latitude": latitude, "longitude": longitude},
+        }}
+
+    def callback(self, user_id: int, message: Message, data: str, *, language_code: str = "en") -> dict[str, Any]:
+        """A press on an inline keyboard button of `message`."""
+        return {**self._base(), "callback_query": {
+            "id": str(next(self.emulator._next_update_id) * 7),
+            "from": user_json(user_id, "Ada", language_code),
+            "message": self.emulator._message_json(message),
+            "chat_instance": f"-{user_id}77",
+            "data": data,
+        }}
+
+    def my_chat_member(self, user_id: int, old: str, new: str) -> dict[str, Any]:
+        """The bot's membership in a private chat changed (new="kicked": the user blocked the bot)."""
+        bot = {"id": BOT_ID, "is_bot": True, "first_name": "Nudge", "username": BOT_USERNAME}
+        member = {"user": bot, "status": new}
+        if new == "kicked":
+            member["until_date"] = 0
+        return {**self._base(), "my_chat_member": {
+            "chat": {"id": user_id, "type": "private", "first_name": "Ada"},
+            "from": user_json(user_id),
+            "date": int(time.time()),
+            "old_chat_member": {"user": bot, "status": old},
+            "new_chat_member": member,
+        }}
+
+
+def wait_until(predicate: Any, timeout: float = 5.0, interval: float = 0.02) -> Any:
+    """Poll `predicate` until it is truthy (and return it) or fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        time.sleep(interval)
+
