@@ -48,7 +48,8 @@ app.add_typer(people_app, name="people")
 app.add_typer(campaign_app, name="campaign")
 
 out = Console(highlight=False)
-err = Console(stderr=True, highlight=False)
+# Errors stay one line each, whatever the terminal width, so scripts and people can read them.
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 T = TypeVar("T")
 
 
@@ -189,7 +190,7 @@ def content_check(paths: Annotated[list[Path], typer.Argument(help="Files or fol
     """Validate and lint content files; print every problem as path:line."""
     result = check_paths(paths, strict=strict)
     for p in result.problems:
-        (err if p.severity == "error" else out).print(str(p), markup=False)
+        (err if p.severity == "error" else out).print(str(p), markup=False, soft_wrap=True)
     n_err = len(result.errors)
     n_warn = len(result.warnings)
     summary = f"{len(result.tracks)} track(s) checked: {n_err} error(s), {n_warn} warning(s)"
@@ -570,7 +571,9 @@ _mount_platforms()
 def main() -> None:
     """Run the CLI, turning user mistakes into one clear line and a non-zero exit."""
     try:
-        app(standalone_mode=False)
+        rc = app(standalone_mode=False)
+        if isinstance(rc, int) and rc:
+            sys.exit(rc)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except (typer.Abort, KeyboardInterrupt):

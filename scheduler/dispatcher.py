@@ -15,12 +15,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+from prometheus_client import Counter
+
 from core.clock import Clock
 from core.db import Database
 from core.ports import ChatChannel, OutboundMessage, RecipientGone, RetryLater, TransientError
 from core.services import outbox
 
 log = logging.getLogger("nudgebot.dispatcher")
+SENT = Counter("nudgebot_messages_sent", "Messages accepted by a chat platform", ["channel", "kind"])
+NOT_SENT = Counter("nudgebot_messages_not_sent", "Sends that will be retried or were given up",
+                   ["channel", "reason"])
 
 
 @dataclass(frozen=True)
@@ -167,7 +172,10 @@ class Dispatcher:
                     status, detail = "defer", detail[2]
                     if isinstance(detail, RecipientGone):
                         continue  # mark_undeliverable already cancelled this person's pending rows
+                if status != "sent":
+                    NOT_SENT.labels(job.channel, status).inc()
                 if status == "sent":
+                    SENT.labels(job.channel, job.kind).inc()
                     outbox.mark_sent(s, job.id, str(detail), now)
                     report.sent.append(job)
                 elif status == "retry":

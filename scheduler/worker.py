@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from prometheus_client import Histogram
 
 from core.clock import Clock
 from core.db import Database
@@ -17,6 +18,8 @@ from scheduler.dispatcher import Dispatcher, DispatchReport
 from scheduler.planner import PlanReport, plan_pending, process_due
 
 log = logging.getLogger("nudgebot.worker")
+TICK_SECONDS = Histogram("nudgebot_tick_seconds", "Duration of one scheduler tick",
+                         buckets=(0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900))
 
 
 @dataclass
@@ -47,8 +50,9 @@ def plan_and_queue(db: Database, now: datetime, batch: int = 2000) -> PlanReport
 
 async def tick(db: Database, dispatcher: Dispatcher, now: datetime) -> TickReport:
     """Run one scheduler pass at `now`: queue what fell due (with catch-up) and send it."""
-    plan = await asyncio.to_thread(plan_and_queue, db, now)
-    sent = await dispatcher.run_once()
+    with TICK_SECONDS.time():
+        plan = await asyncio.to_thread(plan_and_queue, db, now)
+        sent = await dispatcher.run_once()
     return TickReport(now, plan, sent)
 
 

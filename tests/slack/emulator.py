@@ -7,6 +7,7 @@ posts (slash command replies) at /respond/<id>.
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 import threading
@@ -106,7 +107,7 @@ class SlackEmulator:
     def posted(self, channel: str | None = None) -> list[dict[str, Any]]:
         """Return the messages posted (and possibly updated), oldest first."""
         with self.lock:
-            items = sorted(self.messages.values(), key=lambda m: float(m["ts"]))
+            items = copy.deepcopy(sorted(self.messages.values(), key=lambda m: float(m["ts"])))
         return [m for m in items if channel is None or m["channel"] == channel]
 
     def dm_of(self, user_id: str) -> str:

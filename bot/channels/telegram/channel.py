@@ -109,7 +109,8 @@ class TelegramChannel:
         first, *rest = render(message)
         bot = await self.bot()
         await self.limiter.acquire(None)
-        markup = InlineKeyboardMarkup.de_json(first.reply_markup or {"inline_keyboard": []}, bot)
+        # Without reply_markup Telegram drops the old keyboard, which is what an answered question needs.
+        markup = InlineKeyboardMarkup.de_json(first.reply_markup, bot) if first.reply_markup else None
         try:
             await bot.edit_message_text(chat_id=chat, message_id=message_id, text=first.text,
                                         parse_mode="HTML", reply_markup=markup,

@@ -1,0 +1,161 @@
+"""End to end through the real python-telegram-bot client, the webhook and the Bot API emulator."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from core.models import Answer, Person, ProcessedEvent
+from tests.telegram.conftest import App
+from tests.telegram.emulator import Message, wait_until
+
+ADA = 424242
+FIRST_NUDGE = datetime(2027, 1, 4, 8, 31, tzinfo=UTC)  # 09:31 in Berlin on the first campaign day
+
+
+def person(app: App, user_id: int) -> Person | None:
+    with app.services.db.session() as s:
+        p = s.scalars(select(Person).where(Person.telegram_id == str(user_id))).first()
+        if p is not None:
+            s.expunge(p)
+        return p
+
+
+def answers(app: App) -> int:
+    with app.services.db.session() as s:
+        return int(s.scalar(select(func.count()).select_from(Answer)) or 0)
+
+
+def join_berlin(app: App, user_id: int = ADA, language_code: str = "en") -> list[Message]:
+    """Open an invite and share a location in Berlin; return the chat so far."""
+    code = app.invite()
+    assert app.post(app.updates.text(user_id, f"/start {code}", language_code=language_code)).status_code == 200
+    app.settle()
+    assert app.post(app.updates.location(user_id, 52.52, 13.405, language_code=language_code)).status_code == 200
+    app.settle()
+    return app.emulator.sent_to(user_id)
+
+
+def test_invite_start_timezone_tick_and_answer(app: App) -> None:
+    emu = app.emulator
+    code = app.invite()
+    r = app.post(app.updates.text(ADA, f"/start {code}"))
+    assert r.status_code == 200
+    app.settle()
+    greeting, ask = emu.sent_to(ADA)
+    assert "Welcome, Ada!" in greeting.text and "<b>Spotting phishing</b>" in greeting.text
+    assert "Mon, Tue, Wed, Thu, Fri at 09:30" in greeting.text
+    assert "Which time zone are you in?" in ask.text
+    zones = [row[0]["callback_data"] for row in ask.reply_markup["inline_keyboard"]]
+    assert "tz:Europe/London" in zones
+    assert person(app, ADA).timezone is None  # nothing is scheduled until a zone is confirmed
+    assert app.tick(FIRST_NUDGE).dispatch.sent == []
+    app.clock.set(datetime(2027, 1, 3, 12, 0, tzinfo=UTC))
+
+    app.post(app.updates.location(ADA, 52.52, 13.405))
+    app.settle()
+    confirm = emu.sent_to(ADA)[-1]
+    assert "Time zone set to <b>Europe/Berlin</b>" in confirm.text
+    assert "Mon 04 Jan at 09:30" in confirm.text
+    assert person(app, ADA).timezone == "Europe/Berlin"
+
+    app.tick(FIRST_NUDGE)
+    lesson, question = emu.sent_to(ADA)[-2:]
+    assert lesson.text.startswith("<b>Spotting phishing · 1/") and "<b>Phishing</b>" in lesson.text
+    buttons = [row[0] for row in question.reply_markup["inline_keyboard"]]
+    assert len(buttons) == 3 and all(len(b["callback_data"].encode()) <= 64 for b in buttons)
+    assert question.parse_mode == "HTML"
+
+    app.clock.advance(timedelta(minutes=3))
+    press = app.updates.callback(ADA, question, buttons[1]["callback_data"])
+    assert app.post(press).status_code == 200
+    assert answers(app) == 1
+    edited = emu.sent_to(ADA)[[m.message_id for m in emu.sent_to(ADA)].index(question.message_id)]
+    assert edited.edits == 1
+    assert "Your answer: Read it to the end" in edited.text and "❌ Not quite" in edited.text
+    assert "Reading a message is rarely the danger" in edited.text  # the choice's feedback
+    assert "Phishing is a request in disguise" in edited.text  # the explanation
+    assert edited.reply_markup is None  # the choice buttons are gone
+    [first_answer] = emu.callback_answers
+    assert first_answer["callback_query_id"] == press["callback_query"]["id"]
+    assert "text" not in first_answer  # the spinner stops, no toast needed
+
+    # Telegram redelivers the same update: nothing happens twice.
+    assert app.post(press).status_code == 200
+    assert len(emu.callback_answers) == 1 and answers(app) == 1
+
+    # A second tap on the (now removed) keyboard from a stale client: one answer, a short toast.
+    app.post(app.updates.callback(ADA, question, buttons[0]["callback_data"]))
+    assert answers(app) == 1
+    assert emu.callback_answers[-1]["text"]
+    assert edited.edits == 1
+
+
+def test_wrong_or_missing_secret_is_refused(app: App) -> None:
+    code = app.invite()
+    update = app.updates.text(ADA, f"/start {code}")
+    assert app.post(update, secret="wrong").status_code == 403
+    assert app.post(update, secret=None).status_code == 403
+    app.settle()
+    assert app.emulator.calls_of("sendMessage") == []
+    assert person(app, ADA) is None
+    with app.services.db.session() as s:
+        assert s.scalar(select(func.count()).select_from(ProcessedEvent)) == 0
+    # The same update with the right secret still goes through: the refusals left no trace.
+    assert app.post(update).status_code == 200
+    assert person(app, ADA) is not None
+
+
+def test_typed_city_asks_to_confirm_and_exact_name_is_taken(app: App) -> None:
+    code = app.invite()
+    app.post(app.updates.text(ADA, f"/start {code}"))
+    app.post(app.updates.text(ADA, "paris"))
+    app.settle()
+    confirm = app.emulator.sent_to(ADA)[-1]
+    assert "Did you mean" in confirm.text
+    choices = [row[0]["callback_data"] for row in confirm.reply_markup["inline_keyboard"]]
+    assert "tz:Europe/Paris" in choices
+    assert person(app, ADA).timezone is None
+    app.post(app.updates.callback(ADA, confirm, "tz:Europe/Paris"))
+    app.settle()
+    assert person(app, ADA).timezone == "Europe/Paris"
+    assert "Time zone set to <b>Europe/Paris</b>" in app.emulator.sent_to(ADA)[-1].text
+    assert app.emulator.callback_answers  # the button's spinner was stopped
+
+    app.post(app.updates.text(ADA, "/timezone America/New_York"))
+    app.settle()
+    assert person(app, ADA).timezone == "America/New_York"
+
+
+def test_commands_answer_in_the_learners_language(app: App) -> None:
+    join_berlin(app, language_code="de")
+    app.post(app.updates.text(ADA, "/help", language_code="de"))
+    app.post(app.updates.text(ADA, "/pause@nudge_test_bot 3", language_code="de"))
+    app.settle()
+    help_, paused = app.emulator.sent_to(ADA)[-2:]
+    assert "Das verstehe ich" in help_.text
+    assert paused.text.startswith("Pausiert bis 2027-01-05")
+    assert person(app, ADA).status == "paused"
+    app.post(app.updates.text(ADA, "/resume", language_code="de"))
+    app.settle()
+    assert person(app, ADA).status == "active"
+
+
+def test_unknown_or_expired_invites_enroll_nobody(app: App) -> None:
+    app.post(app.updates.text(ADA, "/start nosuchcode"))
+    used = app.invite(max_uses=1)
+    app.post(app.updates.text(ADA + 1, f"/start {used}"))
+    app.post(app.updates.text(ADA + 2, f"/start {used}"))
+    app.settle()
+    assert "isn't valid" in app.emulator.sent_to(ADA)[-1].text
+    assert person(app, ADA) is None and person(app, ADA + 1) is not None and person(app, ADA + 2) is None
+    assert "used as often as allowed" in app.emulator.sent_to(ADA + 2)[-1].text
+
+
+def test_command_menu_is_published_on_startup(app: App) -> None:
+    emu = app.emulator
+    wait_until(lambda: len(emu.commands) == 2)
+    names = [c["command"] for c in emu.commands[""]]
+    assert names == ["start", "help", "stats", "pause", "resume", "timezone", "next", "language"]
+    assert emu.commands["de"][1] == {"command": "help", "description": "Was ich verstehe"}
