@@ -169,9 +169,16 @@ class Dispatcher:
             for status, job, detail in items:
                 if status == "follow":
                     assert isinstance(detail, tuple)
-                    status, detail = "defer", detail[2]
+                    lead, detail = detail[0], detail[2]
+                    status = "defer"
                     if isinstance(detail, RecipientGone):
                         continue  # mark_undeliverable already cancelled this person's pending rows
+                    if lead == "error":
+                        # Wait as long as the message in front (retried in 2 minutes), or this one
+                        # would overtake it and the chat's order would break.
+                        outbox.mark_retry(s, job.id, now + timedelta(minutes=2), str(detail), count=False)
+                        report.retried += 1
+                        continue
                 if status != "sent":
                     NOT_SENT.labels(job.channel, status).inc()
                 if status == "sent":

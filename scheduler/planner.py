@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from content.schema import Track
+from content.schema import Question, Track
 from core import render
 from core.models import Campaign, Delivery, Enrollment, Person, TrackVersion
 from core.services import due
@@ -94,26 +94,45 @@ def process_due(session: Session, now: datetime, limit: int = 2000) -> PlanRepor
     tracks = TrackCache(session)
     report.due = len(batch)
     open_qs = due.open_questions(session, [e.id for e in batch])
+    questions: list[tuple[Delivery, Question]] = []
+    todo: list[tuple[Enrollment, str | None]] = []
     for e in batch:
-        person, campaign = e.person, e.campaign
+        person = e.person
         if person.timezone is None:
             e.next_due_at = None
             continue
-        zone = ZoneInfo(person.timezone)
-        occ = latest_occurrence(cadence_of(campaign), zone, now)
-        if occ is not None and now - occ[1] <= CATCH_UP and is_reachable(person, occ[0]):
-            deliver_unit(session, e, occ[0].isoformat(), now, tracks, open_qs.get(e.id, []), report)
-        else:
+        occ = latest_occurrence(cadence_of(e.campaign), ZoneInfo(person.timezone), now)
+        ok = occ is not None and now - occ[1] <= CATCH_UP and is_reachable(person, occ[0])
+        todo.append((e, occ[0].isoformat() if ok and occ is not None else None))
+    with session.no_autoflush:
+        already = existing_keys(session, [nudge_key(e, day) for e, day in todo if day is not None])
+    for e, day in todo:
+        if day is None:
             report.skipped += 1
+        elif nudge_key(e, day) not in already:
+            deliver_unit(session, e, day, now, tracks, open_qs.get(e.id, []), report, questions)
         if e.status == "active":
             plan_enrollment(e, now)
+    session.flush()
+    # One flush gives every new question its id; then its buttons can name it.
+    for d, q in questions:
+        d.payload = render.question_message(q, d.id).to_dict()
     session.flush()
     return report
 
 
+def nudge_key(e: Enrollment, day: str) -> str:
+    """Return the outbox key of an enrollment's nudge on a local day: one per campaign per day."""
+    return f"e{e.id}:{day}:lesson"
+
+
 def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, tracks: TrackCache,
-                 open_qs: list[tuple[Delivery, bool]], report: PlanReport) -> bool:
-    """Queue the enrollment's next unit (lesson, first question) for local day `day`; False if none."""
+                 open_qs: list[tuple[Delivery, bool]], report: PlanReport,
+                 questions: list[tuple[Delivery, Question]] | None = None) -> bool:
+    """Queue the enrollment's next unit (lesson, first question) for local day `day`; False if none.
+
+    With `questions`, the question rows are collected there for the caller to render after one flush.
+    """
     found = tracks.get(e.campaign.track_id)
     if found is None:
         report.notes.append(f"campaign {e.campaign_id}: track {e.campaign.track_id} is not published")
@@ -124,10 +143,12 @@ def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, track
         report.completed += 1
         return False
     unit = track.units[e.position]
-    lesson_key = f"e{e.id}:{day}:lesson:{unit.id}"
+    # The key names the local day, not the unit, so a zone change that brings the same local date
+    # round again still finds that day's nudge.
+    lesson_key = nudge_key(e, day)
     question = unit.questions[0]
     q_key = f"e{e.id}:{day}:q:{question.id}"
-    if existing_keys(session, [lesson_key, q_key]):
+    if questions is None and existing_keys(session, [lesson_key]):
         return False  # this day's nudge already went out (a restart, a second worker, a zone change)
     _close_open_questions(session, e, now, open_qs, track, report)
     person = e.person
@@ -141,9 +162,13 @@ def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, track
             message=render.lesson_message(track, unit, e.position + 1), enrollment_id=e.id,
             campaign_id=e.campaign_id, track_version_id=version.id)
     d = enqueue(session, key=q_key, person=person, kind="question", message=None, due=now, item=question.id,
-                seq=2, check=False, enrollment_id=e.id, campaign_id=e.campaign_id, track_version_id=version.id)
+                seq=2, check=False, enrollment_id=e.id, campaign_id=e.campaign_id, track_version_id=version.id,
+                flush=questions is None)
     assert d is not None
-    d.payload = render.question_message(question, d.id).to_dict()
+    if questions is None:
+        d.payload = render.question_message(question, d.id).to_dict()
+    else:
+        questions.append((d, question))
     e.position += 1
     e.last_sent_at = now
     report.lessons += 1

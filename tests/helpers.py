@@ -18,6 +18,7 @@ from core.models import Answer, ChatLog, Delivery, Enrollment, Person, TrackVers
 from core.ports import AnswerChosen, OutboundMessage, Sender
 from core.render import answer_action
 from core.services import campaigns, tracks
+from scheduler.planner import plan_pending
 from scheduler.worker import TickReport, tick
 
 
@@ -87,6 +88,7 @@ class World:
         })
         with self.session() as s:
             campaigns.apply_campaign(s, spec, self.clock.now())
+            plan_pending(s, self.clock.now())  # as `nudgebot campaign apply` does
         return cid
 
     # ------------------------------------------------------------------ driving time

@@ -37,6 +37,7 @@ def enqueue(
     track_version_id: int | None = None,
     seq: int = 0,
     check: bool = True,
+    flush: bool = True,
 ) -> Delivery | None:
     """Add a delivery unless one with `key` exists; return it, or None when it was already there."""
     if check and existing_keys(session, [key]):
@@ -48,7 +49,7 @@ def enqueue(
         attempts=0, next_attempt_at=due,
     )
     session.add(d)
-    if message is None:
+    if message is None and flush:
         session.flush()  # the caller needs the id to build the message's buttons
     return d
 

@@ -261,7 +261,7 @@ def import_roster(session: Session, path: Path, now: datetime) -> ImportReport:
             if p.id is not None:
                 replan(session, p.id)
             p.timezone, p.tz_source = r.timezone, "roster"
-        elif not r.timezone and p.tz_source == "roster" and p.timezone is None:
+        elif not r.timezone and p.tz_source in (None, "roster") and p.timezone is None:
             p.tz_source = "platform"
         p.name = r.name or p.name or (r.email or "")
         p.locale = r.locale

@@ -23,8 +23,9 @@ from bot.web import create_app
 from content.campaign import CampaignSpec
 from content.loader import LIBRARY_DIR, load_track_file
 from core.clock import VirtualClock
-from core.services import campaigns, tracks
+from core.services import campaigns, people, tracks
 from core.services.invites import create_invite
+from scheduler.planner import plan_pending
 from scheduler.worker import TickReport, tick
 from tests.telegram.emulator import TOKEN, TelegramEmulator, Updates
 
@@ -32,6 +33,12 @@ T = TypeVar("T")
 SECRET = "s3cret-token_for-tests"
 START = datetime(2027, 1, 4, tzinfo=UTC).date()  # a Monday
 CAMPAIGN = "tg-phishing"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Silence PTB's notice that RetryAfter.retry_after will become a timedelta (the channel takes both)."""
+    config.addinivalue_line("filterwarnings",
+                            "ignore:.*`retry_after` will be of type:telegram.warnings.PTBDeprecationWarning")
 
 
 def _loopback(address: Any) -> bool:
@@ -148,18 +155,32 @@ class App:
             return inv.code
 
 
+CAMPAIGN_SPEC = CampaignSpec.model_validate({
+    "id": CAMPAIGN, "title": "Spotting phishing", "track": "phishing-basics", "audience": {"roles": ["learner"]},
+    "schedule": {"days": ["mon", "tue", "wed", "thu", "fri"], "at": "09:30", "start": START.isoformat()},
+    "digest": {"day": "fri", "at": "17:00"},
+})
+
+
 def seed_campaign(services: Services, now: datetime) -> None:
-    """Publish the sample track and a daily campaign that only invitees join."""
+    """Publish the sample track and a weekday campaign for learners (invitees join as learners)."""
     track, problems, _ = load_track_file(LIBRARY_DIR / "phishing-basics.yaml")
     assert track is not None, problems
-    spec = CampaignSpec.model_validate({
-        "id": CAMPAIGN, "title": "Spotting phishing", "track": track.id, "audience": {"roles": ["invitee"]},
-        "schedule": {"days": ["mon", "tue", "wed", "thu", "fri"], "at": "09:30", "start": START.isoformat()},
-        "digest": {"day": "fri", "at": "17:00"},
-    })
     with services.db.session() as s:
         tracks.publish(s, track, now)
-        campaigns.apply_campaign(s, spec, now)
+        campaigns.apply_campaign(s, CAMPAIGN_SPEC, now)
+
+
+def seed_roster(app: App, tmp_path: Path, rows: list[str]) -> None:
+    """Import roster CSV rows (email,name,timezone,locale,manager_email,roles,slack_id,telegram_id) and enroll."""
+    roster = tmp_path / "people.csv"
+    roster.write_text("email,name,timezone,locale,manager_email,roles,slack_id,telegram_id\n"
+                      + "\n".join(rows) + "\n", encoding="utf-8")
+    now = app.clock.now()
+    with app.services.db.session() as s:
+        people.import_roster(s, roster, now)
+        campaigns.apply_campaign(s, CAMPAIGN_SPEC, now)
+        plan_pending(s, now)
 
 
 def start_app(services: Services) -> tuple[uvicorn.Server, threading.Thread, str, list[asyncio.AbstractEventLoop]]:

@@ -131,6 +131,7 @@ class TelegramEmulator:
         self._chat_last: dict[str, float] = {}
         self._global: deque[float] = deque()
         self._updates_ready = threading.Condition(self.lock)
+        ThreadingHTTPServer.request_queue_size = 256  # a burst of connections must not hit the listen backlog
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]

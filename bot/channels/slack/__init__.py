@@ -16,6 +16,7 @@ EVENTS_PATH = "/slack/events"
 def install(services: Services) -> None:
     """Add the Slack channel, its /slack/events route, Socket Mode and the profile sync hook."""
     from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
+    from slack_sdk.signature import SignatureVerifier
     from starlette.requests import Request
     from starlette.responses import Response
     from starlette.routing import Route
@@ -34,9 +35,22 @@ def install(services: Services) -> None:
     app = build_app(services, channel, settings.slack_signing_secret or "")
     handler = AsyncSlackRequestHandler(app)
 
+    verifier = SignatureVerifier(settings.slack_signing_secret or "")
+
     async def endpoint(request: Request) -> Response:
-        """Handle Events API, interactivity and slash commands (signature checked by Bolt)."""
-        return await handler.handle(request)
+        """Handle Events API, interactivity and slash commands, refusing unsigned or stale requests."""
+        body = await request.body()
+        # Checked before Bolt parses the body, so a forged body of any shape gets 401, never a 500.
+        try:
+            valid = bool(settings.slack_signing_secret) and verifier.is_valid_request(body, request.headers)
+        except ValueError:
+            valid = False
+        if not valid:
+            return Response("invalid request signature", status_code=401)
+        try:
+            return await handler.handle(request)
+        except ValueError:
+            return Response("malformed request body", status_code=400)
 
     services.routes.append(Route(EVENTS_PATH, endpoint, methods=["POST"]))
     services.before_tick.append(before_tick_hook(services, channel))

@@ -12,6 +12,11 @@ from bot.settings import Settings
 app = typer.Typer(help="Slack workspace sync.", no_args_is_help=True)
 
 
+@app.callback()
+def slack() -> None:
+    """Manage the Slack workspace connection."""
+
+
 @app.command()
 def sync(all_: Annotated[bool, typer.Option("--all/--new", help="Re-check everyone, or only people "
                                                                 "not checked yet.")] = True,

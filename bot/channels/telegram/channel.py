@@ -11,6 +11,7 @@ from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.telegram.limiter import RateLimiter
 from bot.channels.telegram.render import TelegramMessage, plain, render
@@ -19,6 +20,8 @@ from core.ports import OutboundMessage, RecipientGone, RetryLater, TransientErro
 log = logging.getLogger("nudgebot.telegram")
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+# RetryAfter warns on creation that retry_after will become a timedelta; retry_seconds takes either.
+warnings.filterwarnings("ignore", message=r".*`retry_after` will be of type", category=PTBDeprecationWarning)
 
 
 def retry_seconds(exc: RetryAfter) -> float:
@@ -49,6 +52,8 @@ class TelegramChannel:
         # httpx clients belong to one event loop; the web app and a worker may each have their own.
         self._bots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Bot] = weakref.WeakKeyDictionary()
         self._ready: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, bool] = weakref.WeakKeyDictionary()
+        self._init_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+            weakref.WeakKeyDictionary())
 
     def make_bot(self) -> Bot:
         """Return a new, uninitialised PTB Bot aimed at the configured API URL."""
@@ -62,12 +67,15 @@ class TelegramChannel:
             bot = self.make_bot()
             self._bots[loop] = bot
         if not self._ready.get(loop):
-            try:
-                await bot.initialize()
-            except TelegramError as exc:
-                raise _mapped(exc, None, self.limiter) from exc
-            self._ready[loop] = True
-            self.username = self.username or bot.username
+            lock = self._init_locks.setdefault(loop, asyncio.Lock())
+            async with lock:  # a burst of first sends needs one getMe, not one each
+                if not self._ready.get(loop):
+                    try:
+                        await bot.initialize()
+                    except TelegramError as exc:
+                        raise _mapped(exc, None, self.limiter) from exc
+                    self._ready[loop] = True
+                    self.username = self.username or bot.username
         return bot
 
     async def aclose(self) -> None:

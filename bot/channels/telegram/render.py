@@ -105,22 +105,31 @@ def table_blocks(rows: tuple[tuple[str, ...], ...], limit: int = MAX_TEXT) -> li
     return blocks
 
 
+def _cost(text: str) -> int:
+    # An upper bound of the rendered size: escaping as measured, plus room for the tags that
+    # Markdown markers may turn into (the widest, `code`, adds 11 for 2 markers).
+    return utf16_len(html.escape(text, quote=True)) + 6 * sum(text.count(c) for c in "*_`[]()#")
+
+
 def _split_source_line(line: str, limit: int) -> list[str]:
     # An over-long line is cut at spaces in its Markdown source and each piece rendered on its own,
     # so a formatting span that straddles a cut simply stays literal instead of breaking the HTML.
     pieces: list[str] = []
-    current = ""
+    current, size = "", 0
     for word in re.split(r"(?<=\s)", line):
-        if current and utf16_len(inline(current + word)) > limit:
+        cost = _cost(word)
+        if current and size + cost > limit:
             pieces.append(current)
-            current = ""
-        while utf16_len(inline(word)) > limit:  # one enormous word: cut it by characters
-            cut = len(word)
-            while utf16_len(inline(word[:cut])) > limit:
-                cut = cut * 3 // 4
-            pieces.append(word[:cut])
-            word = word[cut:]
-        current += word
+            current, size = "", 0
+        if cost > limit:  # one enormous word: cut it by characters
+            for ch in word:
+                c = _cost(ch)
+                if size + c > limit:
+                    pieces.append(current)
+                    current, size = "", 0
+                current, size = current + ch, size + c
+            continue
+        current, size = current + word, size + cost
     if current:
         pieces.append(current)
     return pieces

@@ -1,0 +1,111 @@
+"""The Telegram ChatChannel against the Bot API emulator: refs, splitting, errors, flood limits."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+
+from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.limiter import RateLimiter
+from core.ports import Button, OutboundMessage, RecipientGone, RetryLater, TransientError
+from tests.telegram.emulator import TOKEN, TelegramEmulator
+
+QUESTION = OutboundMessage(kind="question", title="Question", text="Which is *safe*?",
+                           buttons=(Button("A", "a:1:0"), Button("B", "a:1:1")))
+
+
+def channel(emu: TelegramEmulator, limiter: RateLimiter | None = None) -> TelegramChannel:
+    return TelegramChannel(TOKEN, emu.api_url, limiter=limiter or RateLimiter())
+
+
+async def _send(ch: TelegramChannel, address: str, message: OutboundMessage) -> str:
+    try:
+        return await ch.send(address, message)
+    finally:
+        await ch.aclose()
+
+
+def test_send_returns_a_ref_that_edit_understands(emulator: TelegramEmulator) -> None:
+    ch = channel(emulator)
+
+    async def go() -> str:
+        ref = await ch.send("77", QUESTION)
+        await ch.edit("77", ref, OutboundMessage(kind="feedback", title="Question", text="✅ Correct!"))
+        await ch.edit("77", ref, OutboundMessage(kind="feedback", title="Question", text="✅ Correct!"))
+        await ch.aclose()
+        return ref
+
+    ref = asyncio.run(go())
+    [msg] = emulator.sent_to(77)
+    assert ref == f"77:{msg.message_id}"
+    assert msg.text == "<b>Question</b>\n\n✅ Correct!" and msg.reply_markup is None
+    assert msg.history == ["<b>Question</b>\n\nWhich is <b>safe</b>?"]
+    assert msg.edits == 1  # the repeated edit ("message is not modified") is harmless
+    assert emulator.calls_of("getMe")  # the client was initialised against the emulator
+
+
+def test_long_message_goes_out_in_parts_and_the_ref_is_the_last(emulator: TelegramEmulator) -> None:
+    text = "\n\n".join(f"Paragraph {i} " + "lorem ipsum " * 100 for i in range(8))
+    msg = OutboundMessage(kind="lesson", text=text, buttons=(Button("Got it", "a:9:0"),))
+    ch = channel(emulator)
+    ref = asyncio.run(_send(ch, "5", msg))
+    assert emulator.rate_violations == []  # the parts, too, keep to one message per second in a chat
+    parts = emulator.sent_to(5)
+    assert len(parts) == 3
+    assert ref == f"5:{parts[-1].message_id}"
+    assert [p.reply_markup is not None for p in parts] == [False, False, True]
+    assert "".join(p.text for p in parts).count("Paragraph") == 8
+
+
+def test_errors_map_to_the_port(emulator: TelegramEmulator) -> None:
+    ch = channel(emulator)
+    emulator.fail("sendMessage", 429, retry_after=1)
+    with pytest.raises(RetryLater) as retry:
+        asyncio.run(_send(ch, "1", QUESTION))
+    assert retry.value.retry_after == 1
+    emulator.fail("sendMessage", 502)
+    with pytest.raises(TransientError):
+        asyncio.run(_send(ch, "2", QUESTION))
+    emulator.block(3)
+    with pytest.raises(RecipientGone) as gone:
+        asyncio.run(_send(ch, "3", QUESTION))
+    assert gone.value.status == "blocked" and "blocked by the user" in str(gone.value)
+    emulator.fail("sendMessage", 403, description="Forbidden: user is deactivated")
+    with pytest.raises(RecipientGone) as deactivated:
+        asyncio.run(_send(ch, "4", QUESTION))
+    assert deactivated.value.status == "deactivated"
+    assert emulator.sent_to(1) == emulator.sent_to(2) == []
+
+
+def test_a_burst_stays_within_telegrams_flood_limits(emulator: TelegramEmulator) -> None:
+    ch = channel(emulator)
+    msg = OutboundMessage(kind="info", text="hi")
+
+    async def go() -> float:
+        start = time.monotonic()
+        # 40 chats x 2 messages, all at once: more than 30/s overall and 2 per chat.
+        await asyncio.gather(*(ch.send(str(1000 + i % 40), msg) for i in range(80)))
+        await ch.aclose()
+        return time.monotonic() - start
+
+    elapsed = asyncio.run(go())
+    assert emulator.rate_violations == []
+    assert len(emulator.calls_of("sendMessage")) == 80
+    assert elapsed >= 2.0  # 80 messages at <= 30/s need at least two full windows
+
+
+def test_limiter_books_slots_per_chat_and_overall() -> None:
+    now = [0.0]
+    lim = RateLimiter(per_second=3, chat_interval=1.0, margin=0.0, clock=lambda: now[0])
+    assert lim.try_acquire("a") == 0
+    assert lim.try_acquire("a") == pytest.approx(1.0)
+    assert [lim.try_acquire(c) for c in "bc"] == [0, 0]
+    assert lim.try_acquire("d") == pytest.approx(1.0)  # three in this second already
+    now[0] = 1.0
+    assert lim.try_acquire("a") == 0 and lim.try_acquire("d") == 0
+    lim.hold_chat("d", 5)
+    now[0] = 3.0
+    assert lim.try_acquire("d") == pytest.approx(3.0)
+    assert lim.try_acquire(None) == 0
