@@ -88,7 +88,7 @@ class _Edit:
 class _Outcome:
     reply: Reply
     edit: _Edit | None = None
-    dispatch: bool = False
+    dispatch: list[int] = field(default_factory=list)
 
 
 _finder: Any = None
@@ -149,8 +149,9 @@ class Conversation:
                     log.exception("could not edit message %s", outcome.edit.ref)
                     outcome.reply.messages.insert(0, outcome.edit.message)
         if outcome.dispatch:
-            # Follow-up questions go through the outbox like everything else, but right away.
-            await self.dispatcher.run_once()
+            # Follow-ups go through the outbox like everything else, but right away and without
+            # waiting behind a large scheduled pass.
+            await self.dispatcher.send_now(outcome.dispatch)
         return outcome.reply
 
     # --- the synchronous core of each event, inside one transaction ---
@@ -200,7 +201,7 @@ class Conversation:
             return _Outcome(Reply(notice=result.notice))
         d = result.delivery
         edit = _Edit(d.channel, d.address, d.message_ref or event.message_ref, result.feedback)
-        return _Outcome(Reply(), edit, dispatch=bool(result.followups))
+        return _Outcome(Reply(), edit, dispatch=result.followups)
 
     def _command(self, s: Session, event: CommandIssued, person: Person, now: datetime) -> _Outcome:
         cmd = event.command.lower().lstrip("/")
@@ -244,8 +245,10 @@ class Conversation:
 
     def _next(self, s: Session, person: Person, now: datetime) -> _Outcome:
         for e in active_enrollments(s, person.id):
-            if e.status == "active" and e.campaign.status == "active" and deliver_now(s, e, now):
-                return _Outcome(Reply(notice=t(person.locale, "next_sent")), dispatch=True)
+            if e.status == "active" and e.campaign.status == "active":
+                ids = deliver_now(s, e, now)
+                if ids:
+                    return _Outcome(Reply(notice=t(person.locale, "next_sent")), dispatch=ids)
         return _reply(t(person.locale, "next_none"))
 
     def _text(self, s: Session, text: str, person: Person, now: datetime, force_zone: bool = False) -> _Outcome:

@@ -66,9 +66,9 @@ class Dispatcher:
         self.max_inline_wait = max_inline_wait
         self._lock = asyncio.Lock()
 
-    def _claim(self) -> list[Job]:
+    def _claim(self, ids: list[int] | None = None) -> list[Job]:
         with self.db.session() as s:
-            rows = outbox.claim(s, self.clock.now(), self.batch, self.lease)
+            rows = outbox.claim(s, self.clock.now(), self.batch, self.lease, ids)
             return [Job(d.id, d.channel, d.address, d.kind, d.item, d.person_id, d.payload) for d in rows]
 
     async def run_once(self) -> DispatchReport:
@@ -82,6 +82,14 @@ class Dispatcher:
                 await self._send_batch(jobs, report)
                 if len(jobs) < self.batch:
                     break
+        return report
+
+    async def send_now(self, ids: list[int]) -> DispatchReport:
+        """Send these deliveries right away (e.g. the next question after an answer), beside any running pass."""
+        report = DispatchReport()
+        jobs = await asyncio.to_thread(self._claim, ids)
+        if jobs:
+            await self._send_batch(jobs, report)
         return report
 
     async def _send_batch(self, jobs: list[Job], report: DispatchReport) -> None:

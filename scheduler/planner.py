@@ -12,7 +12,7 @@ from content.schema import Question, Track
 from core import render
 from core.models import Campaign, Delivery, Enrollment, Person, TrackVersion
 from core.services import due
-from core.services.outbox import enqueue, existing_keys
+from core.services.outbox import enqueue, existing_keys, pending_ids
 from core.services.people import is_reachable
 from core.services.tracks import latest_version, track_of
 from scheduler.cadence import Cadence, latest_occurrence, next_occurrence, window
@@ -204,12 +204,15 @@ def _close_open_questions(session: Session, e: Enrollment, now: datetime, open_q
         report.escalations += 1
 
 
-def deliver_now(session: Session, e: Enrollment, now: datetime) -> bool:
-    """Queue one extra unit for an enrollment right away (the `next` command)."""
+def deliver_now(session: Session, e: Enrollment, now: datetime) -> list[int]:
+    """Queue one extra unit for an enrollment right away (the `next` command); return the ids to send."""
     report = PlanReport()
     open_qs = due.open_questions(session, [e.id]).get(e.id, [])
     stamp = now.strftime("%Y%m%dT%H%M%S")
-    return deliver_unit(session, e, f"extra-{stamp}", now, TrackCache(session), open_qs, report)
+    if not deliver_unit(session, e, f"extra-{stamp}", now, TrackCache(session), open_qs, report):
+        return []
+    session.flush()
+    return pending_ids(session, e.person_id)
 
 
 @dataclass(frozen=True)

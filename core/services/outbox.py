@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -54,8 +54,9 @@ def enqueue(
     return d
 
 
-def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list[Delivery]:
-    """Lease up to `limit` pending deliveries that are due; other workers skip leased rows."""
+def claim(session: Session, now: datetime, limit: int, lease: timedelta,
+          ids: Sequence[int] | None = None) -> list[Delivery]:
+    """Lease up to `limit` pending deliveries that are due (or just `ids`); other workers skip leased rows."""
     stmt = (
         select(Delivery)
         .where(
@@ -66,6 +67,8 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta) -> list
         .order_by(Delivery.next_attempt_at, Delivery.id)
         .limit(limit)
     )
+    if ids is not None:
+        stmt = stmt.where(Delivery.id.in_(list(ids)))
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     rows = list(session.scalars(stmt))
@@ -134,3 +137,10 @@ def open_question(session: Session, person_id: int, now: datetime) -> Delivery |
 def pending_count(session: Session) -> int:
     """Return how many deliveries wait to be sent."""
     return len(session.scalars(select(Delivery.id).where(Delivery.status == "pending")).all())
+
+
+def pending_ids(session: Session, person_id: int) -> list[int]:
+    """Return the ids of a person's deliveries still waiting to be sent, in sending order."""
+    return list(session.scalars(select(Delivery.id).where(Delivery.person_id == person_id,
+                                                          Delivery.status == "pending")
+                                .order_by(Delivery.due_at, Delivery.seq, Delivery.id)))
