@@ -148,7 +148,7 @@ def test_concurrent_presses_record_exactly_one_answer(world: World, class_: tupl
                 person = s.get(Person, lea)
                 r = record_answer(s, delivery_id=q.id, choice_index=choice, person=person, now=world.clock.now())
                 statuses.append(r.status)
-        except BaseException as exc:  # noqa: BLE001 - reported below
+        except BaseException as exc:  # reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=press, args=(i % 3,)) for i in range(n)]

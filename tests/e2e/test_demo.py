@@ -1,0 +1,30 @@
+"""`nudgebot demo --auto`: the whole story through the real scheduler, on the console channel."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+
+def test_demo_auto_tells_the_whole_story(tmp_path: Path) -> None:
+    exe = Path(sys.executable).parent / "nudgebot"
+    env = {k: v for k, v in os.environ.items() if k not in ("SLACK_BOT_TOKEN", "TELEGRAM_BOT_TOKEN")}
+    env["COLUMNS"] = "120"
+    r = subprocess.run([str(exe), "demo", "--auto"], stdin=subprocess.DEVNULL, capture_output=True, text=True,
+                       cwd=tmp_path, env=env, timeout=120, check=False)
+    assert r.returncode == 0, r.stderr[-2000:]
+    assert "Traceback" not in r.stdout + r.stderr
+    out = r.stdout
+    assert "lesson" in out  # a lesson panel
+    assert "Spotting phishing · 1/6" in out
+    assert "question" in out and "What is a phishing message usually trying to get you to do?" in out
+    assert "Correct" in out
+    assert "Not quite" in out
+    assert "Explanation" in out
+    assert "Friendly reminder" in out
+    assert "Manager heads-up: Lea Learner has gone quiet" in out
+    assert "Weekly digest for your team" in out
+    assert "Lea doesn't answer today." in out
+    assert not list(tmp_path.iterdir())  # the demo cleans up after itself
