@@ -13,10 +13,10 @@ from core.ports import OutboundMessage
 from core.services import due
 from core.services.outbox import enqueue
 from core.services.people import is_reachable, reports_of
-from core.services.progress import person_stats
+from core.services.progress import missed_in_a_row, person_stats
 from scheduler.planner import CATCH_UP, PlanReport, digest_instant
 
-INACTIVE_AFTER = timedelta(days=3)
+INACTIVE_AFTER_MISSED = 2
 
 
 def plan_digests(session: Session, now: datetime) -> int:
@@ -37,9 +37,10 @@ def build_digest(session: Session, manager: Person, now: datetime) -> OutboundMe
         s = person_stats(session, p.id, since=since)
         if s.sent == 0 and s.last_active is None:
             continue
-        quiet = s.last_active is None or now - s.last_active > INACTIVE_AFTER
+        # Counted in questions, not days, so a quiet weekend never makes anyone look inactive.
+        quiet = missed_in_a_row(session, p.id) >= INACTIVE_AFTER_MISSED or (s.sent > 0 and s.answered == 0)
         lines.append(render.ReportLine(p.name or p.handle, s.answered, s.sent, s.accuracy, s.streak,
-                                       s.last_active, quiet and s.sent > 0, p.status))
+                                       s.last_active, quiet or p.status in ("blocked", "deactivated"), p.status))
     if not lines:
         return None
     zone = ZoneInfo(manager.timezone or "UTC")

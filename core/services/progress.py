@@ -61,3 +61,10 @@ def active_enrollments(session: Session, person_id: int) -> list[Enrollment]:
     return list(session.scalars(select(Enrollment).where(Enrollment.person_id == person_id,
                                                          Enrollment.status.in_(("active", "completed")))
                                 .order_by(Enrollment.campaign_id)))
+
+
+def missed_in_a_row(session: Session, person_id: int) -> int:
+    """Return the longest current run of unanswered questions across a person's campaigns."""
+    runs = session.scalars(select(Enrollment.unanswered).where(Enrollment.person_id == person_id,
+                                                               Enrollment.status.in_(("active", "completed"))))
+    return max(runs, default=0)
