@@ -67,7 +67,7 @@ def _socket_mode(services: Services, app: Any, app_token: str) -> None:
     async def start() -> None:
         """Connect to Slack over Socket Mode (no public URL needed)."""
         socket = AsyncSocketModeHandler(app, app_token)
-        await socket.connect_async()
+        await socket.connect_async()  # type: ignore[no-untyped-call]
         state["handler"] = socket
         log.info("slack: connected in Socket Mode")
 

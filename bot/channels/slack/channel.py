@@ -143,7 +143,9 @@ class SlackChannel:
             resp = await self._call("chat.postMessage", address, channel=channel, unfurl_links=False,
                                     unfurl_media=False, **render(message))
         except DeliveryError as exc:
-            if _code(exc) in STALE_CHANNEL_ERRORS and self._dm.pop(address, None):
+            stale = _code(exc) in STALE_CHANNEL_ERRORS and address in self._dm
+            if stale:
+                del self._dm[address]
                 raise TransientError(f"slack: DM channel for {address} went stale; reopening") from exc
             raise
         return f"{resp['channel']}:{resp['ts']}"

@@ -6,6 +6,7 @@ from typing import Any
 
 from core.ports import AnswerChosen, CommandIssued, ProfileChanged, Sender
 
+
 def sender_of(user: dict[str, Any] | str, locale: str = "") -> Sender:
     """Return the Sender for a Slack user object or id."""
     if isinstance(user, str):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from bot.channels.slack.channel import SlackChannel
 from bot.channels.slack.events import profile_event
@@ -14,13 +14,26 @@ from core.ports import DeliveryError, Reachable, RecipientGone, RetryLater, Tran
 from core.services import people
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Services
+    from bot.conversation import Conversation
+    from core.clock import Clock
+    from core.db import Database
 
 log = logging.getLogger("nudgebot.slack")
 
 NOT_FOUND = "user not found in the workspace"
 DEACTIVATED = "account is deactivated in Slack"
 NO_ZONE = "Slack has no time zone for this user; set one in the roster or ask them to use /nudge timezone"
+
+
+class Services(Protocol):
+    """What a sync needs: bot.bootstrap.Services, or the few parts the CLI builds."""
+
+    @property
+    def db(self) -> Database: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def conversation(self) -> Conversation: ...
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,90 @@
+"""SlackChannel against the emulator: pacing, error mapping and the DM cache, with the real AsyncWebClient."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+
+from bot.channels.slack.app import make_client
+from bot.channels.slack.channel import SlackChannel
+from core.ports import OutboundMessage, RecipientGone, RetryLater, TransientError
+
+MSG = OutboundMessage(kind="info", text="hello")
+
+
+def channel(emu: Any, h: Any, **kw: Any) -> SlackChannel:
+    return SlackChannel(make_client(h.TOKEN, emu.api_url), **kw)
+
+
+def test_one_message_per_second_per_dm_and_a_workspace_ceiling(emulator: Any, h: Any) -> None:
+    for i in range(10):
+        emulator.add_user(f"U{i}")
+    ch = channel(emulator, h, workspace_rate=5.0)
+
+    async def go() -> None:
+        await asyncio.gather(*(ch.send(f"U{i}", MSG) for i in range(10)))
+        for _ in range(2):
+            await ch.send("U0", MSG)
+
+    asyncio.run(go())
+    posts = emulator.calls_to("chat.postMessage", ok=True)
+    assert len(posts) == 12
+    times = sorted(c.at for c in posts)
+    assert times[-3] - times[0] >= 9 / 5.0 - 0.1  # ten messages at 5 per second
+    to_u0 = [c.at for c in posts if c.args["channel"] == "DU0"]
+    assert all(b - a >= 0.95 for a, b in zip(to_u0, to_u0[1:], strict=False))
+
+
+def test_dm_channel_is_opened_once_per_person(emulator: Any, h: Any) -> None:
+    emulator.add_user("U1")
+    ch = channel(emulator, h, per_channel_interval=0)
+
+    async def go() -> list[str]:
+        return [await ch.send("U1", MSG) for _ in range(3)]
+
+    refs = asyncio.run(go())
+    assert len(emulator.calls_to("conversations.open")) == 1
+    assert all(r.startswith("DU1:") for r in refs) and len(set(refs)) == 3
+
+
+@pytest.mark.parametrize("error", ["user_not_found", "account_inactive", "user_disabled", "cannot_dm_bot"])
+def test_gone_users_raise_recipient_gone(emulator: Any, h: Any, error: str) -> None:
+    emulator.add_user("U1")
+    emulator.gone["U1"] = error
+    with pytest.raises(RecipientGone) as info:
+        asyncio.run(channel(emulator, h).send("U1", MSG))
+    assert info.value.status == "deactivated" and error in str(info.value)
+
+
+def test_429_raises_retry_later_with_slacks_retry_after(emulator: Any, h: Any) -> None:
+    emulator.add_user("U1")
+    emulator.inject("chat.postMessage", 1, status=429, retry_after=7)
+    ch = channel(emulator, h)
+    with pytest.raises(RetryLater) as info:
+        asyncio.run(ch.send("U1", MSG))
+    assert info.value.retry_after == 7
+    assert ch.workspace.reserve() > 6  # every sender waits, not just this one
+    assert emulator.posted() == []
+
+
+def test_5xx_raises_transient_error(emulator: Any, h: Any) -> None:
+    emulator.add_user("U1")
+    emulator.inject("chat.postMessage", 1, status=502)
+    with pytest.raises(TransientError):
+        asyncio.run(channel(emulator, h).send("U1", MSG))
+
+
+def test_edit_replaces_the_message_and_waits_out_a_rate_limit(emulator: Any, h: Any) -> None:
+    emulator.add_user("U1")
+    ch = channel(emulator, h)
+
+    async def go() -> None:
+        ref = await ch.send("U1", MSG)
+        emulator.inject("chat.update", 1, status=429, retry_after=1)
+        await ch.edit("U1", ref, OutboundMessage(kind="info", text="edited"))
+
+    asyncio.run(go())
+    [msg] = emulator.posted("DU1")
+    assert msg["text"] == "edited" and msg["edits"] == 1

@@ -1,0 +1,64 @@
+"""Delivery through the real slack_sdk client: rate limits, server errors and people who left."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from core.models import Person
+
+
+def learners(app: Any, n: int, tz: str = "Europe/Berlin") -> list[str]:
+    ids = [f"U{i:04d}" for i in range(1, n + 1)]
+    for uid in ids:
+        app.emu.add_user(uid, email=f"{uid.lower()}@example.com", tz=tz)
+    app.roster([f"{u.lower()}@example.com,Learner {u},{tz},en,,learner,{u}," for u in ids])
+    app.campaign()
+    return ids
+
+
+def test_a_429_storm_still_delivers_everything_exactly_once(slack_app: Any, h: Any) -> None:
+    uids = learners(slack_app, 30)
+    slack_app.tick()
+    slack_app.emu.inject("chat.postMessage", 25, status=429, retry_after=1)
+    slack_app.clock.set(h.NINE)
+    sent = 0
+    for _ in range(3):  # anything the dispatcher put back for later goes on the next tick
+        sent += len(slack_app.tick().dispatch.sent)
+    assert sent == 60
+    for uid in uids:
+        kinds = [("actions" in {b["type"] for b in m["blocks"]}) for m in slack_app.emu.posted(f"D{uid}")]
+        assert kinds == [False, True], uid  # one lesson, then one question
+    calls = slack_app.emu.calls_to("chat.postMessage")
+    limited = [c for c in calls if c.status == 429]
+    assert len(limited) == 25
+    # After the first 429 nothing went out until its Retry-After had passed.
+    first = limited[0].at
+    after = [c.at for c in calls if c.status == 200 and c.at > first]
+    assert min(after) - first >= 0.9
+    assert len(slack_app.emu.calls_to("conversations.open")) == 30
+
+
+def test_recipient_who_left_is_marked_and_not_retried(slack_app: Any, h: Any) -> None:
+    uids = learners(slack_app, 2)
+    slack_app.tick()
+    slack_app.emu.gone["U0002"] = "account_inactive"
+    slack_app.tick(h.NINE)
+    slack_app.tick()
+    assert len(slack_app.emu.posted("DU0001")) == 2
+    assert slack_app.emu.posted("DU0002") == []
+    failed = [c for c in slack_app.emu.calls_to("conversations.open") if c.args["users"] == "U0002" and c.error]
+    assert len(failed) == 1
+    with slack_app.session() as s:
+        status = {p.slack_id: p.status for p in s.scalars(select(Person))}
+    assert status == {uids[0]: "active", uids[1]: "deactivated"}
+
+
+def test_server_errors_are_retried_without_duplicates(slack_app: Any, h: Any) -> None:
+    learners(slack_app, 3)
+    slack_app.tick()
+    slack_app.emu.inject("chat.postMessage", 2, status=503)
+    slack_app.tick(h.NINE)
+    for uid in ("U0001", "U0002", "U0003"):
+        assert len(slack_app.emu.posted(f"D{uid}")) == 2
