@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,13 +23,33 @@ def parse_answer_action(action: str) -> tuple[int, int] | None:
     return int(parts[1]), int(parts[2])
 
 
+_LIST_ITEM = re.compile(r"^\s*([-*•+]|\d+[.)])\s")
+
+
+def unwrap(markdown: str) -> str:
+    """Join hard-wrapped lines within paragraphs, keeping list items and blank lines, as Markdown reads them.
+
+    Authors wrap lessons in YAML for readability; chat apps would otherwise show those breaks.
+    """
+    out: list[str] = []
+    for line in markdown.strip().splitlines():
+        stripped = line.strip()
+        if not stripped:
+            out.append("")
+        elif out and out[-1] and not _LIST_ITEM.match(line) and not stripped.startswith(">"):
+            out[-1] = f"{out[-1]} {stripped}"
+        else:
+            out.append(stripped if not _LIST_ITEM.match(line) else line.rstrip())
+    return "\n".join(out)
+
+
 def lesson_message(track: Track, unit: Unit, number: int) -> OutboundMessage:
     """Render a unit's lesson."""
     why = f"\n\n_Why it matters:_ {unit.why}" if unit.why else ""
     return OutboundMessage(
         kind="lesson",
         title=f"{track.title} · {number}/{len(track.units)}: {unit.title}",
-        text=unit.lesson.strip() + why,
+        text=unwrap(unit.lesson) + why,
     )
 
 
