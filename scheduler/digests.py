@@ -35,8 +35,8 @@ def build_digest(session: Session, manager: Person, now: datetime) -> OutboundMe
     lines = []
     for p in reports_of(session, manager.id):
         s = person_stats(session, p.id, since=since)
-        if s.sent == 0 and s.last_active is None:
-            continue
+        if s.sent == 0 and s.last_active is None and p.status == "active":
+            continue  # not started yet; someone who blocked the bot still shows
         # Counted in questions, not days, so a quiet weekend never makes anyone look inactive.
         quiet = missed_in_a_row(session, p.id) >= INACTIVE_AFTER_MISSED or (s.sent > 0 and s.answered == 0)
         lines.append(render.ReportLine(p.name or p.handle, s.answered, s.sent, s.accuracy, s.streak,

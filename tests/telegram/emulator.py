@@ -38,6 +38,7 @@ class Call:
     at: float
     status: int = 200
     result: Any = None
+    note: str = ""  # why the emulator refused it, for flood-limit diagnostics
 
 
 @dataclass
@@ -50,6 +51,7 @@ class Failure:
     count: int
     retry_after: int | None = None
     chat_id: str | None = None
+    after: int = 0  # let this many matching calls through first
 
 
 @dataclass
@@ -155,13 +157,13 @@ class TelegramEmulator:
     # --- test controls ---
 
     def fail(self, method: str, status: int, count: int = 1, *, retry_after: int | None = None,
-             description: str = "", chat_id: str | int | None = None) -> None:
-        """Answer the next `count` calls of `method` with an error."""
+             description: str = "", chat_id: str | int | None = None, after: int = 0) -> None:
+        """Answer `count` calls of `method` (after letting `after` through) with an error."""
         default = {429: "Too Many Requests: retry after {}", 403: "Forbidden: bot was blocked by the user",
                    500: "Internal Server Error", 502: "Bad Gateway"}.get(status, "Error")
         with self.lock:
             self.failures.append(Failure(method, status, description or default.format(retry_after), count,
-                                         retry_after, None if chat_id is None else str(chat_id)))
+                                         retry_after, None if chat_id is None else str(chat_id), after))
 
     def block(self, chat_id: str | int) -> None:
         """Make the user `chat_id` block the bot: every send to them gets 403."""
@@ -251,6 +253,9 @@ class TelegramEmulator:
         chat = str(p.get("chat_id", ""))
         for f in self.failures:
             if f.count > 0 and f.method == call.method and (f.chat_id is None or f.chat_id == chat):
+                if f.after > 0:
+                    f.after -= 1
+                    break
                 f.count -= 1
                 return self._error(f.status, f.description, f.retry_after)
         handler = getattr(self, f"_m_{call.method}", None)
@@ -272,11 +277,13 @@ class TelegramEmulator:
         while self._global and self._global[0] <= now - 1.0:
             self._global.popleft()
         if len(self._global) >= self.global_rate:
+            call.note = f"global: {len(self._global)} sends in the last second"
             self.rate_violations.append(call)
             return self._error(429, "Too Many Requests: retry after 1", 1)
         if call.method == "sendMessage":
             last = self._chat_last.get(chat)
             if last is not None and now - last < self.per_chat_interval:
+                call.note = f"chat {chat}: {now - last:.3f}s after the previous message"
                 self.rate_violations.append(call)
                 return self._error(429, "Too Many Requests: retry after 1", 1)
             self._chat_last[chat] = now
@@ -438,15 +445,16 @@ class Updates:
     def my_chat_member(self, user_id: int, old: str, new: str) -> dict[str, Any]:
         """The bot's membership in a private chat changed (new="kicked": the user blocked the bot)."""
         bot = {"id": BOT_ID, "is_bot": True, "first_name": "Nudge", "username": BOT_USERNAME}
-        member = {"user": bot, "status": new}
-        if new == "kicked":
-            member["until_date"] = 0
+
+        def member(status: str) -> dict[str, Any]:
+            return {"user": bot, "status": status, **({"until_date": 0} if status == "kicked" else {})}
+
         return {**self._base(), "my_chat_member": {
             "chat": {"id": user_id, "type": "private", "first_name": "Ada"},
             "from": user_json(user_id),
             "date": int(time.time()),
-            "old_chat_member": {"user": bot, "status": old},
-            "new_chat_member": member,
+            "old_chat_member": member(old),
+            "new_chat_member": member(new),
         }}
 
 
@@ -461,3 +469,12 @@ def wait_until(predicate: Any, timeout: float = 5.0, interval: float = 0.02) -> 
             raise AssertionError("condition not met in time")
         time.sleep(interval)
 
+
+
+if __name__ == "__main__":  # python -m tests.telegram.emulator: a Bot API to point `nudgebot run` at
+    emu = TelegramEmulator().start()
+    print(f"TELEGRAM_BOT_TOKEN={emu.token}\nTELEGRAM_API_URL={emu.api_url}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        emu.stop()

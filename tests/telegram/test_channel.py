@@ -58,6 +58,12 @@ def test_long_message_goes_out_in_parts_and_the_ref_is_the_last(emulator: Telegr
     assert [p.reply_markup is not None for p in parts] == [False, False, True]
     assert "".join(p.text for p in parts).count("Paragraph") == 8
 
+    # Telegram pushes back in the middle of a long message: the rest waits, no part is sent twice.
+    emulator.fail("sendMessage", 429, count=1, retry_after=1, chat_id=6, after=1)
+    ref = asyncio.run(_send(channel(emulator), "6", msg))
+    assert [p.text for p in emulator.sent_to(6)] == [p.text for p in parts]
+    assert len(emulator.calls_of("sendMessage", status=429)) == 1 and emulator.rate_violations == []
+
 
 def test_errors_map_to_the_port(emulator: TelegramEmulator) -> None:
     ch = channel(emulator)
@@ -96,16 +102,24 @@ def test_a_burst_stays_within_telegrams_flood_limits(emulator: TelegramEmulator)
     assert elapsed >= 2.0  # 80 messages at <= 30/s need at least two full windows
 
 
-def test_limiter_books_slots_per_chat_and_overall() -> None:
+def test_limiter_counts_a_window_from_when_the_answer_came_back() -> None:
     now = [0.0]
     lim = RateLimiter(per_second=3, chat_interval=1.0, margin=0.0, clock=lambda: now[0])
-    assert lim.try_acquire("a") == 0
-    assert lim.try_acquire("a") == pytest.approx(1.0)
-    assert [lim.try_acquire(c) for c in "bc"] == [0, 0]
-    assert lim.try_acquire("d") == pytest.approx(1.0)  # three in this second already
-    now[0] = 1.0
-    assert lim.try_acquire("a") == 0 and lim.try_acquire("d") == 0
-    lim.hold_chat("d", 5)
+    wait, a = lim.try_acquire("a")
+    assert wait == 0 and a is not None
+    assert lim.try_acquire("a")[1] is None  # in flight: the chat waits
+    now[0] = 0.5
+    lim.release(a)  # the server answered at 0.5
+    assert lim.try_acquire("a") == (pytest.approx(1.0), None)
+    b, c = lim.try_acquire("b")[1], lim.try_acquire("c")[1]
+    assert b is not None and c is not None
+    assert lim.try_acquire("d")[1] is None  # three in the window already
+    now[0] = 1.5
+    d = lim.try_acquire("d")[1]
+    assert d is not None  # a's window is over
+    assert lim.try_acquire("a") == (pytest.approx(0.02), None)  # a's chat is free, but b, c, d are in flight
+    for slot in (b, c, d):
+        lim.release(slot)
+    lim.hold_chat("e", 5)  # Telegram said "retry after 5" for this chat
     now[0] = 3.0
-    assert lim.try_acquire("d") == pytest.approx(3.0)
-    assert lim.try_acquire(None) == 0
+    assert lim.try_acquire("e") == (pytest.approx(3.5), None)

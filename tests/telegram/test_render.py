@@ -65,7 +65,8 @@ def test_digest_table_is_aligned_monospace() -> None:
     msg = OutboundMessage(kind="digest", title="Weekly digest", text="Hi Max",
                           table=(("Learner", "Answered"), ("Ada <admin>", "3/3"), ("Bo", "0/3")))
     [part] = render(msg)
-    assert "<pre>Learner      Answered\n-----------  --------\nAda &lt;admin&gt;  3/3\nBo           0/3</pre>" in part.text
+    assert ("<pre>Learner      Answered\n-----------  --------\nAda &lt;admin&gt;  3/3\n"
+            "Bo           0/3</pre>") in part.text
 
 
 def test_long_message_splits_on_paragraphs_with_buttons_on_the_last_part() -> None:

@@ -6,35 +6,12 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from core.models import Answer, Person, ProcessedEvent
+from core.models import ProcessedEvent
 from tests.telegram.conftest import App
-from tests.telegram.emulator import Message, wait_until
+from tests.telegram.emulator import wait_until
+from tests.telegram.helpers import ADA, answers, person
 
-ADA = 424242
 FIRST_NUDGE = datetime(2027, 1, 4, 8, 31, tzinfo=UTC)  # 09:31 in Berlin on the first campaign day
-
-
-def person(app: App, user_id: int) -> Person | None:
-    with app.services.db.session() as s:
-        p = s.scalars(select(Person).where(Person.telegram_id == str(user_id))).first()
-        if p is not None:
-            s.expunge(p)
-        return p
-
-
-def answers(app: App) -> int:
-    with app.services.db.session() as s:
-        return int(s.scalar(select(func.count()).select_from(Answer)) or 0)
-
-
-def join_berlin(app: App, user_id: int = ADA, language_code: str = "en") -> list[Message]:
-    """Open an invite and share a location in Berlin; return the chat so far."""
-    code = app.invite()
-    assert app.post(app.updates.text(user_id, f"/start {code}", language_code=language_code)).status_code == 200
-    app.settle()
-    assert app.post(app.updates.location(user_id, 52.52, 13.405, language_code=language_code)).status_code == 200
-    app.settle()
-    return app.emulator.sent_to(user_id)
 
 
 def test_invite_start_timezone_tick_and_answer(app: App) -> None:
@@ -105,52 +82,6 @@ def test_wrong_or_missing_secret_is_refused(app: App) -> None:
     # The same update with the right secret still goes through: the refusals left no trace.
     assert app.post(update).status_code == 200
     assert person(app, ADA) is not None
-
-
-def test_typed_city_asks_to_confirm_and_exact_name_is_taken(app: App) -> None:
-    code = app.invite()
-    app.post(app.updates.text(ADA, f"/start {code}"))
-    app.post(app.updates.text(ADA, "paris"))
-    app.settle()
-    confirm = app.emulator.sent_to(ADA)[-1]
-    assert "Did you mean" in confirm.text
-    choices = [row[0]["callback_data"] for row in confirm.reply_markup["inline_keyboard"]]
-    assert "tz:Europe/Paris" in choices
-    assert person(app, ADA).timezone is None
-    app.post(app.updates.callback(ADA, confirm, "tz:Europe/Paris"))
-    app.settle()
-    assert person(app, ADA).timezone == "Europe/Paris"
-    assert "Time zone set to <b>Europe/Paris</b>" in app.emulator.sent_to(ADA)[-1].text
-    assert app.emulator.callback_answers  # the button's spinner was stopped
-
-    app.post(app.updates.text(ADA, "/timezone America/New_York"))
-    app.settle()
-    assert person(app, ADA).timezone == "America/New_York"
-
-
-def test_commands_answer_in_the_learners_language(app: App) -> None:
-    join_berlin(app, language_code="de")
-    app.post(app.updates.text(ADA, "/help", language_code="de"))
-    app.post(app.updates.text(ADA, "/pause@nudge_test_bot 3", language_code="de"))
-    app.settle()
-    help_, paused = app.emulator.sent_to(ADA)[-2:]
-    assert "Das verstehe ich" in help_.text
-    assert paused.text.startswith("Pausiert bis 2027-01-05")
-    assert person(app, ADA).status == "paused"
-    app.post(app.updates.text(ADA, "/resume", language_code="de"))
-    app.settle()
-    assert person(app, ADA).status == "active"
-
-
-def test_unknown_or_expired_invites_enroll_nobody(app: App) -> None:
-    app.post(app.updates.text(ADA, "/start nosuchcode"))
-    used = app.invite(max_uses=1)
-    app.post(app.updates.text(ADA + 1, f"/start {used}"))
-    app.post(app.updates.text(ADA + 2, f"/start {used}"))
-    app.settle()
-    assert "isn't valid" in app.emulator.sent_to(ADA)[-1].text
-    assert person(app, ADA) is None and person(app, ADA + 1) is not None and person(app, ADA + 2) is None
-    assert "used as often as allowed" in app.emulator.sent_to(ADA + 2)[-1].text
 
 
 def test_command_menu_is_published_on_startup(app: App) -> None:

@@ -28,6 +28,8 @@ def make_channel(settings: Settings) -> TelegramChannel:
     """Return a TelegramChannel configured from `settings`."""
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
+    # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
+    logging.getLogger("httpx").setLevel(max(logging.getLogger("httpx").getEffectiveLevel(), logging.WARNING))
     return TelegramChannel(settings.telegram_bot_token, settings.telegram_api_url,
                            limiter=RateLimiter(per_second=settings.telegram_global_rate),
                            username=settings.telegram_bot_username)

@@ -88,25 +88,40 @@ class TelegramChannel:
     async def send(self, address: str, message: OutboundMessage) -> str:
         """Send `message` to chat `address`, split if too long; return the last part's ref."""
         ref = ""
-        for part in render(message):
-            ref = await self._send_part(address, part)
+        for i, part in enumerate(render(message)):
+            ref = await (self._send_part(address, part) if i == 0 else self._send_rest(address, part))
         return ref
+
+    async def _send_rest(self, address: str, part: TelegramMessage, attempts: int = 5) -> str:
+        # Once the first part is out, a retry of the whole message would repeat it: wait here instead.
+        for attempt in range(attempts):
+            try:
+                return await self._send_part(address, part)
+            except RetryLater as exc:
+                if attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(exc.retry_after)
+            except TransientError:
+                if attempt == attempts - 1:
+                    raise
+                await asyncio.sleep(0.2 * 2**attempt)
+        raise AssertionError("unreachable")
 
     async def _send_part(self, address: str, part: TelegramMessage) -> str:
         bot = await self.bot()
-        await self.limiter.acquire(address)
         markup = InlineKeyboardMarkup.de_json(part.reply_markup, bot) if part.reply_markup else None
         try:
             try:
-                sent = await bot.send_message(chat_id=address, text=part.text, parse_mode="HTML",
-                                              reply_markup=markup, link_preview_options=_NO_PREVIEW)
+                async with self.limiter.slot(address):
+                    sent = await bot.send_message(chat_id=address, text=part.text, parse_mode="HTML",
+                                                  reply_markup=markup, link_preview_options=_NO_PREVIEW)
             except BadRequest as exc:
                 if "parse" not in exc.message.lower():
                     raise
                 # Our HTML should always be valid; if the server disagrees, plain text still informs.
                 log.warning("Telegram refused HTML (%s); sending plain text", exc.message)
-                await self.limiter.acquire(address)
-                sent = await bot.send_message(chat_id=address, text=plain(part.text), reply_markup=markup)
+                async with self.limiter.slot(address):
+                    sent = await bot.send_message(chat_id=address, text=plain(part.text), reply_markup=markup)
         except TelegramError as exc:
             raise _mapped(exc, address, self.limiter) from exc
         return f"{sent.chat_id}:{sent.message_id}"
@@ -116,13 +131,13 @@ class TelegramChannel:
         chat, message_id = parse_ref(ref)
         first, *rest = render(message)
         bot = await self.bot()
-        await self.limiter.acquire(None)
         # Without reply_markup Telegram drops the old keyboard, which is what an answered question needs.
         markup = InlineKeyboardMarkup.de_json(first.reply_markup, bot) if first.reply_markup else None
         try:
-            await bot.edit_message_text(chat_id=chat, message_id=message_id, text=first.text,
-                                        parse_mode="HTML", reply_markup=markup,
-                                        link_preview_options=_NO_PREVIEW)
+            async with self.limiter.slot(None):
+                await bot.edit_message_text(chat_id=chat, message_id=message_id, text=first.text,
+                                            parse_mode="HTML", reply_markup=markup,
+                                            link_preview_options=_NO_PREVIEW)
         except BadRequest as exc:
             text = exc.message.lower()
             if "not modified" in text:
@@ -141,8 +156,8 @@ class TelegramChannel:
         """Publish the command menu: {language_code or "": [(command, description), ...]}."""
         bot = await self.bot()
         for lang, items in commands.items():
-            await self.limiter.acquire(None)
-            await bot.set_my_commands(items, language_code=lang or None)
+            async with self.limiter.slot(None):
+                await bot.set_my_commands(items, language_code=lang or None)
 
 
 def _mapped(exc: TelegramError, chat: str | None, limiter: RateLimiter) -> Exception:

@@ -10,7 +10,7 @@ import asyncio
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -33,6 +33,9 @@ from core.ports import (
     TransientError,
     Unreachable,
 )
+
+if TYPE_CHECKING:
+    from bot.conversation import Conversation
 
 log = logging.getLogger("nudgebot.telegram")
 
@@ -126,7 +129,7 @@ def chat_of(update: Update) -> str | None:
 class Inbound:
     """Handles updates (from the webhook or polling) and posts the conversation's replies."""
 
-    def __init__(self, channel: TelegramChannel, conversation: Any, *, reply_attempts: int = 5) -> None:
+    def __init__(self, channel: TelegramChannel, conversation: Conversation, *, reply_attempts: int = 5) -> None:
         self.channel = channel
         self.conversation = conversation
         self.reply_attempts = reply_attempts
@@ -149,9 +152,13 @@ class Inbound:
             if event is not None:
                 reply = await self.conversation.handle(event)
                 notice = reply.notice
+                messages = list(reply.messages)
+                if notice and not messages and update.callback_query is None:
+                    # Only a button press has a toast to show a notice in; elsewhere it is a message.
+                    messages = [OutboundMessage(kind="info", text=notice)]
                 chat = chat_of(update)
-                if chat is not None and reply.messages:
-                    self._queue(chat, list(reply.messages))
+                if chat is not None and messages:
+                    self._queue(chat, messages)
         finally:
             if update.callback_query is not None:
                 # Always answer, even with no text: it stops the button's spinner.
@@ -160,8 +167,8 @@ class Inbound:
     async def _answer_callback(self, query_id: str, notice: str) -> None:
         try:
             bot = await self.channel.bot()
-            await self.channel.limiter.acquire(None)
-            await bot.answer_callback_query(query_id, text=notice[:200] or None)
+            async with self.channel.limiter.slot(None):
+                await bot.answer_callback_query(query_id, text=notice[:200] or None)
         except (TelegramError, RetryLater, TransientError, RecipientGone) as exc:
             log.warning("could not answer callback query %s: %s", query_id, exc)
 
@@ -192,7 +199,8 @@ class Inbound:
                     await asyncio.sleep(exc.retry_after)
                 except TransientError:
                     await asyncio.sleep(0.2 * 2**attempt)
-                except RecipientGone:
+                except RecipientGone as exc:
+                    await self.conversation.handle(Unreachable(Sender("telegram", chat), exc.status))
                     return
                 except Exception:
                     log.exception("could not reply to chat %s", chat)

@@ -1,67 +1,103 @@
 """Keep outgoing Telegram traffic under the Bot API's flood limits: 30 messages/s overall, 1/s per chat.
 
-The limiter is shared by every event loop of the process (the web app's and the worker's), so it
+A slot is held from the moment a request may go until its response is back, and only then starts
+its window. The server sees a request somewhere in between, so however long a request waits in
+our process or on the wire, the server never sees two sends closer than the limits allow.
+
+The limiter is shared by every event loop of the process (the web app's and a worker's), so it
 keeps its books under a threading lock and only the waiting happens with asyncio.sleep.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import math
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+
+_POLL = 0.02  # how often to look again while every blocking slot is still in flight
+
+
+class Slot:
+    """One permitted request; `release` it when its response has arrived."""
+
+    __slots__ = ("chat", "expires")
+
+    def __init__(self, chat: str | None) -> None:
+        self.chat = chat
+        self.expires = math.inf  # in flight: blocks its window until released
 
 
 class RateLimiter:
-    """A sliding-window limiter: at most `per_second` sends in any window, one per chat per interval."""
+    """At most `per_second` requests in any window overall, and one per `chat_interval` in a chat."""
 
-    def __init__(self, per_second: float = 30.0, chat_interval: float = 1.0, margin: float = 0.1,
+    def __init__(self, per_second: float = 30.0, chat_interval: float = 1.0, margin: float = 0.05,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.capacity = max(1, int(per_second))
-        # The margin absorbs jitter between our clock and the moment the server sees the request.
         self.window = 1.0 + margin
         self.chat_interval = chat_interval + margin
         self._clock = clock
         self._lock = threading.Lock()
-        self._sent: deque[float] = deque()
+        self._slots: list[Slot] = []
         self._chat_next: dict[str, float] = {}
         self._paused_until = 0.0
 
-    def try_acquire(self, chat: str | None) -> float:
-        """Take a slot now and return 0, or return how long to wait before asking again."""
+    def try_acquire(self, chat: str | None) -> tuple[float, Slot | None]:
+        """Take a slot now, or say how long to wait before asking again."""
         with self._lock:
             now = self._clock()
-            while self._sent and self._sent[0] <= now - self.window:
-                self._sent.popleft()
+            self._slots = [s for s in self._slots if s.expires > now]
             waits = [self._paused_until - now]
-            if len(self._sent) >= self.capacity:
-                waits.append(self._sent[0] + self.window - now)
+            if len(self._slots) >= self.capacity:
+                waits.append(min(s.expires for s in self._slots) - now)
             if chat is not None:
                 waits.append(self._chat_next.get(chat, 0.0) - now)
             wait = max(waits)
             if wait > 0:
-                return wait
-            self._sent.append(now)
+                return (_POLL if math.isinf(wait) else wait), None
+            slot = Slot(chat)
+            self._slots.append(slot)
             if chat is not None:
-                self._chat_next[chat] = now + self.chat_interval
+                self._chat_next[chat] = math.inf
+            return 0.0, slot
+
+    def release(self, slot: Slot) -> None:
+        """Start the slot's window now that the server has answered."""
+        with self._lock:
+            now = self._clock()
+            slot.expires = now + self.window
+            if slot.chat is not None:
+                held = self._chat_next.get(slot.chat, 0.0)
+                self._chat_next[slot.chat] = now + self.chat_interval if math.isinf(held) else max(
+                    held, now + self.chat_interval)
                 if len(self._chat_next) > 10_000:  # forget chats whose interval is long over
                     self._chat_next = {k: v for k, v in self._chat_next.items() if v > now}
-            return 0.0
 
-    async def acquire(self, chat: str | None = None) -> None:
-        """Wait until a message may go out (to `chat`, or any chat for edits and other calls)."""
+    async def acquire(self, chat: str | None = None) -> Slot:
+        """Wait until a request may go out (to `chat`, or to no chat in particular for edits)."""
         while True:
-            wait = self.try_acquire(chat)
-            if wait <= 0:
-                return
+            wait, slot = self.try_acquire(chat)
+            if slot is not None:
+                return slot
             await asyncio.sleep(min(wait, 1.0))
+
+    @contextlib.asynccontextmanager
+    async def slot(self, chat: str | None = None) -> AsyncIterator[None]:
+        """Hold a slot around one request."""
+        s = await self.acquire(chat)
+        try:
+            yield
+        finally:
+            self.release(s)
 
     def hold_chat(self, chat: str, seconds: float) -> None:
         """Keep `chat` quiet for `seconds` (after the server asked us to retry later)."""
         with self._lock:
             until = self._clock() + seconds
-            self._chat_next[chat] = max(self._chat_next.get(chat, 0.0), until)
+            held = self._chat_next.get(chat, 0.0)
+            self._chat_next[chat] = until if math.isinf(held) else max(held, until)
 
     def hold_all(self, seconds: float) -> None:
         """Keep every chat quiet for `seconds`."""
