@@ -248,7 +248,7 @@ class Conversation:
             if e.status == "active" and e.campaign.status == "active":
                 ids = deliver_now(s, e, now)
                 if ids:
-                    return _Outcome(Reply(notice=t(person.locale, "next_sent")), dispatch=ids)
+                    return _Outcome(Reply(), dispatch=ids)  # the lesson itself is the answer
         return _reply(t(person.locale, "next_none"))
 
     def _text(self, s: Session, text: str, person: Person, now: datetime, force_zone: bool = False) -> _Outcome:

@@ -91,7 +91,6 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Willkommen zurück! Es geht mit dem nächsten geplanten Termin weiter, ohne Nachholflut.",
     },
     "not_paused": {"en": "You're not paused.", "de": "Du bist nicht pausiert."},
-    "next_sent": {"en": "Here's an extra one.", "de": "Hier ist eine zusätzliche."},
     "next_none": {
         "en": "You're all caught up: there is nothing more to send right now.",
         "de": "Du bist auf dem neuesten Stand: gerade gibt es nichts mehr.",

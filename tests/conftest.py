@@ -12,6 +12,13 @@ import pytest
 
 from bot.dbsetup import upgrade
 from tests.helpers import World
+from tests.support import guard_network
+
+
+@pytest.fixture(autouse=True)
+def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail any test that tries to connect beyond 127.0.0.0/8 (the platform APIs are emulated locally)."""
+    guard_network(monkeypatch)
 
 
 @pytest.fixture(scope="session")

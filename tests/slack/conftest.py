@@ -6,7 +6,6 @@ import asyncio
 import hashlib
 import hmac
 import importlib.util
-import ipaddress
 import json
 import socket
 import sys
@@ -32,6 +31,7 @@ from content.loader import load_track_file
 from core.clock import VirtualClock
 from core.services import campaigns, people, tracks
 from scheduler.worker import TickReport, tick
+from tests.support import wait_until
 
 # The emulator module is loaded by path: "slack" and "emulator" are names other packages use.
 _spec = importlib.util.spec_from_file_location("nudgebot_tests_slack_emulator", Path(__file__).with_name("emulator.py"))
@@ -47,34 +47,6 @@ LIBRARY = Path(__file__).resolve().parents[2] / "content" / "library"
 # Monday 3 June 2024, 06:00 UTC = 08:00 in Berlin; the test campaign sends at 09:00 local.
 START = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)
 T = TypeVar("T")
-
-
-@pytest.fixture(autouse=True)
-def _no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fail any test that tries to connect anywhere but the loopback interface."""
-    real_connect = socket.socket.connect
-    real_connect_ex = socket.socket.connect_ex
-
-    def check(sock: socket.socket, address: Any) -> None:
-        if sock.family in (socket.AF_INET, socket.AF_INET6):
-            host = address[0]
-            try:
-                loopback = ipaddress.ip_address(host).is_loopback
-            except ValueError:
-                loopback = host == "localhost"
-            if not loopback:
-                raise AssertionError(f"test tried to reach the network: {address!r}")
-
-    def connect(sock: socket.socket, address: Any) -> None:
-        check(sock, address)
-        real_connect(sock, address)
-
-    def connect_ex(sock: socket.socket, address: Any) -> int:
-        check(sock, address)
-        return real_connect_ex(sock, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
 
 
 @pytest.fixture
@@ -237,14 +209,7 @@ class SlackApp:
 
 def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
     """Poll until `predicate()` is truthy (listener work runs after the ack) and return its value."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
+    return wait_until(predicate, timeout, what)
 
 
 @pytest.fixture

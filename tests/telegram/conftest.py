@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import socket
 import threading
 from collections.abc import Coroutine, Iterator
@@ -39,37 +38,6 @@ def pytest_configure(config: pytest.Config) -> None:
     """Silence PTB's notice that RetryAfter.retry_after will become a timedelta (the channel takes both)."""
     config.addinivalue_line("filterwarnings",
                             "ignore:.*`retry_after` will be of type:telegram.warnings.PTBDeprecationWarning")
-
-
-def _loopback(address: Any) -> bool:
-    host = address[0] if isinstance(address, tuple) else address
-    if not isinstance(host, str):
-        return True
-    if host == "localhost" or isinstance(address, str):  # AF_UNIX paths are local too
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-@pytest.fixture(autouse=True)
-def no_internet(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Fail any test that tries to reach beyond 127.0.0.0/8."""
-    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
-
-    def connect(self: socket.socket, address: Any) -> Any:
-        if not _loopback(address):
-            raise AssertionError(f"test tried to reach the network: {address!r}")
-        return real_connect(self, address)
-
-    def connect_ex(self: socket.socket, address: Any) -> Any:
-        if not _loopback(address):
-            raise AssertionError(f"test tried to reach the network: {address!r}")
-        return real_connect_ex(self, address)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
 
 
 @pytest.fixture

@@ -458,19 +458,6 @@ class Updates:
         }}
 
 
-def wait_until(predicate: Any, timeout: float = 5.0, interval: float = 0.02) -> Any:
-    """Poll `predicate` until it is truthy (and return it) or fail after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(interval)
-
-
-
 if __name__ == "__main__":  # python -m tests.telegram.emulator: a Bot API to point `nudgebot run` at
     emu = TelegramEmulator().start()
     print(f"TELEGRAM_BOT_TOKEN={emu.token}\nTELEGRAM_API_URL={emu.api_url}", flush=True)

@@ -9,8 +9,9 @@ from typing import Any
 from typer.testing import CliRunner
 
 from bot.channels.telegram.cli import app as telegram_cli
+from tests.support import wait_until
 from tests.telegram.conftest import CAMPAIGN, SECRET, App, seed_roster
-from tests.telegram.emulator import TOKEN, TelegramEmulator, wait_until
+from tests.telegram.emulator import TOKEN, TelegramEmulator
 
 
 def env_for(emu: TelegramEmulator, **extra: str) -> dict[str, str]:

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from core.models import ProcessedEvent
+from tests.support import wait_until
 from tests.telegram.conftest import App
-from tests.telegram.emulator import wait_until
 from tests.telegram.helpers import ADA, answers, person
 
 FIRST_NUDGE = datetime(2027, 1, 4, 8, 31, tzinfo=UTC)  # 09:31 in Berlin on the first campaign day

@@ -1,0 +1,54 @@
+"""Test support shared by every suite: a loopback-only network guard and polling."""
+
+from __future__ import annotations
+
+import ipaddress
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+
+def is_loopback(address: Any) -> bool:
+    """Return True for an address on this machine (127.0.0.0/8, ::1, localhost, a Unix socket path)."""
+    if isinstance(address, str | bytes):
+        return True
+    host = address[0] if isinstance(address, tuple) else address
+    if not isinstance(host, str) or host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def guard_network(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make any connection beyond the loopback interface fail the test at once."""
+    real_connect, real_connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def connect(sock: socket.socket, address: Any) -> Any:
+        if not is_loopback(address):
+            raise AssertionError(f"test tried to reach the network: {address!r}")
+        return real_connect(sock, address)
+
+    def connect_ex(sock: socket.socket, address: Any) -> Any:
+        if not is_loopback(address):
+            raise AssertionError(f"test tried to reach the network: {address!r}")
+        return real_connect_ex(sock, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+    monkeypatch.setattr(socket.socket, "connect_ex", connect_ex)
+
+
+def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "condition") -> Any:
+    """Poll until `predicate()` is truthy and return its value (work that runs after an HTTP ack)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.02)
