@@ -252,7 +252,8 @@ def import_roster(session: Session, path: Path, now: datetime) -> ImportReport:
             report.created += 1
         else:
             before = (p.name, p.timezone, p.locale, p.roles, p.slack_id, p.telegram_id)
-            after = (r.name, r.timezone or p.timezone, r.locale, ";".join(r.roles), r.slack_id, r.telegram_id)
+            after = (r.name, r.timezone or p.timezone, r.locale, ";".join(r.roles), r.slack_id or p.slack_id,
+                     r.telegram_id or p.telegram_id)
             if before == after:
                 report.unchanged += 1
             else:
@@ -266,8 +267,9 @@ def import_roster(session: Session, path: Path, now: datetime) -> ImportReport:
         p.name = r.name or p.name or (r.email or "")
         p.locale = r.locale
         p.roles = ";".join(r.roles)
-        p.slack_id = r.slack_id
-        p.telegram_id = r.telegram_id
+        # An empty cell keeps a chat id learned since (Slack lookup by email, a Telegram invite).
+        p.slack_id = r.slack_id or p.slack_id
+        p.telegram_id = r.telegram_id or p.telegram_id
         if p.status == "left":
             p.status = "active"
         people[r.line] = p

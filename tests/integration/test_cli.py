@@ -353,3 +353,27 @@ def test_console_script_exit_codes_and_no_traceback(db_path: Path, tmp_path: Pat
         assert r.returncode == 1, (args, r.stdout, r.stderr)
         assert "Traceback" not in r.stderr + r.stdout
         assert len(r.stderr.strip().splitlines()) == 1 and r.stderr.startswith("error: ")
+
+
+def test_reimporting_a_roster_keeps_chat_ids_learned_since(tmp_path: Path) -> None:
+    """A Telegram account linked through an invite survives a re-import whose telegram_id cell is empty."""
+    from core.db import Database
+    from core.models import Person
+    from core.services.people import import_roster
+
+    db_file = tmp_path / "r.db"
+    dbsetup.upgrade(f"sqlite:///{db_file}")
+    db = Database(f"sqlite:///{db_file}")
+    roster = tmp_path / "people.csv"
+    roster.write_text("email,name,timezone,locale,manager_email,roles,slack_id,telegram_id\n"
+                      "mia@example.org,Mia,Europe/Berlin,en,,manager,,\n", encoding="utf-8")
+    now = datetime(2027, 1, 1, tzinfo=UTC)
+    with db.session() as s:
+        import_roster(s, roster, now)
+    with db.session() as s:
+        s.query(Person).one().telegram_id = "4242"
+    with db.session() as s:
+        report = import_roster(s, roster, now)
+    with db.session() as s:
+        assert s.query(Person).one().telegram_id == "4242"
+    assert report.unchanged == 1
