@@ -8,7 +8,7 @@ import io
 import json
 import logging
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
@@ -27,10 +27,10 @@ from bot.settings import Settings
 from content.loader import ContentError, check_paths, load_campaign_file
 from core.clock import Clock, SystemClock, VirtualClock
 from core.errors import UserError
-from core.models import Answer, Delivery, Person
+from core.models import Delivery
 from core.ports import AnswerChosen, OutboundMessage, Sender
 from core.render import answer_action
-from core.services import campaigns, chatlog, outbox, people, tracks
+from core.services import campaigns, chatlog, outbox, people, reports, tracks
 from core.services.invites import create_invite
 from core.services.progress import active_enrollments
 from scheduler.planner import plan_pending, planned_for
@@ -352,8 +352,7 @@ def tick(at: Annotated[str | None, typer.Option("--at", help="ISO-8601 instant (
 
     report = asyncio.run(go())
     with _session(services) as s:
-        names = {p.id: p.handle for p in s.query(Person).filter(
-            Person.id.in_({j.person_id for j in report.dispatch.sent}))}
+        names = reports.handles(s, {j.person_id for j in report.dispatch.sent})
     out.print(f"tick at {now.isoformat()}: {len(report.dispatch.sent)} message(s) sent")
     for j in report.dispatch.sent:
         out.print(f"  {j.kind:<10} → {names.get(j.person_id, j.person_id)} ({j.channel}) {j.item}", markup=False)
@@ -491,60 +490,17 @@ def export(kind: Annotated[ExportKind, typer.Argument(help="deliveries, answers 
     with _session(services) as s:
         if campaign is not None:
             campaigns.get_campaign(s, campaign)
-        rows = EXPORTERS[kind.value](s, campaign)
+        rows = reports.REPORTS[kind.value](s, campaign)
     if fmt is ExportFormat.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
         return
     buf = io.StringIO()
-    fields = list(rows[0]) if rows else EXPORT_FIELDS[kind.value]
+    fields = list(rows[0]) if rows else reports.REPORT_FIELDS[kind.value]
     w = csv.DictWriter(buf, fieldnames=fields, lineterminator="\n")
     w.writeheader()
     for r in rows:
         w.writerow({k: "" if v is None else v for k, v in r.items()})
     sys.stdout.write(buf.getvalue())
-
-
-def _iso(d: datetime | None) -> str | None:
-    return d.isoformat() if d else None
-
-
-def _export_people(s: Session, campaign: str | None) -> list[dict[str, Any]]:
-    q = s.query(Person).order_by(Person.id)
-    if campaign is not None:
-        from core.models import Enrollment
-
-        q = q.filter(Person.id.in_(s.query(Enrollment.person_id).filter(Enrollment.campaign_id == campaign)))
-    managers = {p.id: p.email for p in s.query(Person)}
-    return [{"email": p.email, "name": p.name, "timezone": p.timezone, "timezone_source": p.tz_source,
-             "locale": p.locale, "manager_email": managers.get(p.manager_id) if p.manager_id else None,
-             "roles": p.roles, "slack_id": p.slack_id, "telegram_id": p.telegram_id, "status": p.status,
-             "paused_until": p.paused_until.isoformat() if p.paused_until else None} for p in q]
-
-
-def _export_deliveries(s: Session, campaign: str | None) -> list[dict[str, Any]]:
-    return [{"id": d.id, "person": d.person.handle, "campaign": d.campaign_id, "kind": d.kind, "item": d.item,
-             "channel": d.channel, "due_at": _iso(d.due_at), "sent_at": _iso(d.sent_at), "status": d.status,
-             "attempts": d.attempts, "error": d.error}
-            for d in outbox.deliveries_for(s, campaign_id=campaign)]
-
-
-def _export_answers(s: Session, campaign: str | None) -> list[dict[str, Any]]:
-    q = s.query(Answer).order_by(Answer.answered_at, Answer.id)
-    if campaign is not None:
-        q = q.filter(Answer.campaign_id == campaign)
-    return [{"person": a.person.handle, "campaign": a.campaign_id, "question": a.question_id,
-             "choice": a.choice_text, "choice_index": a.choice_index + 1, "correct": a.correct,
-             "latency_ms": a.latency_ms, "answered_at": _iso(a.answered_at), "content_hash": a.content_hash}
-            for a in q]
-
-
-EXPORTERS: dict[str, Callable[[Session, str | None], list[dict[str, Any]]]] = {
-    "people": _export_people, "deliveries": _export_deliveries, "answers": _export_answers}
-EXPORT_FIELDS = {
-    "people": ["email", "name", "timezone", "status", "slack_id", "telegram_id"],
-    "deliveries": ["person", "campaign", "item", "due_at", "sent_at", "status"],
-    "answers": ["person", "campaign", "question", "choice", "correct", "answered_at"],
-}
 
 
 # ----------------------------------------------------------------------------- platform sub-commands

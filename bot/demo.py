@@ -19,10 +19,9 @@ from bot.settings import Settings
 from content.campaign import CampaignSpec
 from content.loader import LIBRARY_DIR, load_track_file
 from core.clock import VirtualClock
-from core.models import Person
 from core.ports import AnswerChosen, OutboundMessage, Sender
 from core.render import answer_action
-from core.services import campaigns, outbox, people, tracks
+from core.services import campaigns, outbox, people, reports, tracks
 from scheduler.cadence import local_instant
 from scheduler.planner import plan_pending
 from scheduler.worker import tick
@@ -86,7 +85,7 @@ class Demo:
             people.import_roster(s, roster, now)
             campaigns.apply_campaign(s, spec, now)
             plan_pending(s, now)
-            for p in s.query(Person):
+            for p in reports.all_people(s):
                 self.names[p.address] = f"{p.name} ({'manager' if 'manager' in p.role_set else 'learner'})"
             lea = people.find_person(s, "lea@example.org")
             return lea.id, lea.address

@@ -1,0 +1,71 @@
+"""Admin reports: people, deliveries and answers as plain rows for export."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from core.models import Answer, Delivery, Enrollment, Person
+
+Row = dict[str, Any]
+
+
+def _iso(d: datetime | None) -> str | None:
+    return d.isoformat() if d else None
+
+
+def people_rows(session: Session, campaign: str | None = None) -> list[Row]:
+    """Return one row per person (optionally only those enrolled in `campaign`)."""
+    stmt = select(Person).options(joinedload(Person.manager)).order_by(Person.id)
+    if campaign is not None:
+        stmt = stmt.where(Person.id.in_(select(Enrollment.person_id).where(Enrollment.campaign_id == campaign)))
+    return [{"email": p.email, "name": p.name, "timezone": p.timezone, "timezone_source": p.tz_source,
+             "locale": p.locale, "manager_email": p.manager.email if p.manager else None, "roles": p.roles,
+             "slack_id": p.slack_id, "telegram_id": p.telegram_id, "status": p.status,
+             "paused_until": p.paused_until.isoformat() if p.paused_until else None}
+            for p in session.scalars(stmt).unique()]
+
+
+def delivery_rows(session: Session, campaign: str | None = None) -> list[Row]:
+    """Return one row per outbox delivery, oldest first."""
+    stmt = (select(Delivery).options(joinedload(Delivery.person))
+            .order_by(Delivery.due_at, Delivery.seq, Delivery.id))
+    if campaign is not None:
+        stmt = stmt.where(Delivery.campaign_id == campaign)
+    return [{"id": d.id, "person": d.person.handle, "campaign": d.campaign_id, "kind": d.kind, "item": d.item,
+             "channel": d.channel, "due_at": _iso(d.due_at), "sent_at": _iso(d.sent_at), "status": d.status,
+             "attempts": d.attempts, "error": d.error} for d in session.scalars(stmt)]
+
+
+def answer_rows(session: Session, campaign: str | None = None) -> list[Row]:
+    """Return one row per recorded answer, in the order they were given."""
+    stmt = select(Answer).options(joinedload(Answer.person)).order_by(Answer.answered_at, Answer.id)
+    if campaign is not None:
+        stmt = stmt.where(Answer.campaign_id == campaign)
+    return [{"person": a.person.handle, "campaign": a.campaign_id, "question": a.question_id,
+             "choice": a.choice_text, "choice_index": a.choice_index + 1, "correct": a.correct,
+             "latency_ms": a.latency_ms, "answered_at": _iso(a.answered_at), "content_hash": a.content_hash}
+            for a in session.scalars(stmt)]
+
+
+REPORTS: dict[str, Callable[[Session, str | None], list[Row]]] = {
+    "people": people_rows, "deliveries": delivery_rows, "answers": answer_rows}
+REPORT_FIELDS = {
+    "people": ["email", "name", "timezone", "status", "slack_id", "telegram_id"],
+    "deliveries": ["person", "campaign", "item", "due_at", "sent_at", "status"],
+    "answers": ["person", "campaign", "question", "choice", "correct", "answered_at"],
+}
+
+
+def handles(session: Session, person_ids: set[int]) -> dict[int, str]:
+    """Return how each of these people is named in CLI output (email or chat address)."""
+    return {p.id: p.handle for p in session.scalars(select(Person).where(Person.id.in_(person_ids)))}
+
+
+def all_people(session: Session) -> list[Person]:
+    """Return everyone, by id."""
+    return list(session.scalars(select(Person).order_by(Person.id)))
