@@ -14,13 +14,12 @@ from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from bot.i18n import LANGUAGES, language_of, t
 from core.clock import Clock
 from core.db import Database
-from core.models import Campaign, Enrollment, PendingPrompt, Person, ProcessedEvent
+from core.models import Campaign, Enrollment, Person
 from core.ports import (
     AnswerChosen,
     Button,
@@ -37,7 +36,7 @@ from core.ports import (
     Unreachable,
 )
 from core.render import info_message, parse_answer_action
-from core.services import people
+from core.services import inbound, people
 from core.services.answers import record_answer
 from core.services.invites import redeem
 from core.services.progress import active_enrollments, person_stats
@@ -125,17 +124,7 @@ class Conversation:
     async def seen(self, key: str) -> bool:
         """Return True if the inbound event `key` was handled before; otherwise remember it."""
 
-        def mark(s: Session) -> bool:
-            if s.get(ProcessedEvent, key) is not None:
-                return True
-            try:
-                with s.begin_nested():
-                    s.add(ProcessedEvent(key=key, processed_at=self.clock.now()))
-            except IntegrityError:
-                return True
-            return False
-
-        return await self._db(mark)
+        return not await self._db(lambda s: inbound.first_time(s, key, self.clock.now()))
 
     async def handle(self, event: InboundEvent) -> Reply:
         """Handle one inbound event and return what to show the sender."""
@@ -252,8 +241,7 @@ class Conversation:
         return _reply(t(person.locale, "next_none"))
 
     def _text(self, s: Session, text: str, person: Person, now: datetime, force_zone: bool = False) -> _Outcome:
-        prompt = s.get(PendingPrompt, person.id)
-        wants_zone = force_zone or person.timezone is None or (prompt is not None and prompt.kind == "timezone")
+        wants_zone = force_zone or person.timezone is None or inbound.awaiting(s, person.id) == "timezone"
         if not wants_zone:
             return _reply(t(person.locale, "didnt_understand"))
         zone = people.canonical_timezone(text)
@@ -262,7 +250,7 @@ class Conversation:
         near = people.suggest_timezones(text, n=4)
         if not near:
             return _reply(t(person.locale, "tz_unknown", text=text))
-        self._prompt(s, person, "timezone", now)
+        inbound.expect(s, person.id, "timezone", now)
         buttons = tuple(Button(z.replace("_", " "), f"tz:{z}") for z in near)
         return _Outcome(Reply(messages=[OutboundMessage(kind="info", text=t(person.locale, "tz_confirm"),
                                                         buttons=buttons)]))
@@ -272,9 +260,7 @@ class Conversation:
         if canonical is None:
             return _reply(t(person.locale, "tz_unknown", text=zone))
         people.set_timezone(s, person, canonical, source)
-        prompt = s.get(PendingPrompt, person.id)
-        if prompt is not None:
-            s.delete(prompt)
+        inbound.answered(s, person.id)
         s.flush()
         plan_pending(s, now)
         nxt = min((e.next_due_at for e in active_enrollments(s, person.id) if e.next_due_at), default=None)
@@ -303,7 +289,7 @@ class Conversation:
         else:
             msgs.append(info_message(t(p.locale, "linked", name=first)))
         if p.timezone is None:
-            self._prompt(s, p, "timezone", now)
+            inbound.expect(s, p.id, "timezone", now)
             zones = LIKELY_ZONES.get(language_of(sender.language), LIKELY_ZONES["en"])
             msgs.append(OutboundMessage(kind="info", text=t(p.locale, "ask_timezone"),
                                         buttons=tuple(Button(z.replace("_", " "), f"tz:{z}") for z in zones)))
@@ -319,13 +305,6 @@ class Conversation:
             objective = f"Goal: {track.objective}" if track.objective else track.title
         days = ", ".join(DAY_NAMES.get(d, d) for d in c.days.split(","))
         return t(p.locale, key, name=first, campaign=c.title or c.id, objective=objective, days=days, at=c.at_time)
-
-    def _prompt(self, s: Session, person: Person, kind: str, now: datetime) -> None:
-        prompt = s.get(PendingPrompt, person.id)
-        if prompt is None:
-            s.add(PendingPrompt(person_id=person.id, kind=kind, data={}, created_at=now))
-        else:
-            prompt.kind, prompt.created_at = kind, now
 
     def _profile(self, s: Session, event: ProfileChanged, person: Person, now: datetime) -> _Outcome:
         if event.deleted:
