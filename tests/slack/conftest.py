@@ -160,6 +160,15 @@ class SlackApp:
             tracks.publish(s, loaded, self.clock.now())
             campaigns.apply_campaign(s, spec, self.clock.now())
 
+    def learners(self, n: int, tz: str = "Europe/Berlin") -> list[str]:
+        """Add `n` Slack users to the workspace and the roster, enroll them all, and return their ids."""
+        ids = [f"U{i:04d}" for i in range(1, n + 1)]
+        for uid in ids:
+            self.emu.add_user(uid, email=f"{uid.lower()}@example.com", tz=tz)
+        self.roster([f"{u.lower()}@example.com,Learner {u},{tz},en,,learner,{u}," for u in ids])
+        self.campaign()
+        return ids
+
     # --- signed Slack requests ---
 
     def post(self, body: str, content_type: str, headers: dict[str, str] | None = None,

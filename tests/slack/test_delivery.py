@@ -9,17 +9,8 @@ from sqlalchemy import select
 from core.models import Person
 
 
-def learners(app: Any, n: int, tz: str = "Europe/Berlin") -> list[str]:
-    ids = [f"U{i:04d}" for i in range(1, n + 1)]
-    for uid in ids:
-        app.emu.add_user(uid, email=f"{uid.lower()}@example.com", tz=tz)
-    app.roster([f"{u.lower()}@example.com,Learner {u},{tz},en,,learner,{u}," for u in ids])
-    app.campaign()
-    return ids
-
-
 def test_a_429_storm_still_delivers_everything_exactly_once(slack_app: Any, h: Any) -> None:
-    uids = learners(slack_app, 30)
+    uids = slack_app.learners(30)
     slack_app.tick()
     slack_app.emu.inject("chat.postMessage", 25, status=429, retry_after=1)
     slack_app.clock.set(h.NINE)
@@ -43,7 +34,7 @@ def test_a_429_storm_still_delivers_everything_exactly_once(slack_app: Any, h: A
 
 
 def test_recipient_who_left_is_marked_and_not_retried(slack_app: Any, h: Any) -> None:
-    uids = learners(slack_app, 2)
+    uids = slack_app.learners(2)
     slack_app.tick()
     slack_app.emu.gone["U0002"] = "account_inactive"
     slack_app.tick(h.NINE)
@@ -58,7 +49,7 @@ def test_recipient_who_left_is_marked_and_not_retried(slack_app: Any, h: Any) ->
 
 
 def test_server_errors_are_retried_without_duplicates(slack_app: Any, h: Any) -> None:
-    learners(slack_app, 3)
+    slack_app.learners(3)
     slack_app.tick()
     slack_app.emu.inject("chat.postMessage", 2, status=503)
     slack_app.tick(h.NINE)

@@ -9,17 +9,8 @@ from sqlalchemy import select
 from core.models import Answer
 
 
-def learners(app: Any, n: int, tz: str = "Europe/Berlin") -> list[str]:
-    ids = [f"U{i:04d}" for i in range(1, n + 1)]
-    for uid in ids:
-        app.emu.add_user(uid, email=f"{uid.lower()}@example.com", tz=tz)
-    app.roster([f"{u.lower()}@example.com,Learner {u},{tz},en,,learner,{u}," for u in ids])
-    app.campaign()
-    return ids
-
-
 def test_tick_delivers_lesson_and_question_as_dm_with_buttons(slack_app: Any, h: Any) -> None:
-    [uid] = learners(slack_app, 1)
+    [uid] = slack_app.learners(1)
     slack_app.tick()
     report = slack_app.tick(h.NINE)
     assert len(report.dispatch.sent) == 2
@@ -35,7 +26,7 @@ def test_tick_delivers_lesson_and_question_as_dm_with_buttons(slack_app: Any, h:
 
 
 def delivered(app: Any, h: Any, n: int = 1) -> list[str]:
-    ids = learners(app, n)
+    ids = app.learners(n)
     app.tick()
     app.tick(h.NINE)
     return ids
@@ -146,7 +137,7 @@ def test_url_verification_answers_the_challenge(slack_app: Any) -> None:
 
 
 def test_a_retried_event_is_processed_once(slack_app: Any, h: Any) -> None:
-    [uid] = learners(slack_app, 1)
+    [uid] = slack_app.learners(1)
     event = {"type": "app_home_opened", "user": uid, "channel": "DU0001", "tab": "home",
              "event_ts": "1712345678.000100"}
     assert slack_app.event(event, event_id="Ev0HOME").status_code == 200
