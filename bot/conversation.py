@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from bot.i18n import LANGUAGES, language_of, t
 from core.clock import Clock
 from core.db import Database
-from core.models import Campaign, Enrollment, Person
+from core.models import Campaign, Person
 from core.ports import (
     AnswerChosen,
     Button,
@@ -40,7 +40,7 @@ from core.services import inbound, people
 from core.services.answers import record_answer
 from core.services.invites import redeem
 from core.services.progress import active_enrollments, person_stats
-from core.services.tracks import latest_version, track_of
+from core.services.tracks import latest_version, track_of, unit_count
 from scheduler.dispatcher import Dispatcher
 from scheduler.planner import deliver_now, plan_pending
 
@@ -328,7 +328,7 @@ class Conversation:
         lines = []
         for e in enrollments:
             st = person_stats(s, person.id, campaign_id=e.campaign_id)
-            total = _units(s, e)
+            total = unit_count(s, e.campaign.track_id)
             acc = "–" if st.accuracy is None else f"{round(st.accuracy * 100)}%"
             nxt = "finished 🎉" if e.status == "completed" else "not scheduled"
             if e.next_due_at is not None and zone is not None and person.status == "active":
@@ -338,11 +338,6 @@ class Conversation:
             lines.append(f"*{e.campaign.title or e.campaign_id}*: lesson {min(e.position, total)}/{total}, "
                          f"answered {st.answered}/{st.sent}, accuracy {acc}, streak {st.streak}, next: {nxt}")
         return "\n".join(lines)
-
-
-def _units(s: Session, e: Enrollment) -> int:
-    v = latest_version(s, e.campaign.track_id)
-    return len(track_of(v).units) if v is not None else 0
 
 
 def _local_today(person: Person, now: datetime) -> date:

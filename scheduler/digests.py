@@ -13,7 +13,7 @@ from core.ports import OutboundMessage
 from core.services import due
 from core.services.outbox import enqueue
 from core.services.people import is_reachable, reports_of
-from core.services.progress import missed_in_a_row, person_stats
+from core.services.progress import missed_in_a_row, team_stats
 from scheduler.planner import CATCH_UP, PlanReport, digest_instant
 
 INACTIVE_AFTER_MISSED = 2
@@ -32,13 +32,17 @@ def plan_digests(session: Session, now: datetime) -> int:
 def build_digest(session: Session, manager: Person, now: datetime) -> OutboundMessage | None:
     """Return the manager's digest for the week ending `now`, or None when no report is enrolled."""
     since = now - timedelta(days=7)
+    reports = reports_of(session, manager.id)
+    ids = [p.id for p in reports]
+    stats = team_stats(session, ids, since=since)
+    missed = missed_in_a_row(session, ids)
     lines = []
-    for p in reports_of(session, manager.id):
-        s = person_stats(session, p.id, since=since)
+    for p in reports:
+        s = stats[p.id]
         if s.sent == 0 and s.last_active is None and p.status == "active":
             continue  # not started yet; someone who blocked the bot still shows
         # Counted in questions, not days, so a quiet weekend never makes anyone look inactive.
-        quiet = missed_in_a_row(session, p.id) >= INACTIVE_AFTER_MISSED or (s.sent > 0 and s.answered == 0)
+        quiet = missed[p.id] >= INACTIVE_AFTER_MISSED or (s.sent > 0 and s.answered == 0)
         lines.append(render.ReportLine(p.name or p.handle, s.answered, s.sent, s.accuracy, s.streak,
                                        s.last_active, quiet or p.status in ("blocked", "deactivated"), p.status))
     if not lines:

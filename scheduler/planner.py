@@ -113,12 +113,16 @@ def process_due(session: Session, now: datetime, limit: int = 2000) -> PlanRepor
             deliver_unit(session, e, day, now, tracks, open_qs.get(e.id, []), report, questions)
         if e.status == "active":
             plan_enrollment(e, now)
-    session.flush()
+    _render_questions(session, questions)
+    return report
+
+
+def _render_questions(session: Session, questions: list[tuple[Delivery, Question]]) -> None:
     # One flush gives every new question its id; then its buttons can name it.
+    session.flush()
     for d, q in questions:
         d.payload = render.question_message(q, d.id).to_dict()
     session.flush()
-    return report
 
 
 def nudge_key(e: Enrollment, day: str) -> str:
@@ -128,10 +132,11 @@ def nudge_key(e: Enrollment, day: str) -> str:
 
 def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, tracks: TrackCache,
                  open_qs: list[tuple[Delivery, bool]], report: PlanReport,
-                 questions: list[tuple[Delivery, Question]] | None = None) -> bool:
+                 questions: list[tuple[Delivery, Question]]) -> bool:
     """Queue the enrollment's next unit (lesson, first question) for local day `day`; False if none.
 
-    With `questions`, the question rows are collected there for the caller to render after one flush.
+    The caller has checked that day's key is free; the new question rows are collected in
+    `questions` for the caller to render once they have ids.
     """
     found = tracks.get(e.campaign.track_id)
     if found is None:
@@ -148,8 +153,6 @@ def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, track
     lesson_key = nudge_key(e, day)
     question = unit.questions[0]
     q_key = f"e{e.id}:{day}:q:{question.id}"
-    if questions is None and existing_keys(session, [lesson_key]):
-        return False  # this day's nudge already went out (a restart, a second worker, a zone change)
     _close_open_questions(session, e, now, open_qs, track, report)
     person = e.person
     if e.unanswered >= e.campaign.remind_after and not e.reminded:
@@ -163,12 +166,9 @@ def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, track
             campaign_id=e.campaign_id, track_version_id=version.id)
     d = enqueue(session, key=q_key, person=person, kind="question", message=None, due=now, item=question.id,
                 seq=2, check=False, enrollment_id=e.id, campaign_id=e.campaign_id, track_version_id=version.id,
-                flush=questions is None)
+                flush=False)
     assert d is not None
-    if questions is None:
-        d.payload = render.question_message(question, d.id).to_dict()
-    else:
-        questions.append((d, question))
+    questions.append((d, question))
     e.position += 1
     e.last_sent_at = now
     report.lessons += 1
@@ -208,10 +208,12 @@ def deliver_now(session: Session, e: Enrollment, now: datetime) -> list[int]:
     """Queue one extra unit for an enrollment right away (the `next` command); return the ids to send."""
     report = PlanReport()
     open_qs = due.open_questions(session, [e.id]).get(e.id, [])
-    stamp = now.strftime("%Y%m%dT%H%M%S")
-    if not deliver_unit(session, e, f"extra-{stamp}", now, TrackCache(session), open_qs, report):
+    day = f"extra-{now:%Y%m%dT%H%M%S}"
+    questions: list[tuple[Delivery, Question]] = []
+    if existing_keys(session, [nudge_key(e, day)]) or not deliver_unit(
+            session, e, day, now, TrackCache(session), open_qs, report, questions):
         return []
-    session.flush()
+    _render_questions(session, questions)
     return pending_ids(session, e.person_id)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from content.campaign import CampaignSpec
@@ -119,12 +119,10 @@ def get_campaign(session: Session, campaign_id: str) -> Campaign:
 
 def list_campaigns(session: Session) -> list[tuple[Campaign, int]]:
     """Return every campaign with its number of active enrollments."""
-    out = []
-    for c in session.scalars(select(Campaign).order_by(Campaign.id)):
-        n = len(session.scalars(select(Enrollment.id).where(Enrollment.campaign_id == c.id,
-                                                            Enrollment.status == "active")).all())
-        out.append((c, n))
-    return out
+    rows = session.execute(select(Enrollment.campaign_id, func.count(Enrollment.id))
+                           .where(Enrollment.status == "active").group_by(Enrollment.campaign_id)).all()
+    counts = {campaign_id: n for campaign_id, n in rows}
+    return [(c, counts.get(c.id, 0)) for c in session.scalars(select(Campaign).order_by(Campaign.id))]
 
 
 def set_status(session: Session, campaign_id: str, status: str) -> Campaign:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.models import Answer, Delivery, Enrollment
@@ -30,30 +32,37 @@ class Stats:
 def person_stats(session: Session, person_id: int, since: datetime | None = None,
                  campaign_id: str | None = None) -> Stats:
     """Return questions sent and answered, accuracy, current streak and last answer time."""
-    q = (select(Delivery.id, Delivery.sent_at, Answer.correct, Answer.answered_at)
+    return team_stats(session, [person_id], since, campaign_id)[person_id]
+
+
+def team_stats(session: Session, person_ids: Sequence[int], since: datetime | None = None,
+               campaign_id: str | None = None) -> dict[int, Stats]:
+    """Return each person's Stats with one query for the whole group (digests, a manager's Home tab)."""
+    q = (select(Delivery.person_id, Delivery.sent_at, Answer.correct, Answer.answered_at)
          .outerjoin(Answer, Answer.delivery_id == Delivery.id)
-         .where(Delivery.person_id == person_id, Delivery.kind == "question", Delivery.status == "sent")
-         .order_by(Delivery.sent_at.desc(), Delivery.id.desc()))
+         .where(Delivery.person_id.in_(list(person_ids)), Delivery.kind == "question", Delivery.status == "sent")
+         .order_by(Delivery.person_id, Delivery.sent_at.desc(), Delivery.id.desc()))
     if campaign_id is not None:
         q = q.where(Delivery.campaign_id == campaign_id)
-    rows = session.execute(q).all()
+    rows: dict[int, list[tuple[datetime | None, bool | None, datetime | None]]] = defaultdict(list)
+    for pid, sent_at, correct, answered_at in session.execute(q):
+        rows[pid].append((sent_at, correct, answered_at))
+    return {pid: _stats(rows[pid], since) for pid in person_ids}
+
+
+def _stats(rows: list[tuple[datetime | None, bool | None, datetime | None]], since: datetime | None) -> Stats:
     streak = 0
-    for i, (_id, _sent, correct, _at) in enumerate(rows):
+    for i, (_sent, correct, _at) in enumerate(rows):
         if correct is None:
             if i == 0:
                 continue  # today's question may simply not be answered yet
             break
         streak += 1
-    last = max((r[3] for r in rows if r[3] is not None), default=None)
-    window = [r for r in rows if since is None or (r[1] is not None and r[1] >= since)]
-    answered = [r for r in window if r[2] is not None]
-    return Stats(
-        sent=len(window),
-        answered=len(answered),
-        correct=sum(1 for r in answered if r[2]),
-        streak=streak,
-        last_active=last,
-    )
+    last = max((r[2] for r in rows if r[2] is not None), default=None)
+    window = [r for r in rows if since is None or (r[0] is not None and r[0] >= since)]
+    answered = [r for r in window if r[1] is not None]
+    return Stats(sent=len(window), answered=len(answered), correct=sum(1 for r in answered if r[1]),
+                 streak=streak, last_active=last)
 
 
 def active_enrollments(session: Session, person_id: int) -> list[Enrollment]:
@@ -63,8 +72,11 @@ def active_enrollments(session: Session, person_id: int) -> list[Enrollment]:
                                 .order_by(Enrollment.campaign_id)))
 
 
-def missed_in_a_row(session: Session, person_id: int) -> int:
-    """Return the longest current run of unanswered questions across a person's campaigns."""
-    runs = session.scalars(select(Enrollment.unanswered).where(Enrollment.person_id == person_id,
-                                                               Enrollment.status.in_(("active", "completed"))))
-    return max(runs, default=0)
+def missed_in_a_row(session: Session, person_ids: Sequence[int]) -> dict[int, int]:
+    """Return, per person, the longest current run of unanswered questions across their campaigns."""
+    runs = session.execute(select(Enrollment.person_id, func.max(Enrollment.unanswered))
+                           .where(Enrollment.person_id.in_(list(person_ids)),
+                                  Enrollment.status.in_(("active", "completed")))
+                           .group_by(Enrollment.person_id))
+    found = {pid: n for pid, n in runs}
+    return {pid: found.get(pid, 0) for pid in person_ids}

@@ -57,3 +57,9 @@ def list_versions(session: Session) -> list[TrackVersion]:
     """Return every published version, newest first per track."""
     return list(session.scalars(select(TrackVersion).order_by(TrackVersion.track_id,
                                                                TrackVersion.version.desc())))
+
+
+def unit_count(session: Session, track_id: str) -> int:
+    """Return how many units the newest published version of a track has (0 if unpublished)."""
+    v = latest_version(session, track_id)
+    return len(track_of(v).units) if v is not None else 0

@@ -9,8 +9,8 @@ from sqlalchemy.orm import Session
 
 from bot.channels.slack.render import CampaignLine, HomeData, TeamLine
 from core.services import people
-from core.services.progress import active_enrollments, person_stats
-from core.services.tracks import latest_version, track_of
+from core.services.progress import active_enrollments, person_stats, team_stats
+from core.services.tracks import unit_count
 
 
 def home_data(session: Session, user_id: str, now: datetime) -> HomeData:
@@ -24,8 +24,7 @@ def home_data(session: Session, user_id: str, now: datetime) -> HomeData:
     for e in active_enrollments(session, person.id):
         track_id = e.campaign.track_id
         if track_id not in units:
-            v = latest_version(session, track_id)
-            units[track_id] = len(track_of(v).units) if v is not None else 0
+            units[track_id] = unit_count(session, track_id)
         nxt = ""
         if e.status == "active" and e.next_due_at is not None and zone is not None and person.status == "active":
             nxt = f"{e.next_due_at.astimezone(zone):%a %d %b, %H:%M}"
@@ -35,11 +34,10 @@ def home_data(session: Session, user_id: str, now: datetime) -> HomeData:
     team: list[TeamLine] | None = None
     reports = people.reports_of(session, person.id)
     if reports or "manager" in person.role_set:
-        team = []
-        for r in reports:
-            rs = person_stats(session, r.id)
-            team.append(TeamLine(name=r.name or r.handle, answered=rs.answered, sent=rs.sent,
-                                 accuracy=rs.accuracy, streak=rs.streak, status=r.status))
+        stats = team_stats(session, [r.id for r in reports])
+        team = [TeamLine(name=r.name or r.handle, answered=stats[r.id].answered, sent=stats[r.id].sent,
+                         accuracy=stats[r.id].accuracy, streak=stats[r.id].streak, status=r.status)
+                for r in reports]
     return HomeData(name=person.name, campaigns=lines, streak=st.streak, accuracy=st.accuracy,
                     answered=st.answered, timezone=person.timezone or "",
                     paused_until=person.paused_until.isoformat() if person.paused_until else "",
