@@ -148,7 +148,7 @@ class Conversation:
     def _handle(self, s: Session, event: InboundEvent) -> _Outcome:
         now = self.clock.now()
         sender = event.sender
-        person = people.person_by_chat(s, sender.channel, sender.user_id)
+        person = people.person_by_chat(s, sender.channel, sender.user_id, sender.workspace)
         if isinstance(event, Joined):
             return self._joined(s, event, person, now)
         if person is None:
@@ -170,12 +170,10 @@ class Conversation:
         if isinstance(event, ProfileChanged):
             return self._profile(s, event, person, now)
         if isinstance(event, Unreachable):
-            people.mark_unreachable(s, person.id, event.status)
+            people.mark_unreachable(s, person, sender.channel, sender.user_id, event.status)
             return _Outcome(Reply())
         if isinstance(event, Reachable):
-            if person.status in ("blocked", "deactivated"):
-                person.status = "active"
-                people.replan(s, person.id)
+            people.mark_reachable(s, person, sender.channel, sender.user_id)
             return _Outcome(Reply())
         return _Outcome(Reply())
 
@@ -224,6 +222,8 @@ class Conversation:
             return self._text(s, " ".join(args), person, now, force_zone=True)
         if cmd == "next":
             return self._next(s, person, now)
+        if cmd == "channel":
+            return self._channel(person, args)
         if cmd == "language":
             if args and args[0].lower() in LANGUAGES:
                 person.locale = args[0].lower()
@@ -231,6 +231,12 @@ class Conversation:
             langs = ", ".join(f"{k} ({v})" for k, v in LANGUAGES.items())
             return _reply(t(loc, "language_list", langs=langs))
         return _reply(t(loc, "didnt_understand"))
+
+    def _channel(self, person: Person, args: list[str]) -> _Outcome:
+        have = [a.platform for a in person.accounts if a.status == "active"]
+        if args and people.set_channel(person, args[0].lower()):
+            return _reply(t(person.locale, "channel_set", channel=args[0].lower()))
+        return _reply(t(person.locale, "channel_list", current=person.channel, channels=", ".join(have) or "–"))
 
     def _next(self, s: Session, person: Person, now: datetime) -> _Outcome:
         for e in active_enrollments(s, person.id):
@@ -275,8 +281,9 @@ class Conversation:
             if person is None:
                 return _reply(t(lang, "unknown_person"))
             return _reply(t(lang, "help"))
-        r = redeem(s, event.code, channel=sender.channel, user_id=sender.user_id,
-                   name=sender.display_name or sender.user_id, language=language_of(sender.language), now=now)
+        r = redeem(s, event.code, platform=sender.channel, user_id=sender.user_id,
+                   name=sender.display_name or sender.user_id, language=language_of(sender.language), now=now,
+                   workspace=sender.workspace)
         if r.status in ("unknown", "expired", "used_up", "taken"):
             return _reply(t(lang, f"invite_{r.status}"))
         assert r.person is not None
@@ -308,12 +315,12 @@ class Conversation:
 
     def _profile(self, s: Session, event: ProfileChanged, person: Person, now: datetime) -> _Outcome:
         if event.deleted:
-            people.mark_unreachable(s, person.id, "deactivated")
+            people.mark_unreachable(s, person, event.sender.channel, event.sender.user_id, "deactivated")
             return _Outcome(Reply())
         if event.timezone and person.tz_source != "roster":
             zone = people.canonical_timezone(event.timezone)
             if zone is not None:
-                people.set_timezone(s, person, zone, "slack" if event.sender.channel == "slack" else "platform")
+                people.set_timezone(s, person, zone, event.sender.channel)
                 plan_pending(s, now)
         if event.locale and person.tz_source != "roster":
             person.locale = event.locale.replace("-", "_")[:16]

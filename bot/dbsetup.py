@@ -24,6 +24,11 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def downgrade(url: str, revision: str) -> None:
+    """Take the database at `url` back to `revision`."""
+    command.downgrade(alembic_config(url), revision)
+
+
 def revision(url: str, message: str) -> None:
     """Autogenerate a new migration from the models (for developers)."""
     command.revision(alembic_config(url), message=message, autogenerate=True)

@@ -109,6 +109,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "de": "Das habe ich nicht verstanden. Sende *help* für eine Übersicht.",
     },
     "blocked_notice": {"en": "", "de": ""},
+    "channel_set": {
+        "en": "From now on I'll nudge you on {channel}.",
+        "de": "Ab jetzt erinnere ich dich über {channel}.",
+    },
+    "channel_list": {
+        "en": "I nudge you on {current}. Your linked chats: {channels}. To switch: channel <name>",
+        "de": "Ich erinnere dich über {current}. Deine verbundenen Chats: {channels}. Wechseln mit: channel <Name>",
+    },
 }
 
 

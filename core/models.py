@@ -49,7 +49,7 @@ class Base(DeclarativeBase):
 
 
 class Person(Base):
-    """A learner, manager or admin, with their chat addresses."""
+    """A learner, manager or admin. How to reach them lives in their chat accounts."""
 
     __tablename__ = "people"
 
@@ -61,8 +61,8 @@ class Person(Base):
     locale: Mapped[str] = mapped_column(String(16), default="en")
     manager_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
     roles: Mapped[str] = mapped_column(String(100), default="learner")
-    slack_id: Mapped[str | None] = mapped_column(String(64), unique=True)
-    telegram_id: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # The platform the person chose to be nudged on; None means their most recently linked account.
+    preferred_channel: Mapped[str | None] = mapped_column(String(32))
     status: Mapped[str] = mapped_column(String(16), default="active")
     paused_until: Mapped[date | None] = mapped_column(Date)
     next_digest_at: Mapped[datetime | None] = mapped_column(index=True)
@@ -72,6 +72,9 @@ class Person(Base):
     created_at: Mapped[datetime]
 
     manager: Mapped[Person | None] = relationship(remote_side=[id])
+    # Loaded with the person in one extra query per batch: every send needs the address.
+    accounts: Mapped[list[ChatAccount]] = relationship(
+        back_populates="person", order_by="ChatAccount.id", lazy="selectin", cascade="all, delete-orphan")
 
     @property
     def role_set(self) -> set[str]:
@@ -79,33 +82,69 @@ class Person(Base):
         return {r for r in self.roles.split(";") if r}
 
     @property
+    def account(self) -> ChatAccount | None:
+        """Return the account nudges go to: the preferred platform's, else the newest reachable one."""
+        active = [a for a in self.accounts if a.status == "active"]
+        for a in reversed(active):
+            if a.platform == self.preferred_channel:
+                return a
+        if active:
+            return active[-1]
+        return self.accounts[-1] if self.accounts else None
+
+    def account_on(self, platform: str) -> ChatAccount | None:
+        """Return this person's (newest) account on `platform`, if any."""
+        found = [a for a in self.accounts if a.platform == platform]
+        return found[-1] if found else None
+
+    def account_id(self, platform: str) -> str | None:
+        """Return this person's user id on `platform`, if they have an account there."""
+        a = self.account_on(platform)
+        return a.user_id if a else None
+
+    @property
     def channel(self) -> str:
-        """Return the chat channel this person is reached on."""
-        if self.telegram_id:
-            return "telegram"
-        if self.slack_id:
-            return "slack"
-        return "console"
+        """Return the chat channel this person is reached on (console when they have no account)."""
+        a = self.account
+        return a.platform if a else "console"
 
     @property
     def address(self) -> str:
         """Return the platform address of this person on their channel."""
-        if self.telegram_id:
-            return self.telegram_id
-        if self.slack_id:
-            return self.slack_id
-        return str(self.id)
+        a = self.account
+        return a.user_id if a else str(self.id)
 
     @property
     def handle(self) -> str:
-        """Return how CLIs and exports name this person: email, else chat address."""
+        """Return how CLIs and exports name this person: email, else their first chat account."""
         if self.email:
             return self.email
-        if self.slack_id:
-            return f"slack:{self.slack_id}"
-        if self.telegram_id:
-            return f"telegram:{self.telegram_id}"
+        if self.accounts:
+            return self.accounts[0].handle
         return f"console:{self.id}"
+
+
+class ChatAccount(Base):
+    """One person's identity on one chat platform (a row per platform, workspace and user)."""
+
+    __tablename__ = "chat_accounts"
+    __table_args__ = (UniqueConstraint("platform", "workspace", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    # The workspace or bot the account belongs to; empty for a deployment with one of each.
+    workspace: Mapped[str] = mapped_column(String(64), default="")
+    user_id: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    linked_at: Mapped[datetime]
+
+    person: Mapped[Person] = relationship(back_populates="accounts")
+
+    @property
+    def handle(self) -> str:
+        """Return the account as `platform:user id`, the form the CLI accepts."""
+        return f"{self.platform}:{self.user_id}"
 
 
 class TrackVersion(Base):

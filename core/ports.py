@@ -127,6 +127,7 @@ class Sender:
     user_id: str
     display_name: str = ""
     language: str = ""
+    workspace: str = ""
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from core.errors import UserError
 from core.models import Campaign, Enrollment, Invite, Person
 from core.services.campaigns import enroll, get_campaign
-from core.services.people import person_by_chat
+from core.services.people import link_account, person_by_chat
 
 
 def create_invite(session: Session, campaign_id: str | None, *, now: datetime, role: str = "learner",
@@ -45,15 +45,14 @@ class Redeemed:
     campaign: Campaign | None = None
 
 
-def redeem(session: Session, code: str, *, channel: str, user_id: str, name: str, language: str,
-           now: datetime) -> Redeemed:
+def redeem(session: Session, code: str, *, platform: str, user_id: str, name: str, language: str,
+           now: datetime, workspace: str = "") -> Redeemed:
     """Enroll (or link) the chat user who opened invite `code`; safe to repeat."""
     inv = session.get(Invite, code)
     if inv is None:
         return Redeemed("unknown")
     campaign = session.get(Campaign, inv.campaign_id) if inv.campaign_id else None
-    column = "telegram_id" if channel == "telegram" else "slack_id"
-    person = person_by_chat(session, channel, user_id)
+    person = person_by_chat(session, platform, user_id, workspace)
     if person is not None and campaign is not None:
         already = session.scalars(select(Enrollment).where(Enrollment.person_id == person.id,
                                                            Enrollment.campaign_id == campaign.id,
@@ -70,7 +69,7 @@ def redeem(session: Session, code: str, *, channel: str, user_id: str, name: str
             return Redeemed("unknown")
         if person is not None and person.id != target.id:
             return Redeemed("taken", person, campaign)
-        setattr(target, column, user_id)
+        link_account(session, target, platform, user_id, now, workspace)
         if target.status in ("blocked", "left"):
             target.status = "active"
         person = target
@@ -80,8 +79,8 @@ def redeem(session: Session, code: str, *, channel: str, user_id: str, name: str
     if person is None:
         person = Person(name=name, locale=(language or "en")[:16], roles=inv.role, timezone=None,
                         tz_source="ask", status="active", created_at=now)
-        setattr(person, column, user_id)
         session.add(person)
+        link_account(session, person, platform, user_id, now, workspace)
         session.flush()
     elif person.status == "blocked":
         person.status = "active"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import difflib
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import lru_cache
@@ -13,11 +14,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement
 
 from core.errors import UserError
-from core.models import Enrollment, Person
+from core.models import ChatAccount, Enrollment, Person
 
-ROSTER_COLUMNS = ("email", "name", "timezone", "locale", "manager_email", "roles", "slack_id", "telegram_id")
+# slack_id and telegram_id stay for compatibility; any `<platform>_id` column names a chat account.
+ROSTER_COLUMNS = ("email", "name", "timezone", "locale", "manager_email", "roles", "channel", "slack_id",
+                  "telegram_id")
+ACCOUNT_COLUMN = re.compile(r"^([a-z][a-z0-9]*)_id$")
 ROLES = {"learner", "manager", "admin"}
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -64,32 +69,57 @@ def validate_timezone(name: str) -> str:
 
 
 def find_person(session: Session, handle: str) -> Person:
-    """Return the person named by an email, slack:<id>, telegram:<id> or console:<id>."""
+    """Return the person named by an email, `<platform>:<user id>` or console:<id>."""
     handle = handle.strip()
-    stmt = select(Person)
-    if handle.startswith("slack:"):
-        stmt = stmt.where(Person.slack_id == handle[6:])
-    elif handle.startswith("telegram:"):
-        stmt = stmt.where(Person.telegram_id == handle[9:])
-    elif handle.startswith("console:") and handle[8:].isdigit():
-        stmt = stmt.where(Person.id == int(handle[8:]))
+    platform, sep, user_id = handle.partition(":")
+    person: Person | None
+    if sep and platform == "console" and user_id.isdigit():
+        person = session.get(Person, int(user_id))
+    elif sep and "@" not in platform:
+        person = person_by_chat(session, platform, user_id)
     else:
-        stmt = stmt.where(Person.email == handle.lower())
-    person = session.scalars(stmt).first()
+        person = session.scalars(select(Person).where(Person.email == handle.lower())).first()
     if person is None:
-        raise UserError(f"no person {handle!r}; give an email, slack:<id> or telegram:<id>")
+        raise UserError(f"no person {handle!r}; give an email or <platform>:<user id>")
     return person
 
 
-def person_by_chat(session: Session, channel: str, user_id: str) -> Person | None:
-    """Return the person with this chat id on `channel`, if any."""
-    if channel == "slack":
-        return session.scalars(select(Person).where(Person.slack_id == user_id)).first()
-    if channel == "telegram":
-        return session.scalars(select(Person).where(Person.telegram_id == user_id)).first()
-    if channel == "console" and user_id.isdigit():
-        return session.get(Person, int(user_id))
+def account_by_chat(session: Session, platform: str, user_id: str, workspace: str = "") -> ChatAccount | None:
+    """Return the chat account for this user on `platform` (in `workspace`, or one with none recorded)."""
+    stmt = select(ChatAccount).where(ChatAccount.platform == platform, ChatAccount.user_id == user_id)
+    if workspace:
+        stmt = stmt.where(ChatAccount.workspace.in_(("", workspace)))
+    return session.scalars(stmt.order_by(ChatAccount.id)).first()
+
+
+def person_by_chat(session: Session, platform: str, user_id: str, workspace: str = "") -> Person | None:
+    """Return the person with this user id on `platform`, if any (console ids are person ids)."""
+    if platform == "console":
+        return session.get(Person, int(user_id)) if user_id.isdigit() else None
+    account = account_by_chat(session, platform, user_id, workspace)
+    return None if account is None else account.person
+
+
+def link_account(session: Session, person: Person, platform: str, user_id: str, now: datetime,
+                 workspace: str = "") -> Person | None:
+    """Give `person` an account on `platform`; return whoever already holds that id instead, if anyone."""
+    held = account_by_chat(session, platform, user_id, workspace)
+    if held is not None:
+        if held.person_id != person.id:
+            return held.person
+        held.status = "active"
+        return None
+    person.accounts.append(ChatAccount(platform=platform, workspace=workspace, user_id=user_id, status="active",
+                                       linked_at=now))
     return None
+
+
+def set_channel(person: Person, platform: str) -> bool:
+    """Make `platform` the person's preferred channel; False when they have no account there."""
+    if person.account_on(platform) is None:
+        return False
+    person.preferred_channel = platform
+    return True
 
 
 def replan(session: Session, person_id: int) -> None:
@@ -143,8 +173,16 @@ class RosterRow:
     locale: str
     manager_email: str | None
     roles: list[str]
-    slack_id: str | None
-    telegram_id: str | None
+    accounts: dict[str, str] = field(default_factory=dict)  # platform -> user id
+    channel: str | None = None
+
+    @property
+    def ident(self) -> str:
+        """Return how this row names its person in messages: email, else first chat id."""
+        if self.email:
+            return self.email
+        platform, user_id = next(iter(self.accounts.items()))
+        return f"{platform}:{user_id}"
 
 
 @dataclass
@@ -157,123 +195,162 @@ class ImportReport:
     notes: list[str] = field(default_factory=list)
 
 
-def parse_roster(path: Path) -> list[RosterRow]:
-    """Read and validate a roster CSV whole; raise UserError naming the first bad line."""
+IdCheck = Callable[[str], str | None]
+
+
+def account_columns(header: list[str]) -> dict[str, str]:
+    """Return {column: platform} for the roster's `<platform>_id` columns."""
+    return {h: m.group(1) for h in header if (m := ACCOUNT_COLUMN.match(h))}
+
+
+def parse_roster(path: Path, id_checks: Mapping[str, IdCheck] | None = None) -> list[RosterRow]:
+    """Read and validate a roster CSV whole; raise UserError naming the first bad line.
+
+    `id_checks` maps a platform to a function that returns what is wrong with a user id, if anything.
+    """
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as exc:
         raise UserError(f"{path}: cannot read: {exc.strerror}") from exc
     reader = csv.DictReader(text.splitlines())
     header = [h.strip() for h in (reader.fieldnames or [])]
+    expected = ",".join(ROSTER_COLUMNS)
     missing = [c for c in ("email", "name", "timezone") if c not in header]
     if missing:
-        raise UserError(f"{path}:1: missing column(s) {', '.join(missing)}; expected {','.join(ROSTER_COLUMNS)}")
-    unknown = [h for h in header if h not in ROSTER_COLUMNS]
+        raise UserError(f"{path}:1: missing column(s) {', '.join(missing)}; expected {expected}")
+    columns = account_columns(header)
+    unknown = [h for h in header if h not in ROSTER_COLUMNS and h not in columns]
     if unknown:
-        raise UserError(f"{path}:1: unknown column(s) {', '.join(unknown)}; expected {','.join(ROSTER_COLUMNS)}")
+        raise UserError(f"{path}:1: unknown column(s) {', '.join(unknown)}; expected {expected} "
+                        "(and <platform>_id for other chat platforms)")
     rows: list[RosterRow] = []
     seen: dict[str, int] = {}
     for raw in reader:
-        line = reader.line_num
         cell = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-        rows.append(_parse_row(path, line, cell, seen))
+        rows.append(_parse_row(path, reader.line_num, cell, columns, seen, id_checks or {}))
     if not rows:
         raise UserError(f"{path}: the roster has no rows")
-    emails = {r.email for r in rows if r.email}
     for r in rows:
         if r.manager_email and r.manager_email == r.email:
             raise UserError(f"{path}:{r.line}: manager_email: a person cannot manage themselves")
-    del emails
     return rows
 
 
-def _parse_row(path: Path, line: int, cell: dict[str, str], seen: dict[str, int]) -> RosterRow:
+def _parse_row(path: Path, line: int, cell: dict[str, str], columns: dict[str, str], seen: dict[str, int],
+               id_checks: Mapping[str, IdCheck]) -> RosterRow:
     def fail(col: str, msg: str) -> UserError:
         return UserError(f"{path}:{line}: {col}: {msg}")
 
     email = cell.get("email", "").lower() or None
-    slack_id = cell.get("slack_id") or None
-    telegram_id = cell.get("telegram_id") or None
+    accounts = {platform: cell[col] for col, platform in columns.items() if cell.get(col)}
     if email and not EMAIL_RE.match(email):
         raise fail("email", f"{email!r} is not an email address")
-    if not email and not slack_id and not telegram_id:
-        raise fail("email", "a person needs an email or a chat id (slack_id or telegram_id)")
-    ident = email or f"slack:{slack_id}" if email or slack_id else f"telegram:{telegram_id}"
-    if ident in seen:
-        raise fail("email", f"{ident} already appears on line {seen[ident]}")
-    seen[ident] = line
+    if not email and not accounts:
+        raise fail("email", "a person needs an email or a chat id (such as slack_id or telegram_id)")
+    for col, platform in columns.items():
+        problem = id_checks[platform](cell[col]) if cell.get(col) and platform in id_checks else None
+        if problem:
+            raise fail(col, problem)
+    row = RosterRow(line, email, cell.get("name", ""), None, cell.get("locale") or "en", None, [], accounts)
+    if row.ident in seen:
+        raise fail("email", f"{row.ident} already appears on line {seen[row.ident]}")
+    seen[row.ident] = line
+    for col, platform in columns.items():
+        key = f"{platform}:{cell.get(col)}"
+        if cell.get(col) and key != row.ident:
+            if key in seen:
+                raise fail(col, f"{cell[col]} already appears on line {seen[key]}")
+            seen[key] = line
     tz = cell.get("timezone", "")
     if tz:
         try:
-            tz = validate_timezone(tz)
+            row.timezone = validate_timezone(tz)
         except UserError as exc:
             raise fail("timezone", str(exc)) from None
-    elif not slack_id and not telegram_id:
-        raise fail("timezone", "required unless the person has a slack_id or telegram_id to ask")
-    roles = [r.strip().lower() for r in cell.get("roles", "").split(";") if r.strip()] or ["learner"]
-    bad = [r for r in roles if r not in ROLES]
+    elif not accounts:
+        raise fail("timezone", "required unless the person has a chat id (a <platform>_id column) to ask")
+    row.roles = [r.strip().lower() for r in cell.get("roles", "").split(";") if r.strip()] or ["learner"]
+    bad = [r for r in row.roles if r not in ROLES]
     if bad:
         raise fail("roles", f"unknown role {bad[0]!r}; use learner, manager or admin separated by ';'")
-    if telegram_id and not telegram_id.lstrip("-").isdigit():
-        raise fail("telegram_id", f"{telegram_id!r} is not a numeric Telegram user id")
-    manager = cell.get("manager_email", "").lower() or None
-    if manager and not EMAIL_RE.match(manager):
-        raise fail("manager_email", f"{manager!r} is not an email address")
-    return RosterRow(line, email, cell.get("name", ""), tz or None, cell.get("locale") or "en",
-                     manager, roles, slack_id, telegram_id)
+    row.manager_email = cell.get("manager_email", "").lower() or None
+    if row.manager_email and not EMAIL_RE.match(row.manager_email):
+        raise fail("manager_email", f"{row.manager_email!r} is not an email address")
+    row.channel = cell.get("channel", "").lower() or None
+    if row.channel and row.channel != "console" and row.channel not in columns.values():
+        raise fail("channel", f"{row.channel!r} has no {row.channel}_id column in this roster")
+    return row
 
 
-def import_roster(session: Session, path: Path, now: datetime) -> ImportReport:
+def import_roster(session: Session, path: Path, now: datetime,
+                  id_checks: Mapping[str, IdCheck] | None = None) -> ImportReport:
     """Apply a roster whole: create or update people; any bad row changes nothing."""
-    rows = parse_roster(path)
+    rows = parse_roster(path, id_checks)
     report = ImportReport()
-    emails = [r.email for r in rows if r.email]
-    slack_ids = [r.slack_id for r in rows if r.slack_id]
-    tg_ids = [r.telegram_id for r in rows if r.telegram_id]
-    existing = session.scalars(
-        select(Person).where(
-            or_(Person.email.in_(emails), Person.slack_id.in_(slack_ids), Person.telegram_id.in_(tg_ids))
-        )
-    ).all()
-    by_email = {p.email: p for p in existing if p.email}
-    by_slack = {p.slack_id: p for p in existing if p.slack_id}
-    by_tg = {p.telegram_id: p for p in existing if p.telegram_id}
+    by_email = {p.email: p for p in session.scalars(
+        select(Person).where(Person.email.in_([r.email for r in rows if r.email])))}
+    wanted = {(platform, uid) for r in rows for platform, uid in r.accounts.items()}
+    held: dict[tuple[str, str], Person] = {}
+    for platform in {p for p, _ in wanted}:
+        ids = [uid for p, uid in wanted if p == platform]
+        for a in session.scalars(select(ChatAccount).where(ChatAccount.platform == platform,
+                                                           ChatAccount.user_id.in_(ids))):
+            held[(a.platform, a.user_id)] = a.person
     people: dict[int, Person] = {}
     for r in rows:
-        p = (r.email and by_email.get(r.email)) or (r.slack_id and by_slack.get(r.slack_id)) or (
-            r.telegram_id and by_tg.get(r.telegram_id)) or None
-        for chat, idx, val in (("slack_id", by_slack, r.slack_id), ("telegram_id", by_tg, r.telegram_id)):
-            other = idx.get(val) if val else None
+        p = by_email.get(r.email) if r.email else None
+        p = p or next((held[k] for k in r.accounts.items() if k in held), None)
+        for platform, uid in r.accounts.items():
+            other = held.get((platform, uid))
             if other is not None and other is not p:
-                raise UserError(f"{path}:{r.line}: {chat}: {val} already belongs to {other.handle}")
+                raise UserError(f"{path}:{r.line}: {platform}_id: {uid} already belongs to {other.handle}")
         if p is None:
             p = Person(email=r.email, created_at=now, status="active")
             session.add(p)
             report.created += 1
+        elif _row_changes(p, r):
+            report.updated += 1
         else:
-            before = (p.name, p.timezone, p.locale, p.roles, p.slack_id, p.telegram_id)
-            after = (r.name, r.timezone or p.timezone, r.locale, ";".join(r.roles), r.slack_id or p.slack_id,
-                     r.telegram_id or p.telegram_id)
-            if before == after:
-                report.unchanged += 1
-            else:
-                report.updated += 1
-        if r.timezone and r.timezone != p.timezone:
-            if p.id is not None:
-                replan(session, p.id)
-            p.timezone, p.tz_source = r.timezone, "roster"
-        elif not r.timezone and p.tz_source in (None, "roster") and p.timezone is None:
-            p.tz_source = "platform"
-        p.name = r.name or p.name or (r.email or "")
-        p.locale = r.locale
-        p.roles = ";".join(r.roles)
-        # An empty cell keeps a chat id learned since (Slack lookup by email, a Telegram invite).
-        p.slack_id = r.slack_id or p.slack_id
-        p.telegram_id = r.telegram_id or p.telegram_id
-        if p.status == "left":
-            p.status = "active"
+            report.unchanged += 1
+        _apply_row(session, p, r, now)
         people[r.line] = p
     session.flush()
+    _link_managers(session, path, rows, people)
+    _check_no_cycles(session, path, rows, people)
+    return report
+
+
+def _row_changes(p: Person, r: RosterRow) -> bool:
+    before = (p.name, p.timezone, p.locale, p.roles, p.preferred_channel)
+    after = (r.name, r.timezone or p.timezone, r.locale, ";".join(r.roles), r.channel or p.preferred_channel)
+    return before != after or any(p.account_id(platform) != uid for platform, uid in r.accounts.items())
+
+
+def _apply_row(session: Session, p: Person, r: RosterRow, now: datetime) -> None:
+    if r.timezone and r.timezone != p.timezone:
+        if p.id is not None:
+            replan(session, p.id)
+        p.timezone, p.tz_source = r.timezone, "roster"
+    elif not r.timezone and p.tz_source in (None, "roster") and p.timezone is None:
+        p.tz_source = "platform"
+    p.name = r.name or p.name or (r.email or "")
+    p.locale = r.locale
+    p.roles = ";".join(r.roles)
+    # An empty cell keeps a chat id learned since (a lookup by email, an invite).
+    for platform, uid in r.accounts.items():
+        account = p.account_on(platform)
+        if account is None:
+            p.accounts.append(ChatAccount(platform=platform, workspace="", user_id=uid, status="active",
+                                          linked_at=now))
+        elif account.user_id != uid:
+            account.user_id, account.linked_at = uid, now
+    if r.channel:
+        p.preferred_channel = r.channel
+    if p.status == "left":
+        p.status = "active"
+
+
+def _link_managers(session: Session, path: Path, rows: list[RosterRow], people: dict[int, Person]) -> None:
     all_by_email = {p.email: p for p in people.values() if p.email}
     for r in rows:
         p = people[r.line]
@@ -286,8 +363,6 @@ def import_roster(session: Session, path: Path, now: datetime) -> ImportReport:
             raise UserError(f"{path}:{r.line}: manager_email: {r.manager_email} is not in this roster "
                             "or the database")
         p.manager_id = mgr.id
-    _check_no_cycles(session, path, rows, people)
-    return report
 
 
 def _check_no_cycles(session: Session, path: Path, rows: list[RosterRow], people: dict[int, Person]) -> None:
@@ -309,35 +384,39 @@ def reports_of(session: Session, manager_id: int) -> list[Person]:
     ))
 
 
-def mark_unreachable(session: Session, person_id: int, status: str) -> None:
-    """Record that a person blocked the bot or was deactivated, so nothing more is sent."""
-    person = session.get(Person, person_id)
-    if person is not None and person.status != status:
-        person.status = status
+def mark_unreachable(session: Session, person: Person, platform: str, user_id: str, status: str) -> None:
+    """Record that an account blocked the bot or was deactivated; the person stops only with no other account."""
+    account = account_by_chat(session, platform, user_id)
+    if account is not None:
+        account.status = status
+    if person.account is None or person.account.status != "active":
+        if person.status != status:
+            person.status = status
 
 
-def platform_checks_due(session: Session, channel: str, *, force: bool = False, limit: int = 100) -> list[Person]:
-    """Return people whose chat profile should be fetched: on `channel`, or with only an email to look up."""
-    if channel != "slack":
-        return []
-    on_channel = Person.slack_id.is_not(None)
-    by_email = Person.email.is_not(None) & Person.slack_id.is_(None) & Person.telegram_id.is_(None)
-    stmt = select(Person).where(or_(on_channel, by_email), Person.status != "left")
+def mark_reachable(session: Session, person: Person, platform: str, user_id: str) -> bool:
+    """Record that an account can be reached again; return True if the person was unreachable before."""
+    account = account_by_chat(session, platform, user_id)
+    if account is not None:
+        account.status = "active"
+    if person.status in ("blocked", "deactivated"):
+        person.status = "active"
+        replan(session, person.id)
+        return True
+    return False
+
+
+def people_to_check(session: Session, platform: str, *, by_email: bool, force: bool = False,
+                    limit: int = 100) -> list[Person]:
+    """Return people whose `platform` profile should be fetched: with an account there, or (by_email) none at all."""
+    on_platform = Person.id.in_(select(ChatAccount.person_id).where(ChatAccount.platform == platform))
+    cond: ColumnElement[bool] = on_platform
+    if by_email:
+        cond = or_(on_platform, Person.email.is_not(None) & ~Person.accounts.any())
+    stmt = select(Person).where(cond, Person.status != "left")
     if not force:
         stmt = stmt.where(Person.platform_checked_at.is_(None))
     return list(session.scalars(stmt.order_by(Person.id).limit(limit)))
-
-
-def link_chat(session: Session, person: Person, channel: str, user_id: str) -> Person | None:
-    """Give `person` a chat id found on the platform; return whoever already holds it instead, if anyone."""
-    holder = person_by_chat(session, channel, user_id)
-    if holder is not None and holder.id != person.id:
-        return holder
-    if channel == "slack":
-        person.slack_id = user_id
-    elif channel == "telegram":
-        person.telegram_id = user_id
-    return None
 
 
 def note_platform_check(session: Session, person_id: int, now: datetime, note: str | None) -> None:

@@ -10,8 +10,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from core.models import Answer, Delivery, Enrollment, Person
+from core.services.people import ROSTER_COLUMNS
 
 Row = dict[str, Any]
+# Exports keep the roster's compatibility columns (<platform>_id) even when nobody has such an account.
+COMPAT_PLATFORMS = tuple(c.removesuffix("_id") for c in ROSTER_COLUMNS if c.endswith("_id"))
 
 
 def _iso(d: datetime | None) -> str | None:
@@ -23,11 +26,13 @@ def people_rows(session: Session, campaign: str | None = None) -> list[Row]:
     stmt = select(Person).options(joinedload(Person.manager)).order_by(Person.id)
     if campaign is not None:
         stmt = stmt.where(Person.id.in_(select(Enrollment.person_id).where(Enrollment.campaign_id == campaign)))
+    found = list(session.scalars(stmt).unique())
+    platforms = list(dict.fromkeys([*COMPAT_PLATFORMS, *(a.platform for p in found for a in p.accounts)]))
     return [{"email": p.email, "name": p.name, "timezone": p.timezone, "timezone_source": p.tz_source,
              "locale": p.locale, "manager_email": p.manager.email if p.manager else None, "roles": p.roles,
-             "slack_id": p.slack_id, "telegram_id": p.telegram_id, "status": p.status,
+             **{f"{platform}_id": p.account_id(platform) for platform in platforms}, "status": p.status,
              "paused_until": p.paused_until.isoformat() if p.paused_until else None}
-            for p in session.scalars(stmt).unique()]
+            for p in found]
 
 
 def delivery_rows(session: Session, campaign: str | None = None) -> list[Row]:
@@ -55,7 +60,7 @@ def answer_rows(session: Session, campaign: str | None = None) -> list[Row]:
 REPORTS: dict[str, Callable[[Session, str | None], list[Row]]] = {
     "people": people_rows, "deliveries": delivery_rows, "answers": answer_rows}
 REPORT_FIELDS = {
-    "people": ["email", "name", "timezone", "status", "slack_id", "telegram_id"],
+    "people": ["email", "name", "timezone", "status", *(f"{p}_id" for p in COMPAT_PLATFORMS)],
     "deliveries": ["person", "campaign", "item", "due_at", "sent_at", "status"],
     "answers": ["person", "campaign", "question", "choice", "correct", "answered_at"],
 }

@@ -358,7 +358,7 @@ def test_console_script_exit_codes_and_no_traceback(db_path: Path, tmp_path: Pat
 def test_reimporting_a_roster_keeps_chat_ids_learned_since(tmp_path: Path) -> None:
     """A Telegram account linked through an invite survives a re-import whose telegram_id cell is empty."""
     from core.db import Database
-    from core.models import Person
+    from core.models import ChatAccount, Person
     from core.services.people import import_roster
 
     db_file = tmp_path / "r.db"
@@ -371,9 +371,10 @@ def test_reimporting_a_roster_keeps_chat_ids_learned_since(tmp_path: Path) -> No
     with db.session() as s:
         import_roster(s, roster, now)
     with db.session() as s:
-        s.query(Person).one().telegram_id = "4242"
+        mia = s.query(Person).one()
+        mia.accounts.append(ChatAccount(platform="telegram", user_id="4242", linked_at=now))
     with db.session() as s:
         report = import_roster(s, roster, now)
     with db.session() as s:
-        assert s.query(Person).one().telegram_id == "4242"
+        assert s.query(Person).one().account_id("telegram") == "4242"
     assert report.unchanged == 1

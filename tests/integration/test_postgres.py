@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import threading
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
-import psycopg
-import pytest
 from sqlalchemy import func, select
 
 from bot.bootstrap import Services, bootstrap
@@ -24,26 +19,6 @@ from core.models import Delivery
 from core.services import campaigns, people, tracks
 from scheduler.planner import plan_pending
 from scheduler.worker import tick
-
-ADMIN_URL = os.environ.get("NUDGEBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-
-
-@pytest.fixture
-def pg_url() -> Iterator[str]:
-    """Create a throwaway database on the local server and drop it afterwards."""
-    name = f"nudgebot_{uuid.uuid4().hex[:10]}"
-    try:
-        admin = psycopg.connect(ADMIN_URL, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError as exc:  # pragma: no cover - a broken CI machine must fail loudly
-        pytest.fail(f"PostgreSQL is required for these tests ({ADMIN_URL}): {exc}")
-    with admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = ADMIN_URL.rsplit("/", 1)[0]
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _populate(services: Services, tmp_path: Path, learners: int) -> None:

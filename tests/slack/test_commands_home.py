@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import select
-
-from core.models import Person
+from core.services import people
 
 
 def setup(app: Any, h: Any) -> None:
@@ -49,20 +47,20 @@ def test_help_stats_and_timezone(slack_app: Any, h: Any) -> None:
     assert "Europe/Berlin" in tz and "roster" in tz
     assert "America/New_York" in command(slack_app, h, "U0001", "timezone America/New_York")
     with slack_app.session() as s:
-        assert s.scalars(select(Person.timezone).where(Person.slack_id == "U0001")).one() == "America/New_York"
+        assert people.person_by_chat(s, "slack", "U0001").timezone == "America/New_York"
 
 
 def test_pause_resume_and_next(slack_app: Any, h: Any) -> None:
     setup(slack_app, h)
     command(slack_app, h, "U0001", "pause 3")
     with slack_app.session() as s:
-        ada = s.scalars(select(Person).where(Person.slack_id == "U0001")).one()
+        ada = people.person_by_chat(s, "slack", "U0001")
         assert ada.status == "paused" and ada.paused_until is not None
     slack_app.tick(h.NINE)
     assert slack_app.emu.posted("DU0001") == []
     command(slack_app, h, "U0001", "resume")
     with slack_app.session() as s:
-        assert s.scalars(select(Person.status).where(Person.slack_id == "U0001")).one() == "active"
+        assert people.person_by_chat(s, "slack", "U0001").status == "active"
     slack_app.command("U0001", "next")
     h.wait_for(lambda: len(slack_app.emu.posted("DU0001")) >= 2, what="an extra lesson and question")
     assert any(b["type"] == "actions" for b in slack_app.emu.posted("DU0001")[-1]["blocks"])

@@ -44,7 +44,7 @@ def test_recipient_who_left_is_marked_and_not_retried(slack_app: Any, h: Any) ->
     failed = [c for c in slack_app.emu.calls_to("conversations.open") if c.args["users"] == "U0002" and c.error]
     assert len(failed) == 1
     with slack_app.session() as s:
-        status = {p.slack_id: p.status for p in s.scalars(select(Person))}
+        status = {p.account_id("slack"): p.status for p in s.scalars(select(Person))}
     assert status == {uids[0]: "active", uids[1]: "deactivated"}
 
 

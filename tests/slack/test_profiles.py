@@ -10,11 +10,15 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from core.models import Enrollment, Person
+from core.services import people
 
 
-def person(app: Any, **where: Any) -> Person:
+def person(app: Any, *, slack_id: str = "", email: str = "") -> Person:
     with app.session() as s:
-        return s.scalars(select(Person).filter_by(**where)).one()
+        found = people.person_by_chat(s, "slack", slack_id) if slack_id else people.find_person(s, email)
+        assert found is not None
+        found.accounts  # noqa: B018 - loaded before the session closes
+        return found
 
 
 def test_empty_roster_zone_is_taken_from_slack_before_planning(slack_app: Any, h: Any) -> None:
@@ -71,7 +75,7 @@ def test_person_with_only_an_email_is_found_by_lookup(slack_app: Any, h: Any) ->
     slack_app.roster(["ada@example.com,Ada,Europe/Berlin,en,,learner,,"])
     slack_app.campaign()
     slack_app.tick()
-    assert person(slack_app, email="ada@example.com").slack_id == "U0042"
+    assert person(slack_app, email="ada@example.com").account_id("slack") == "U0042"
     slack_app.tick(h.NINE)
     assert len(slack_app.emu.posted("DU0042")) == 2
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from core.models import Answer, Person
+from core.services import people
 from tests.telegram.conftest import App
 from tests.telegram.emulator import Message
 
@@ -14,8 +15,9 @@ ADA = 424242
 def person(app: App, user_id: int) -> Person | None:
     """Return the person with this Telegram id, detached from its session."""
     with app.services.db.session() as s:
-        p = s.scalars(select(Person).where(Person.telegram_id == str(user_id))).first()
+        p = people.person_by_chat(s, "telegram", str(user_id))
         if p is not None:
+            p.accounts  # noqa: B018 - loaded before the session closes
             s.expunge(p)
         return p
 

@@ -59,8 +59,8 @@ class SyncReport:
 
 def _candidates(services: Services, force: bool, limit: int) -> list[Candidate]:
     with services.db.session() as s:
-        return [Candidate(p.id, p.handle, p.email, p.slack_id, p.timezone)
-                for p in people.platform_checks_due(s, "slack", force=force, limit=limit)]
+        return [Candidate(p.id, p.handle, p.email, p.account_id("slack"), p.timezone)
+                for p in people.people_to_check(s, "slack", by_email=True, force=force, limit=limit)]
 
 
 def _note(services: Services, person_id: int, note: str | None) -> None:
@@ -73,7 +73,7 @@ def _link(services: Services, person_id: int, user_id: str) -> str | None:
         person = s.get(Person, person_id)
         if person is None:
             return "was removed meanwhile"
-        holder = people.link_chat(s, person, "slack", user_id)
+        holder = people.link_account(s, person, "slack", user_id, services.clock.now())
         return None if holder is None else f"Slack user {user_id} already belongs to {holder.handle}"
 
 
