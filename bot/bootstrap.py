@@ -8,23 +8,22 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from bot import channels as platforms_registry
 from bot.channels.console.channel import ConsoleChannel, Echo
 from bot.conversation import Conversation
 from bot.settings import Settings
 from core.clock import Clock, SystemClock
 from core.db import Database
-from core.ports import ChatChannel
+from core.ports import ChatChannel, Hook, InboundHandler
 from scheduler.dispatcher import Dispatcher
 from scheduler.worker import Worker
 
 log = logging.getLogger("nudgebot")
 
-Hook = Callable[[], Awaitable[None]]
-
 
 @dataclass
 class Services:
-    """Everything the web app, the worker and the CLI share. Channels add themselves in `install`."""
+    """Everything the web app, the worker and the CLI share; also the host chat platforms install into."""
 
     settings: Settings
     db: Database
@@ -32,33 +31,68 @@ class Services:
     channels: dict[str, ChatChannel]
     dispatcher: Dispatcher
     conversation: Conversation
-    routes: list[Any] = field(default_factory=list)  # starlette routes added by channels
-    on_startup: list[Hook] = field(default_factory=list)
-    on_shutdown: list[Hook] = field(default_factory=list)
-    before_tick: list[Hook] = field(default_factory=list)  # e.g. fetch Slack time zones before planning
+    routes: list[tuple[str, Callable[..., Awaitable[Any]], list[str]]] = field(default_factory=list)
+    startup_hooks: list[Hook] = field(default_factory=list)
+    shutdown_hooks: list[Hook] = field(default_factory=list)
+    tick_hooks: list[Hook] = field(default_factory=list)  # e.g. fetch Slack time zones before planning
     extras: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def inbound(self) -> InboundHandler:
+        """Return the handler channels give their events to."""
+        return self.conversation
+
+    def add_channel(self, channel: ChatChannel) -> None:
+        """Register a chat channel under its name."""
+        self.channels[channel.name] = channel
+
+    def add_route(self, path: str, endpoint: Callable[..., Awaitable[Any]], methods: list[str]) -> None:
+        """Serve a channel's endpoint in the web app."""
+        self.routes.append((path, endpoint, methods))
+
+    def on_startup(self, hook: Hook) -> None:
+        """Run `hook` at start-up."""
+        self.startup_hooks.append(hook)
+
+    def on_shutdown(self, hook: Hook) -> None:
+        """Run `hook` at shutdown."""
+        self.shutdown_hooks.append(hook)
+
+    def before_tick(self, hook: Hook) -> None:
+        """Run `hook` before each tick."""
+        self.tick_hooks.append(hook)
+
+    def provide(self, name: str, value: Any) -> None:
+        """Make a channel's object reachable by name (for its CLI and tests)."""
+        self.extras[name] = value
 
     def worker(self) -> Worker:
         """Return a periodic worker over these services."""
         return Worker(self.db, self.dispatcher, self.clock, timedelta(seconds=self.settings.tick_seconds),
-                      before_tick=self.before_tick)
+                      before_tick=self.tick_hooks)
+
+    async def start(self) -> None:
+        """Run the start-up hooks (channels connect, menus are published)."""
+        for hook in self.startup_hooks:
+            await hook()
+
+    async def stop(self) -> None:
+        """Send what replies are still queued, then run the shutdown hooks."""
+        await self.conversation.drain()
+        for hook in self.shutdown_hooks:
+            await hook()
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None, echo: Echo | None = None,
               platforms: bool = True) -> Services:
-    """Build the services for `settings`; Slack and Telegram join when their tokens are set."""
+    """Build the services for `settings`; every configured chat platform installs itself."""
     clock = clock or SystemClock()
     db = Database(settings.database_url)
     channels: dict[str, ChatChannel] = {"console": ConsoleChannel(db, clock, echo)}
     dispatcher = Dispatcher(db, channels, clock, concurrency=settings.send_concurrency)
     conversation = Conversation(db, channels, dispatcher, clock)
     services = Services(settings, db, clock, channels, dispatcher, conversation)
-    if platforms and settings.slack_bot_token:
-        from bot.channels import slack
-
-        slack.install(services)
-    if platforms and settings.telegram_bot_token:
-        from bot.channels import telegram
-
-        telegram.install(services)
+    if platforms:
+        for name in platforms_registry.configured(settings):
+            platforms_registry.platform(name).install(services, settings)
     return services

@@ -22,6 +22,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session
 
 from bot.bootstrap import Services, bootstrap
+from bot.channels import id_checks
 from bot.channels.console.render import render
 from bot.settings import Settings
 from content.loader import ContentError, check_paths, load_campaign_file
@@ -61,9 +62,9 @@ def _settings() -> Settings:
     return Settings()
 
 
-def _services(clock: Clock | None = None, settings: Settings | None = None) -> Services:
+def _services(clock: Clock | None = None, settings: Settings | None = None, platforms: bool = True) -> Services:
     settings = settings or _settings()
-    services = bootstrap(settings, clock=clock)
+    services = bootstrap(settings, clock=clock, platforms=platforms)
     if services.db.is_sqlite:
         # The embedded default needs no separate step: bring the file up to date on first use.
         from bot.dbsetup import upgrade
@@ -128,16 +129,10 @@ def worker() -> None:
     services = _services(settings=settings)
 
     async def main() -> None:
-        for hook in services.on_startup:
-            await hook()
-        w = services.worker()
-        w.start()
-        try:
+        from bot.web import running
+
+        async with running(services, worker=True):
             await asyncio.Event().wait()
-        finally:
-            w.stop()
-            for hook in services.on_shutdown:
-                await hook()
 
     try:
         asyncio.run(main())
@@ -227,7 +222,7 @@ def people_import(file: Annotated[Path, typer.Argument(help="CSV: email,name,tim
     """Create or update people from a roster CSV; a bad row changes nothing."""
     services = _services()
     with _session(services) as s:
-        report = people.import_roster(s, file, services.clock.now())
+        report = people.import_roster(s, file, services.clock.now(), id_checks())
         plan_pending(s, services.clock.now())
     out.print(f"{file}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged.")
     for note in report.notes:
@@ -346,9 +341,11 @@ def tick(at: Annotated[str | None, typer.Option("--at", help="ISO-8601 instant (
     now = clock.now()
 
     async def go() -> Any:
-        for hook in services.before_tick:
+        for hook in services.tick_hooks:
             await hook()
-        return await run_tick(services.db, services.dispatcher, now)
+        report = await run_tick(services.db, services.dispatcher, now)
+        await services.stop()
+        return report
 
     report = asyncio.run(go())
     with _session(services) as s:
@@ -401,7 +398,7 @@ def chat(as_: Annotated[str, typer.Option("--as", help="email, slack:<id> or tel
         if not 1 <= choice <= n_choices:
             raise CLIError(f"--answer must be between 1 and {n_choices}")
         reply = asyncio.run(services.conversation.handle(
-            AnswerChosen(Sender(channel, address), answer_action(open_id, choice - 1))))
+            AnswerChosen(Sender(channel, address), answer_action(open_id, choice - 1)), wait=True))
         with _session(services) as s:
             feedback = s.get(Delivery, open_id)
             if feedback is not None and feedback.payload.get("outcome"):
@@ -412,8 +409,6 @@ def chat(as_: Annotated[str, typer.Option("--as", help="email, slack:<id> or tel
                     last_seen = row.id
         if reply.notice:
             out.print(reply.notice, markup=False)
-        for m in reply.messages:
-            out.print(render(m))
         if answer is not None:
             return
 
@@ -507,18 +502,11 @@ def export(kind: Annotated[ExportKind, typer.Argument(help="deliveries, answers 
 
 
 def _mount_platforms() -> None:
-    try:
-        from bot.channels.telegram.cli import app as telegram_app
+    from bot.channels.slack.cli import make_app as slack_cli
+    from bot.channels.telegram.cli import app as telegram_app
 
-        app.add_typer(telegram_app, name="telegram", help="Telegram webhook management.")
-    except ImportError:
-        pass
-    try:
-        from bot.channels.slack.cli import app as slack_app
-
-        app.add_typer(slack_app, name="slack", help="Slack workspace sync.")
-    except ImportError:
-        pass
+    app.add_typer(telegram_app, name="telegram", help="Telegram webhook management.")
+    app.add_typer(slack_cli(lambda: _services(platforms=False)), name="slack", help="Slack workspace sync.")
 
 
 _mount_platforms()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -31,12 +31,13 @@ from core.ports import (
     OutboundMessage,
     ProfileChanged,
     Reachable,
+    Reply,
     Sender,
     TextSent,
     Unreachable,
 )
 from core.render import info_message, parse_answer_action
-from core.services import inbound, people
+from core.services import inbound, outbox, people
 from core.services.answers import record_answer
 from core.services.invites import redeem
 from core.services.progress import active_enrollments, person_stats
@@ -65,14 +66,6 @@ LIKELY_ZONES: dict[str, list[str]] = {
     "zh": ["Asia/Shanghai", "Asia/Taipei", "Asia/Singapore"],
 }
 DAY_NAMES = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat", "sun": "Sun"}
-
-
-@dataclass
-class Reply:
-    """What the adapter shows the sender: a short private notice and/or new messages."""
-
-    notice: str = ""
-    messages: list[OutboundMessage] = field(default_factory=list)
 
 
 @dataclass
@@ -113,6 +106,8 @@ class Conversation:
         self.channels = channels
         self.dispatcher = dispatcher
         self.clock = clock
+        self._sending: set[asyncio.Task[Any]] = set()
+        self._tails: dict[tuple[str, str], asyncio.Task[Any]] = {}
 
     async def _db(self, fn: Callable[[Session], T]) -> T:
         def run() -> T:
@@ -126,22 +121,61 @@ class Conversation:
 
         return not await self._db(lambda s: inbound.first_time(s, key, self.clock.now()))
 
-    async def handle(self, event: InboundEvent) -> Reply:
-        """Handle one inbound event and return what to show the sender."""
-        outcome = await self._db(lambda s: self._handle(s, event))
-        if outcome.edit is not None:
-            channel = self.channels.get(outcome.edit.channel)
-            if channel is not None and outcome.edit.ref:
-                try:
-                    await channel.edit(outcome.edit.address, outcome.edit.ref, outcome.edit.message)
-                except Exception:
-                    log.exception("could not edit message %s", outcome.edit.ref)
-                    outcome.reply.messages.insert(0, outcome.edit.message)
-        if outcome.dispatch:
-            # Follow-ups go through the outbox like everything else, but right away and without
-            # waiting behind a large scheduled pass.
-            await self.dispatcher.send_now(outcome.dispatch)
-        return outcome.reply
+    async def handle(self, event: InboundEvent, *, can_toast: bool = True, reply_via: str = "",
+                     wait: bool = False) -> Reply:
+        """Handle one inbound event; queue its replies in the outbox and send them at once.
+
+        The returned Reply's notice is for the adapter to show as a toast; its messages are already
+        queued (listed for callers that report them) and must not be sent again.
+        """
+        reply, ids = await self._db(lambda s: self._handle_and_queue(s, event, can_toast, reply_via))
+        if ids:
+            # Through the outbox like everything else (order, retries, rate limits), right away, without
+            # waiting behind a large scheduled pass, and not inside the platform's request.
+            key = (event.sender.channel, event.sender.user_id)
+            task = asyncio.get_running_loop().create_task(self._send_after(self._tails.get(key), ids))
+            self._tails[key] = task
+            self._sending.add(task)
+            task.add_done_callback(lambda t: self._forget(key, t))
+            if wait:
+                await task
+        return reply
+
+    async def _send_after(self, previous: asyncio.Task[Any] | None, ids: list[int]) -> None:
+        # Replies to one person go out in the order their events arrived.
+        if previous is not None:
+            await asyncio.wait([previous])
+        await self.dispatcher.send_now(ids)
+
+    def _forget(self, key: tuple[str, str], task: asyncio.Task[Any]) -> None:
+        self._sending.discard(task)
+        if self._tails.get(key) is task:
+            del self._tails[key]
+
+    async def drain(self) -> None:
+        """Wait until the replies queued so far have been handed to their platforms."""
+        while self._sending:
+            await asyncio.wait(list(self._sending))
+
+    def _handle_and_queue(self, s: Session, event: InboundEvent, can_toast: bool,
+                          reply_via: str) -> tuple[Reply, list[int]]:
+        outcome = self._handle(s, event)
+        now = self.clock.now()
+        sender = event.sender
+        reply = outcome.reply
+        if reply.notice and not reply.messages and not can_toast:
+            reply = Reply(messages=[info_message(reply.notice)])
+        person = people.person_by_chat(s, sender.channel, sender.user_id, sender.workspace)
+        pid = person.id if person is not None else None
+        ids: list[int] = []
+        if outcome.edit is not None and outcome.edit.ref:
+            e = outcome.edit
+            ids.append(outbox.enqueue_reply(s, channel=e.channel, address=e.address, person_id=pid,
+                                            message=e.message, now=now, edit_ref=e.ref).id)
+        for m in reply.messages:
+            ids.append(outbox.enqueue_reply(s, channel=sender.channel, address=sender.user_id, person_id=pid,
+                                            message=replace(m, reply_via=reply_via), now=now).id)
+        return reply, ids + outcome.dispatch
 
     # --- the synchronous core of each event, inside one transaction ---
 

@@ -134,7 +134,7 @@ class Demo:
                 return
             self.console.print(f"[bold]Lea[/] answers [{choice + 1}] {message.buttons[choice].label}")
             reply = asyncio.run(self.services.conversation.handle(
-                AnswerChosen(Sender("console", lea_addr), answer_action(did, choice))))
+                AnswerChosen(Sender("console", lea_addr), answer_action(did, choice)), wait=True))
             if reply.notice:
                 self.console.print(reply.notice)
 

@@ -33,19 +33,24 @@ def create_app(services: Services, *, run_worker: bool = False) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        for hook in services.on_startup:
-            await hook()
-        worker = services.worker() if run_worker else None
-        if worker is not None:
-            worker.start()
-        try:
+        async with running(services, worker=run_worker):
             yield
-        finally:
-            if worker is not None:
-                worker.stop()
-            for hook in services.on_shutdown:
-                await hook()
 
     routes = [Route("/healthz", healthz, methods=["GET"]), Route("/metrics", metrics, methods=["GET"]),
-              *services.routes]
+              *(Route(path, endpoint, methods=methods) for path, endpoint, methods in services.routes)]
     return Starlette(routes=routes, lifespan=lifespan)
+
+
+@contextlib.asynccontextmanager
+async def running(services: Services, *, worker: bool) -> AsyncIterator[None]:
+    """Start the channels (and the periodic worker); stop both, in reverse, on the way out."""
+    await services.start()
+    w = services.worker() if worker else None
+    if w is not None:
+        w.start()
+    try:
+        yield
+    finally:
+        if w is not None:
+            w.stop()
+        await services.stop()

@@ -224,7 +224,8 @@ class Delivery(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(200), unique=True)
-    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    # None for a reply to someone the bot does not know yet (channel and address say where).
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
     enrollment_id: Mapped[int | None] = mapped_column(ForeignKey("enrollments.id", ondelete="SET NULL"))
     campaign_id: Mapped[str | None] = mapped_column(String(100))
     kind: Mapped[str] = mapped_column(String(16))
@@ -244,7 +245,7 @@ class Delivery(Base):
     error: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None]
 
-    person: Mapped[Person] = relationship()
+    person: Mapped[Person | None] = relationship()
 
 
 class Answer(Base):

@@ -7,8 +7,13 @@ service knows which platform a person uses.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from core.clock import Clock
+    from core.db import Database
 
 MessageKind = Literal["lesson", "question", "feedback", "reminder", "escalation", "digest", "info"]
 
@@ -43,12 +48,9 @@ class OutboundMessage:
     table: tuple[tuple[str, ...], ...] = ()
     outcome: Outcome | None = None
     footer: str = ""
-
-    @property
-    def fallback(self) -> str:
-        """Return a plain one-paragraph summary for notifications and screen readers."""
-        head = f"{self.title}: " if self.title else ""
-        return (head + self.text).strip()[:300]
+    # An opaque place to answer in, from the inbound request (e.g. a platform's reply URL); the
+    # channel falls back to a direct message when it is empty or no longer works.
+    reply_via: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise for storage in the outbox."""
@@ -60,6 +62,7 @@ class OutboundMessage:
             "table": [list(r) for r in self.table],
             "outcome": None if self.outcome is None else self.outcome.__dict__,
             "footer": self.footer,
+            "reply_via": self.reply_via,
         }
 
     @classmethod
@@ -74,6 +77,7 @@ class OutboundMessage:
             table=tuple(tuple(r) for r in data.get("table", [])),
             outcome=None if outcome is None else Outcome(**outcome),
             footer=data.get("footer", ""),
+            reply_via=data.get("reply_via", ""),
         )
 
 
@@ -200,3 +204,80 @@ class Reachable:
 
 InboundEvent = (AnswerChosen | CommandIssued | TextSent | Joined | LocationShared | ProfileChanged
                 | Unreachable | Reachable)
+
+
+# What a channel package may use: the inbound handler it hands events to, and the host it installs into.
+
+
+@dataclass
+class Reply:
+    """What an adapter shows the sender at once: a short private notice (a toast, an ephemeral note).
+
+    Messages are not here: the handler queues them in the outbox, which sends them in order, with
+    retries and within the platform's rate limits, like every other message.
+    """
+
+    notice: str = ""
+    messages: list[OutboundMessage] = field(default_factory=list)
+
+
+class InboundHandler(Protocol):
+    """Takes neutral events from a channel and answers them."""
+
+    async def handle(self, event: InboundEvent, *, can_toast: bool = True, reply_via: str = "") -> Reply:
+        """Handle one event; with `can_toast` False a notice is sent as a message instead."""
+        ...
+
+    async def seen(self, key: str) -> bool:
+        """Return True if the platform event `key` was handled before; otherwise remember it."""
+        ...
+
+    async def drain(self) -> None:
+        """Wait until the replies queued so far have been handed to their platforms."""
+        ...
+
+
+Hook = Callable[[], Awaitable[None]]
+
+
+class ChannelHost(Protocol):
+    """Where a chat platform installs itself: its channel, web routes and lifecycle hooks."""
+
+    @property
+    def db(self) -> Database:
+        """The database, for the channel's own queries through core services."""
+        ...
+
+    @property
+    def clock(self) -> Clock:
+        """The service's clock."""
+        ...
+
+    @property
+    def inbound(self) -> InboundHandler:
+        """The handler to give inbound events to."""
+        ...
+
+    def add_channel(self, channel: ChatChannel) -> None:
+        """Register a channel under its `name`, so deliveries on that platform go through it."""
+        ...
+
+    def add_route(self, path: str, endpoint: Callable[..., Awaitable[Any]], methods: list[str]) -> None:
+        """Serve `endpoint` (an ASGI request handler) at `path` in the web app."""
+        ...
+
+    def on_startup(self, hook: Hook) -> None:
+        """Run `hook` when the web app or worker starts."""
+        ...
+
+    def on_shutdown(self, hook: Hook) -> None:
+        """Run `hook` when the web app or worker stops."""
+        ...
+
+    def before_tick(self, hook: Hook) -> None:
+        """Run `hook` before each scheduler tick (e.g. to fetch profiles before planning)."""
+        ...
+
+    def provide(self, name: str, value: Any) -> None:
+        """Make one of the channel's objects reachable by name (its CLI, tests)."""
+        ...

@@ -37,7 +37,7 @@ class Job:
     address: str
     kind: str
     item: str
-    person_id: int
+    person_id: int | None
     payload: dict[str, object]
 
 
@@ -128,10 +128,13 @@ class Dispatcher:
 
     async def _send_one(self, channel: ChatChannel, job: Job) -> tuple[str, Job, object]:
         message = OutboundMessage.from_dict(dict(job.payload))
+        edit_ref = str(job.payload.get("edit_ref") or "")
         transient = 0
         waited = 0.0
         while True:
             try:
+                if edit_ref:
+                    return ("sent", job, await self._edit(channel, job, edit_ref, message))
                 ref = await channel.send(job.address, message)
                 return ("sent", job, ref)
             except RetryLater as exc:
@@ -149,6 +152,17 @@ class Dispatcher:
             except Exception as exc:
                 log.exception("send failed for delivery %s", job.id)
                 return ("error", job, exc)
+
+    async def _edit(self, channel: ChatChannel, job: Job, ref: str, message: OutboundMessage) -> str:
+        try:
+            await channel.edit(job.address, ref, message)
+            return ref
+        except (RetryLater, TransientError, RecipientGone):
+            raise
+        except Exception as exc:
+            # The original may be gone or too old to edit; the person still gets the content.
+            log.warning("could not edit message %s (%r); sending it anew", ref, exc)
+            return await channel.send(job.address, message)
 
     async def _write_results(self, results: asyncio.Queue[tuple[str, Job, object] | None],
                              report: DispatchReport) -> None:

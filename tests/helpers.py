@@ -9,13 +9,12 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.bootstrap import Services, bootstrap
-from bot.conversation import Reply
 from bot.settings import Settings
 from content.campaign import CampaignSpec
 from content.schema import Track
 from core.clock import VirtualClock
 from core.models import Answer, ChatLog, Delivery, Enrollment, Person, TrackVersion
-from core.ports import AnswerChosen, OutboundMessage, Sender
+from core.ports import AnswerChosen, OutboundMessage, Reply, Sender
 from core.render import answer_action
 from core.services import campaigns, tracks
 from scheduler.planner import plan_pending
@@ -106,8 +105,8 @@ class World:
             p = s.get(Person, person_id)
             assert p is not None
             sender = Sender(p.channel, p.address)
-        return asyncio.run(self.services.conversation.handle(AnswerChosen(sender, answer_action(delivery_id,
-                                                                                                choice))))
+        event = AnswerChosen(sender, answer_action(delivery_id, choice))
+        return asyncio.run(self.services.conversation.handle(event, wait=True))
 
     # ------------------------------------------------------------------ looking
 

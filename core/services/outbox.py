@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.models import Answer, Delivery, Person
 from core.ports import OutboundMessage
+from core.services.people import mark_unreachable
 
 MAX_ATTEMPTS = 8
 
@@ -51,6 +53,20 @@ def enqueue(
     session.add(d)
     if message is None and flush:
         session.flush()  # the caller needs the id to build the message's buttons
+    return d
+
+
+def enqueue_reply(session: Session, *, channel: str, address: str, person_id: int | None,
+                  message: OutboundMessage, now: datetime, edit_ref: str = "") -> Delivery:
+    """Queue a reply to an inbound event (or, with `edit_ref`, an edit of a sent message) to send at once."""
+    payload = message.to_dict()
+    if edit_ref:
+        payload["edit_ref"] = edit_ref
+    d = Delivery(key=f"reply:{uuid.uuid4().hex}", person_id=person_id, kind=message.kind, item="", payload=payload,
+                 channel=channel, address=address, seq=0, due_at=now, status="pending", attempts=0,
+                 next_attempt_at=now)
+    session.add(d)
+    session.flush()
     return d
 
 
@@ -104,23 +120,13 @@ def mark_undeliverable(session: Session, delivery_id: int, person_status: str, e
     if d is None:
         return
     d.status, d.error, d.lease_until = "undeliverable", error, None
-    person = session.get(Person, d.person_id)
-    if person is not None:
-        person.status = person_status
+    person = session.get(Person, d.person_id) if d.person_id is not None else None
+    if person is None:
+        return
+    mark_unreachable(session, person, d.channel, d.address, person_status)
     session.execute(update(Delivery).where(Delivery.person_id == d.person_id, Delivery.status == "pending",
                                            Delivery.channel == d.channel)
                     .values(status="cancelled", error=f"recipient {person_status}"))
-
-
-def deliveries_for(session: Session, person_id: int | None = None, campaign_id: str | None = None
-                   ) -> list[Delivery]:
-    """Return deliveries, optionally for one person or campaign, oldest first."""
-    stmt = select(Delivery).order_by(Delivery.due_at, Delivery.seq, Delivery.id)
-    if person_id is not None:
-        stmt = stmt.where(Delivery.person_id == person_id)
-    if campaign_id is not None:
-        stmt = stmt.where(Delivery.campaign_id == campaign_id)
-    return list(session.scalars(stmt))
 
 
 def open_question(session: Session, person_id: int, now: datetime) -> Delivery | None:
@@ -132,11 +138,6 @@ def open_question(session: Session, person_id: int, now: datetime) -> Delivery |
                Delivery.id.not_in(answered), or_(Delivery.closed_at.is_(None), Delivery.closed_at > now))
         .order_by(Delivery.sent_at.desc(), Delivery.id.desc())
     ).first()
-
-
-def pending_count(session: Session) -> int:
-    """Return how many deliveries wait to be sent."""
-    return len(session.scalars(select(Delivery.id).where(Delivery.status == "pending")).all())
 
 
 def pending_ids(session: Session, person_id: int) -> list[int]:

@@ -46,7 +46,8 @@ def team_stats(session: Session, person_ids: Sequence[int], since: datetime | No
         q = q.where(Delivery.campaign_id == campaign_id)
     rows: dict[int, list[tuple[datetime | None, bool | None, datetime | None]]] = defaultdict(list)
     for pid, sent_at, correct, answered_at in session.execute(q):
-        rows[pid].append((sent_at, correct, answered_at))
+        if pid is not None:
+            rows[pid].append((sent_at, correct, answered_at))
     return {pid: _stats(rows[pid], since) for pid in person_ids}
 
 

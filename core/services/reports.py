@@ -41,7 +41,8 @@ def delivery_rows(session: Session, campaign: str | None = None) -> list[Row]:
             .order_by(Delivery.due_at, Delivery.seq, Delivery.id))
     if campaign is not None:
         stmt = stmt.where(Delivery.campaign_id == campaign)
-    return [{"id": d.id, "person": d.person.handle, "campaign": d.campaign_id, "kind": d.kind, "item": d.item,
+    return [{"id": d.id, "person": d.person.handle if d.person else f"{d.channel}:{d.address}",
+             "campaign": d.campaign_id, "kind": d.kind, "item": d.item,
              "channel": d.channel, "due_at": _iso(d.due_at), "sent_at": _iso(d.sent_at), "status": d.status,
              "attempts": d.attempts, "error": d.error} for d in session.scalars(stmt)]
 

@@ -1,4 +1,4 @@
-"""chat accounts: chat identities become rows, people get a preferred channel
+"""chat accounts: chat identities become rows, people get a preferred channel, replies use the outbox
 
 Revision ID: 7c1e0a5b9f42
 Revises: d2868cd1963a
@@ -47,9 +47,15 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('preferred_channel', sa.String(length=32), nullable=True))
         batch_op.drop_column('slack_id')
         batch_op.drop_column('telegram_id')
+    # Replies go through the outbox too, also to someone the bot does not know yet.
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.alter_column('person_id', existing_type=sa.Integer(), nullable=True)
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM deliveries WHERE person_id IS NULL")
+    with op.batch_alter_table('deliveries', schema=None) as batch_op:
+        batch_op.alter_column('person_id', existing_type=sa.Integer(), nullable=False)
     with op.batch_alter_table('people', schema=None) as batch_op:
         batch_op.add_column(sa.Column('slack_id', sa.String(length=64), nullable=True))
         batch_op.add_column(sa.Column('telegram_id', sa.String(length=64), nullable=True))

@@ -90,7 +90,7 @@ class SlackApp:
         async def remember_loop() -> None:
             self.loop = asyncio.get_running_loop()
 
-        self.services.on_startup.append(remember_loop)
+        self.services.on_startup(remember_loop)
         self.port = free_port()
         config = uvicorn.Config(create_app(self.services), host="127.0.0.1", port=self.port, log_level="warning",
                                 lifespan="on")
@@ -128,7 +128,7 @@ class SlackApp:
             self.clock.set(at)
 
         async def go() -> TickReport:
-            for hook in self.services.before_tick:
+            for hook in self.services.tick_hooks:
                 await hook()
             return await tick(self.services.db, self.services.dispatcher, self.clock.now())
 

@@ -75,6 +75,7 @@ def test_second_press_changes_nothing_and_gets_an_ephemeral_note(slack_app: Any,
     assert "already answered" in note["text"]
     [answer] = answers(slack_app)
     assert answer.choice_index == 0
+    h.wait_for(lambda: slack_app.emu.posted("DU0001")[1]["edits"] >= 1, what="the feedback edit")
     assert slack_app.emu.posted("DU0001")[1]["edits"] == 1
 
 
@@ -99,6 +100,7 @@ def test_duplicated_interaction_records_one_answer(slack_app: Any, h: Any) -> No
     assert codes == [200] * 4
     h.wait_for(lambda: len(slack_app.emu.ephemeral) == 3, what="three 'already answered' notes")
     assert len(answers(slack_app)) == 1
+    h.wait_for(lambda: slack_app.emu.posted("DU0001")[1]["edits"] >= 1, what="the feedback edit")
     assert slack_app.emu.posted("DU0001")[1]["edits"] == 1
 
 

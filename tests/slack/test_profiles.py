@@ -108,7 +108,7 @@ def test_user_change_to_deleted_stops_nudges(slack_app: Any, h: Any) -> None:
 def test_slack_sync_command_prints_report_lines(slack_app: Any, h: Any, monkeypatch: Any) -> None:
     from typer.testing import CliRunner
 
-    from bot.channels.slack.cli import app
+    from bot.cli import app
 
     slack_app.emu.add_user("U0001", email="ada@example.com")
     slack_app.roster(["ada@example.com,Ada,,,,learner,U0001,", "ghost@example.com,Ghost,,,,learner,UNOPE,"])
@@ -116,7 +116,7 @@ def test_slack_sync_command_prints_report_lines(slack_app: Any, h: Any, monkeypa
     for key, value in (("DATABASE_URL", s.database_url), ("SLACK_BOT_TOKEN", s.slack_bot_token),
                        ("SLACK_SIGNING_SECRET", s.slack_signing_secret), ("SLACK_API_URL", s.slack_api_url)):
         monkeypatch.setenv(key, value)
-    result = CliRunner().invoke(app, ["sync"])
+    result = CliRunner().invoke(app, ["slack", "sync"])
     assert result.exit_code == 0, result.output
     assert "slack: ghost@example.com: user not found in the workspace" in result.output
     assert "ada@example.com" not in result.output

@@ -48,6 +48,7 @@ def test_invite_start_timezone_tick_and_answer(app: App) -> None:
     press = app.updates.callback(ADA, question, buttons[1]["callback_data"])
     assert app.post(press).status_code == 200
     assert answers(app) == 1
+    app.settle()  # the feedback edit goes through the outbox after the webhook answered
     edited = emu.sent_to(ADA)[[m.message_id for m in emu.sent_to(ADA)].index(question.message_id)]
     assert edited.edits == 1
     assert "Your answer: Read it to the end" in edited.text and "❌ Not quite" in edited.text

@@ -3,36 +3,39 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from bot.bootstrap import Services
+from bot.settings import Settings
+from core.ports import ChannelHost
 
 log = logging.getLogger("nudgebot.slack")
 
 EVENTS_PATH = "/slack/events"
 
 
-def install(services: Services) -> None:
+def is_configured(settings: Settings) -> bool:
+    """Return True when a Slack bot token is set."""
+    return bool(settings.slack_bot_token)
+
+
+def install(host: ChannelHost, settings: Settings) -> None:
     """Add the Slack channel, its /slack/events route, Socket Mode and the profile sync hook."""
     from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
     from slack_sdk.signature import SignatureVerifier
     from starlette.requests import Request
     from starlette.responses import Response
-    from starlette.routing import Route
 
     from bot.channels.slack.app import build_app, make_client
     from bot.channels.slack.channel import SlackChannel
     from bot.channels.slack.sync import before_tick_hook
 
-    settings = services.settings
     assert settings.slack_bot_token, "install() needs SLACK_BOT_TOKEN"
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
     channel = SlackChannel(client, workspace_rate=settings.slack_workspace_rate)
-    services.channels["slack"] = channel
+    host.add_channel(channel)
     if not settings.slack_signing_secret and not settings.slack_app_token:
         log.warning("slack: SLACK_SIGNING_SECRET is not set: every request to %s will be refused", EVENTS_PATH)
-    app = build_app(services, channel, settings.slack_signing_secret or "")
+    app = build_app(host, channel, settings.slack_signing_secret or "")
     handler = AsyncSlackRequestHandler(app)
 
     verifier = SignatureVerifier(settings.slack_signing_secret or "")
@@ -52,14 +55,15 @@ def install(services: Services) -> None:
         except ValueError:
             return Response("malformed request body", status_code=400)
 
-    services.routes.append(Route(EVENTS_PATH, endpoint, methods=["POST"]))
-    services.before_tick.append(before_tick_hook(services, channel))
-    services.extras["slack_app"] = app
+    host.add_route(EVENTS_PATH, endpoint, ["POST"])
+    host.before_tick(before_tick_hook(host, channel))
+    host.provide("slack_app", app)
+    host.provide("slack_channel", channel)
     if settings.slack_app_token:
-        _socket_mode(services, app, settings.slack_app_token)
+        _socket_mode(host, app, settings.slack_app_token)
 
 
-def _socket_mode(services: Services, app: Any, app_token: str) -> None:
+def _socket_mode(host: ChannelHost, app: Any, app_token: str) -> None:
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
     state: dict[str, Any] = {}
@@ -77,5 +81,5 @@ def _socket_mode(services: Services, app: Any, app_token: str) -> None:
         if socket is not None:
             await socket.close_async()
 
-    services.on_startup.append(start)
-    services.on_shutdown.append(stop)
+    host.on_startup(start)
+    host.on_shutdown(stop)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.web.async_client import AsyncWebClient
@@ -13,19 +13,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.channels.slack.channel import SlackChannel
 from bot.channels.slack.events import answer_event, command_event, profile_event, sender_of
 from bot.channels.slack.home import home_data
-from bot.channels.slack.render import home_view, render
-from core.ports import OutboundMessage, Reachable
-
-if TYPE_CHECKING:
-    from bot.bootstrap import Services
-    from bot.conversation import Reply
+from bot.channels.slack.render import home_view
+from core.ports import ChannelHost, Reachable, Reply
 
 log = logging.getLogger("nudgebot.slack")
 
 ANSWER_ACTION = re.compile(r"^a:")
 
 
-def build_app(services: Services, channel: SlackChannel, signing_secret: str) -> AsyncApp:
+def build_app(host: ChannelHost, channel: SlackChannel, signing_secret: str) -> AsyncApp:
     """Return the Bolt app with nudgebot's listeners; listeners ack before any database work."""
     app = AsyncApp(
         client=channel.client,
@@ -34,7 +30,7 @@ def build_app(services: Services, channel: SlackChannel, signing_secret: str) ->
         process_before_response=False,
         raise_error_for_unhandled_request=False,
     )
-    conversation = services.conversation
+    conversation = host.inbound
 
     async def fresh(body: dict[str, Any]) -> bool:
         # Slack retries events it thinks we missed; each event_id is processed once.
@@ -50,15 +46,15 @@ def build_app(services: Services, channel: SlackChannel, signing_secret: str) ->
             return
         reply = await conversation.handle(event)
         where = event.message_ref.partition(":")[0] or event.sender.user_id
-        await show(channel, event.sender.user_id, where, reply, respond=None)
+        await show_notice(channel, event.sender.user_id, where, reply, respond=None)
 
     @app.command("/nudge")
     async def on_command(ack: Any, body: dict[str, Any], respond: Any) -> None:
         """Run a /nudge sub-command and answer privately where it was typed."""
         await ack()
         event = command_event(body)
-        reply = await conversation.handle(event)
-        await show(channel, event.sender.user_id, str(body.get("channel_id") or ""), reply, respond=respond)
+        reply = await conversation.handle(event, reply_via=str(body.get("response_url") or ""))
+        await show_notice(channel, event.sender.user_id, str(body.get("channel_id") or ""), reply, respond=respond)
 
     @app.event("app_home_opened")
     async def on_home(body: dict[str, Any], event: dict[str, Any]) -> None:
@@ -66,7 +62,7 @@ def build_app(services: Services, channel: SlackChannel, signing_secret: str) ->
         if event.get("tab", "home") != "home" or not await fresh(body):
             return
         user = str(event.get("user", ""))
-        data = await asyncio.to_thread(_home, services, user)
+        data = await asyncio.to_thread(_home, host, user)
         await channel.publish_home(user, home_view(data))
 
     @app.event("user_change")
@@ -92,42 +88,24 @@ def build_app(services: Services, channel: SlackChannel, signing_secret: str) ->
     return app
 
 
-def _home(services: Services, user: str) -> Any:
-    with services.db.session() as s:
-        return home_data(s, user, services.clock.now())
+def _home(host: ChannelHost, user: str) -> Any:
+    with host.db.session() as s:
+        return home_data(s, user, host.clock.now())
 
 
-async def show(channel: SlackChannel, user: str, where: str, reply: Reply, respond: Any) -> None:
-    """Show a Reply privately: the notice as an ephemeral note, messages in place (or by DM)."""
-    texts = {m.text for m in reply.messages}
-    if reply.notice and reply.notice not in texts:
-        if respond is not None and await _respond(respond, {"text": reply.notice}):
-            pass
-        elif where:
-            await channel.post_ephemeral(where, user, reply.notice)
-    for message in reply.messages:
-        if respond is not None and await _respond(respond, render(message)):
-            continue
-        await _dm(channel, user, message)
-
-
-async def _respond(respond: Any, payload: dict[str, Any]) -> bool:
-    try:
-        resp = await respond(response_type="ephemeral", replace_original=False, **payload)
-    except Exception as exc:  # fall back to a DM
-        log.warning("slack: response_url failed (%r); sending a DM instead", exc)
-        return False
-    status = getattr(resp, "status_code", 200)
-    if status != 200:
-        log.warning("slack: response_url answered HTTP %s; sending a DM instead", status)
-    return bool(status == 200)
-
-
-async def _dm(channel: SlackChannel, user: str, message: OutboundMessage) -> None:
-    try:
-        await channel.send(user, message)
-    except Exception as exc:  # a reply that cannot be shown is logged, not raised
-        log.warning("slack: could not send a reply to %s: %r", user, exc)
+async def show_notice(channel: SlackChannel, user: str, where: str, reply: Reply, respond: Any) -> None:
+    """Show a Reply's notice privately (its messages are already on their way through the outbox)."""
+    if not reply.notice or any(m.text == reply.notice for m in reply.messages):
+        return
+    if respond is not None:
+        try:
+            resp = await respond(response_type="ephemeral", replace_original=False, text=reply.notice)
+            if getattr(resp, "status_code", 200) == 200:
+                return
+        except Exception as exc:  # fall back to an ephemeral note
+            log.warning("slack: response_url failed (%r)", exc)
+    if where:
+        await channel.post_ephemeral(where, user, reply.notice)
 
 
 def make_client(token: str, base_url: str) -> AsyncWebClient:

@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.channels.slack.render import render
 from core.ports import DeliveryError, OutboundMessage, RecipientGone, RetryLater, TransientError
@@ -136,7 +137,9 @@ class SlackChannel:
         self._last_post[channel] = time.monotonic()
 
     async def send(self, address: str, message: OutboundMessage) -> str:
-        """Post `message` as a DM to a Slack user; return "<channel>:<ts>"."""
+        """Post `message` as a DM to a Slack user (or privately where they typed a command); return its ref."""
+        if message.reply_via and await self._respond(message.reply_via, message):
+            return "ephemeral:"
         channel = await self.dm_channel(address)
         await self._pace(channel)
         try:
@@ -149,6 +152,19 @@ class SlackChannel:
                 raise TransientError(f"slack: DM channel for {address} went stale; reopening") from exc
             raise
         return f"{resp['channel']}:{resp['ts']}"
+
+    async def _respond(self, response_url: str, message: OutboundMessage) -> bool:
+        # A slash command's response_url shows the answer only to its author, where they typed it.
+        await self.workspace.wait()
+        try:
+            resp = await AsyncWebhookClient(response_url).send_dict(
+                {"response_type": "ephemeral", "replace_original": False, **render(message)})
+        except Exception as exc:  # fall back to a DM
+            log.warning("slack: response_url failed (%r); sending a DM instead", exc)
+            return False
+        if resp.status_code != 200:
+            log.warning("slack: response_url answered HTTP %s; sending a DM instead", resp.status_code)
+        return bool(resp.status_code == 200)
 
     async def edit(self, address: str, ref: str, message: OutboundMessage) -> None:
         """Replace a sent message in place (chat.update), waiting out a rate limit a few times."""

@@ -5,35 +5,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any
 
 from bot.channels.slack.channel import SlackChannel
 from bot.channels.slack.events import profile_event
 from core.models import Person
-from core.ports import DeliveryError, Reachable, RecipientGone, RetryLater, TransientError, Unreachable
+from core.ports import ChannelHost, DeliveryError, Reachable, RecipientGone, RetryLater, TransientError, Unreachable
 from core.services import people
-
-if TYPE_CHECKING:
-    from bot.conversation import Conversation
-    from core.clock import Clock
-    from core.db import Database
 
 log = logging.getLogger("nudgebot.slack")
 
 NOT_FOUND = "user not found in the workspace"
 DEACTIVATED = "account is deactivated in Slack"
 NO_ZONE = "Slack has no time zone for this user; set one in the roster or ask them to use /nudge timezone"
-
-
-class Services(Protocol):
-    """What a sync needs: bot.bootstrap.Services, or the few parts the CLI builds."""
-
-    @property
-    def db(self) -> Database: ...
-    @property
-    def clock(self) -> Clock: ...
-    @property
-    def conversation(self) -> Conversation: ...
 
 
 @dataclass(frozen=True)
@@ -57,83 +41,83 @@ class SyncReport:
     interrupted: str = ""
 
 
-def _candidates(services: Services, force: bool, limit: int) -> list[Candidate]:
-    with services.db.session() as s:
+def _candidates(host: ChannelHost, force: bool, limit: int) -> list[Candidate]:
+    with host.db.session() as s:
         return [Candidate(p.id, p.handle, p.email, p.account_id("slack"), p.timezone)
                 for p in people.people_to_check(s, "slack", by_email=True, force=force, limit=limit)]
 
 
-def _note(services: Services, person_id: int, note: str | None) -> None:
-    with services.db.session() as s:
-        people.note_platform_check(s, person_id, services.clock.now(), note)
+def _note(host: ChannelHost, person_id: int, note: str | None) -> None:
+    with host.db.session() as s:
+        people.note_platform_check(s, person_id, host.clock.now(), note)
 
 
-def _link(services: Services, person_id: int, user_id: str) -> str | None:
-    with services.db.session() as s:
+def _link(host: ChannelHost, person_id: int, user_id: str) -> str | None:
+    with host.db.session() as s:
         person = s.get(Person, person_id)
         if person is None:
             return "was removed meanwhile"
-        holder = people.link_account(s, person, "slack", user_id, services.clock.now())
+        holder = people.link_account(s, person, "slack", user_id, host.clock.now())
         return None if holder is None else f"Slack user {user_id} already belongs to {holder.handle}"
 
 
-async def check_one(services: Services, channel: SlackChannel, c: Candidate, report: SyncReport) -> None:
+async def check_one(host: ChannelHost, channel: SlackChannel, c: Candidate, report: SyncReport) -> None:
     """Ask Slack about one person and apply what it says; transient failures propagate to stop the pass."""
     slack_id = c.slack_id
     if slack_id is None:
         assert c.email is not None
         found = await channel.lookup_by_email(c.email)
         if found is None:
-            await _problem(services, c, NOT_FOUND, report)
+            await _problem(host, c, NOT_FOUND, report)
             return
-        conflict = await asyncio.to_thread(_link, services, c.person_id, str(found["id"]))
+        conflict = await asyncio.to_thread(_link, host, c.person_id, str(found["id"]))
         if conflict:
-            await _problem(services, c, conflict, report)
+            await _problem(host, c, conflict, report)
             return
         slack_id = str(found["id"])
         report.linked += 1
     try:
         user: dict[str, Any] = await channel.user_info(slack_id)
     except RecipientGone:
-        await _problem(services, c, NOT_FOUND, report, unreachable=slack_id)
+        await _problem(host, c, NOT_FOUND, report, unreachable=slack_id)
         return
     event = profile_event(user)
-    await services.conversation.handle(event)
+    await host.inbound.handle(event)
     if event.deleted:
-        await _problem(services, c, DEACTIVATED, report)
+        await _problem(host, c, DEACTIVATED, report)
         return
     if not user.get("is_bot"):
         # A user reactivated in Slack can be reached again.
-        await services.conversation.handle(Reachable(event.sender))
-    fresh = await asyncio.to_thread(_zone_of, services, c.person_id)
+        await host.inbound.handle(Reachable(event.sender))
+    fresh = await asyncio.to_thread(_zone_of, host, c.person_id)
     note = NO_ZONE if fresh is None else None
     if note:
         report.lines.append(f"slack: {c.handle}: {note}")
         log.warning("slack: %s: %s", c.handle, note)
-    await asyncio.to_thread(_note, services, c.person_id, note)
+    await asyncio.to_thread(_note, host, c.person_id, note)
 
 
-def _zone_of(services: Services, person_id: int) -> str | None:
-    with services.db.session() as s:
+def _zone_of(host: ChannelHost, person_id: int) -> str | None:
+    with host.db.session() as s:
         person = s.get(Person, person_id)
         return None if person is None else person.timezone
 
 
-async def _problem(services: Services, c: Candidate, note: str, report: SyncReport,
+async def _problem(host: ChannelHost, c: Candidate, note: str, report: SyncReport,
                    unreachable: str | None = None) -> None:
     report.lines.append(f"slack: {c.handle}: {note}")
     log.warning("slack: %s: %s", c.email or c.handle, note)
     if unreachable:
-        await services.conversation.handle(Unreachable(profile_event({"id": unreachable}).sender,
+        await host.inbound.handle(Unreachable(profile_event({"id": unreachable}).sender,
                                                         status="deactivated"))
-    await asyncio.to_thread(_note, services, c.person_id, note)
+    await asyncio.to_thread(_note, host, c.person_id, note)
 
 
-async def sync_profiles(services: Services, channel: SlackChannel, *, force: bool = False,
+async def sync_profiles(host: ChannelHost, channel: SlackChannel, *, force: bool = False,
                         limit: int = 100, concurrency: int = 4) -> SyncReport:
     """Check up to `limit` people not yet checked (all of them with `force`) against the workspace."""
     report = SyncReport()
-    candidates = await asyncio.to_thread(_candidates, services, force, limit)
+    candidates = await asyncio.to_thread(_candidates, host, force, limit)
     sem = asyncio.Semaphore(concurrency)
     stop = asyncio.Event()
 
@@ -142,25 +126,25 @@ async def sync_profiles(services: Services, channel: SlackChannel, *, force: boo
             if stop.is_set():
                 return
             try:
-                await check_one(services, channel, c, report)
+                await check_one(host, channel, c, report)
                 report.checked += 1
             except (RetryLater, TransientError) as exc:
                 # Slack is busy or down: leave the rest unchecked and try again next tick.
                 report.interrupted = str(exc)
                 stop.set()
             except DeliveryError as exc:
-                await _problem(services, c, str(exc), report)
+                await _problem(host, c, str(exc), report)
 
     await asyncio.gather(*(run(c) for c in candidates))
     return report
 
 
-def before_tick_hook(services: Services, channel: SlackChannel) -> Any:
+def before_tick_hook(host: ChannelHost, channel: SlackChannel) -> Any:
     """Return the hook that checks new people before each tick plans their deliveries."""
 
     async def hook() -> None:
         try:
-            report = await sync_profiles(services, channel)
+            report = await sync_profiles(host, channel)
         except Exception:  # a failed lookup must not stop the tick
             log.exception("slack: profile sync failed")
             return

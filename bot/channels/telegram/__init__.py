@@ -9,23 +9,32 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from starlette.routing import Route
-
-from bot.channels.telegram.channel import TelegramChannel
-from bot.channels.telegram.inbound import COMMANDS, Inbound, Poller, webhook_endpoint
-from bot.channels.telegram.limiter import RateLimiter
 from bot.settings import Settings
+from core.ports import ChannelHost
 
 if TYPE_CHECKING:
-    from bot.bootstrap import Services
+    from bot.channels.telegram.channel import TelegramChannel
 
 log = logging.getLogger("nudgebot.telegram")
 
 WEBHOOK_PATH = "/telegram/webhook"
 
 
+def is_configured(settings: Settings) -> bool:
+    """Return True when a Telegram bot token is set."""
+    return bool(settings.telegram_bot_token)
+
+
+def check_user_id(user_id: str) -> str | None:
+    """Return what is wrong with a roster's Telegram user id, if anything."""
+    return None if user_id.lstrip("-").isdigit() else f"{user_id!r} is not a numeric Telegram user id"
+
+
 def make_channel(settings: Settings) -> TelegramChannel:
     """Return a TelegramChannel configured from `settings`."""
+    from bot.channels.telegram.channel import TelegramChannel
+    from bot.channels.telegram.limiter import RateLimiter
+
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
@@ -35,14 +44,14 @@ def make_channel(settings: Settings) -> TelegramChannel:
                            username=settings.telegram_bot_username)
 
 
-def install(services: Services) -> None:
-    """Add the Telegram channel, its webhook route and its startup hooks to `services`."""
-    settings = services.settings
+def install(host: ChannelHost, settings: Settings) -> None:
+    """Add the Telegram channel, its webhook route and its startup hooks to `host`."""
+    from bot.channels.telegram.inbound import COMMANDS, Inbound, Poller, webhook_endpoint
+
     channel = make_channel(settings)
-    inbound = Inbound(channel, services.conversation)
-    services.channels["telegram"] = channel
-    services.routes.append(Route(WEBHOOK_PATH, webhook_endpoint(inbound, settings.telegram_webhook_secret),
-                                 methods=["POST"]))
+    inbound = Inbound(channel, host.inbound)
+    host.add_channel(channel)
+    host.add_route(WEBHOOK_PATH, webhook_endpoint(inbound, settings.telegram_webhook_secret), ["POST"])
 
     async def publish_commands() -> None:
         try:
@@ -50,15 +59,14 @@ def install(services: Services) -> None:
         except Exception as exc:  # a missing menu must not keep the bot from starting
             log.warning("could not publish the Telegram command menu: %s", exc)
 
-    services.on_startup.append(publish_commands)
+    host.on_startup(publish_commands)
     if settings.telegram_polling:
         poller = Poller(inbound)
-        services.on_startup.append(poller.start)
-        services.on_shutdown.append(poller.stop)
-        services.extras["telegram_poller"] = poller
-    services.on_shutdown.append(inbound.drain)
-    services.on_shutdown.append(channel.aclose)
-    services.extras["telegram"] = inbound
+        host.on_startup(poller.start)
+        host.on_shutdown(poller.stop)
+        host.provide("telegram_poller", poller)
+    host.on_shutdown(channel.aclose)
+    host.provide("telegram", inbound)
 
 
 async def invite_link(settings: Settings, code: str) -> str:
@@ -74,4 +82,4 @@ async def invite_link(settings: Settings, code: str) -> str:
     return f"https://t.me/{username.lstrip('@')}?start={code}"
 
 
-__all__ = ["TelegramChannel", "install", "invite_link", "make_channel"]
+__all__ = ["check_user_id", "install", "invite_link", "is_configured", "make_channel"]

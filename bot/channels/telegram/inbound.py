@@ -10,7 +10,7 @@ import asyncio
 import hmac
 import logging
 from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -22,9 +22,9 @@ from core.ports import (
     AnswerChosen,
     CommandIssued,
     InboundEvent,
+    InboundHandler,
     Joined,
     LocationShared,
-    OutboundMessage,
     Reachable,
     RecipientGone,
     RetryLater,
@@ -33,9 +33,6 @@ from core.ports import (
     TransientError,
     Unreachable,
 )
-
-if TYPE_CHECKING:
-    from bot.conversation import Conversation
 
 log = logging.getLogger("nudgebot.telegram")
 
@@ -127,15 +124,12 @@ def chat_of(update: Update) -> str | None:
 
 
 class Inbound:
-    """Handles updates (from the webhook or polling) and posts the conversation's replies."""
+    """Handles updates (from the webhook or polling); replies go through the handler's outbox."""
 
-    def __init__(self, channel: TelegramChannel, conversation: Conversation, *, reply_attempts: int = 5) -> None:
+    def __init__(self, channel: TelegramChannel, handler: InboundHandler) -> None:
         self.channel = channel
-        self.conversation = conversation
-        self.reply_attempts = reply_attempts
+        self.handler = handler
         self._parser = channel.make_bot()  # only for de_json; it never talks to the network
-        self._tails: dict[str, asyncio.Task[None]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
 
     def parse(self, data: dict[str, Any]) -> Update:
         """Parse Update JSON as Telegram sends it."""
@@ -143,22 +137,16 @@ class Inbound:
 
     async def process(self, update: Update) -> None:
         """Handle one update exactly once; replies are queued so the caller can answer Telegram at once."""
-        if await self.conversation.seen(f"telegram:update:{update.update_id}"):
+        if await self.handler.seen(f"telegram:update:{update.update_id}"):
             log.info("update %s was already handled", update.update_id)
             return
         event = to_event(update)
         notice = ""
         try:
             if event is not None:
-                reply = await self.conversation.handle(event)
+                # Only a button press has a toast to show a notice in; elsewhere it becomes a message.
+                reply = await self.handler.handle(event, can_toast=update.callback_query is not None)
                 notice = reply.notice
-                messages = list(reply.messages)
-                if notice and not messages and update.callback_query is None:
-                    # Only a button press has a toast to show a notice in; elsewhere it is a message.
-                    messages = [OutboundMessage(kind="info", text=notice)]
-                chat = chat_of(update)
-                if chat is not None and messages:
-                    self._queue(chat, messages)
         finally:
             if update.callback_query is not None:
                 # Always answer, even with no text: it stops the button's spinner.
@@ -172,44 +160,9 @@ class Inbound:
         except (TelegramError, RetryLater, TransientError, RecipientGone) as exc:
             log.warning("could not answer callback query %s: %s", query_id, exc)
 
-    def _queue(self, chat: str, messages: list[OutboundMessage]) -> None:
-        # Replies to one chat go out in order, after any still on their way.
-        previous = self._tails.get(chat)
-        task = asyncio.get_running_loop().create_task(self._post(chat, messages, previous))
-        self._tails[chat] = task
-        self._tasks.add(task)
-
-        def done(t: asyncio.Task[None]) -> None:
-            self._tasks.discard(t)
-            if self._tails.get(chat) is t:
-                del self._tails[chat]
-
-        task.add_done_callback(done)
-
-    async def _post(self, chat: str, messages: list[OutboundMessage],
-                    previous: asyncio.Task[None] | None) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
-        for message in messages:
-            for attempt in range(self.reply_attempts):
-                try:
-                    await self.channel.send(chat, message)
-                    break
-                except RetryLater as exc:
-                    await asyncio.sleep(exc.retry_after)
-                except TransientError:
-                    await asyncio.sleep(0.2 * 2**attempt)
-                except RecipientGone as exc:
-                    await self.conversation.handle(Unreachable(Sender("telegram", chat), exc.status))
-                    return
-                except Exception:
-                    log.exception("could not reply to chat %s", chat)
-                    return
-
     async def drain(self) -> None:
         """Wait for queued replies to be posted."""
-        while self._tasks:
-            await asyncio.wait(list(self._tasks))
+        await self.handler.drain()
 
 
 def webhook_endpoint(inbound: Inbound, secret: str | None) -> Callable[[Request], Awaitable[Response]]:
