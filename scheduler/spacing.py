@@ -31,6 +31,7 @@ __all__ = [
     "ReviewLogDict",
     "Spacing",
     "SpacingError",
+    "State",
     "due_reviews",
     "is_retired",
     "lapse",
@@ -214,7 +215,10 @@ class Spacing:
         return self.review(state, Rating.Again, now, None, card_id)
 
     def retrievability(self, state: MemoryState, now: datetime) -> float:
-        """Return the predicted probability of recall at `now` (0 for a question never reviewed)."""
+        """Return the predicted probability of recall at `now` (0 for a question never reviewed).
+
+        FSRS counts elapsed time in whole days, so this stays 1.0 until a day after the last review.
+        """
         return float(self.scheduler.get_card_retrievability(state.to_card(), _utc(now, "now")))
 
     def due_reviews(self, states: Mapping[K, MemoryState], now: datetime) -> list[K]:
@@ -236,20 +240,28 @@ def optimize(review_logs: Iterable[Mapping[str, Any]]) -> list[float]:
     Needs the optional extra: pip install "nudgebot[optimize]". Logs sharing a card_id are one
     question's history for one learner.
     """
+    logs = [_review_log(i, entry) for i, entry in enumerate(review_logs, start=1)]
     if any(importlib.util.find_spec(name) is None for name in ("torch", "pandas", "tqdm")):
         raise OptimizerUnavailable('the FSRS optimizer needs torch and pandas: pip install "nudgebot[optimize]"')
     from fsrs import Optimizer
 
-    logs = [
-        ReviewLog(
+    return [float(p) for p in Optimizer(logs).compute_optimal_parameters()]
+
+
+def _review_log(index: int, entry: Mapping[str, Any]) -> ReviewLog:
+    try:
+        at = datetime.fromisoformat(str(entry["review_datetime"]))
+        duration = entry.get("review_duration")
+        return ReviewLog(
             card_id=int(entry["card_id"]),
             rating=Rating(int(entry["rating"])),
-            review_datetime=_utc(datetime.fromisoformat(str(entry["review_datetime"])), "review_datetime"),
-            review_duration=entry.get("review_duration"),
+            review_datetime=_utc(at, "review_datetime"),
+            review_duration=None if duration is None else int(duration),
         )
-        for entry in review_logs
-    ]
-    return [float(p) for p in Optimizer(logs).compute_optimal_parameters()]
+    except KeyError as exc:
+        raise SpacingError(f"review log entry {index}: missing field {exc}") from None
+    except (TypeError, ValueError) as exc:
+        raise SpacingError(f"review log entry {index}: {exc}") from None
 
 
 _DEFAULT = Spacing()

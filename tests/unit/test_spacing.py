@@ -212,6 +212,23 @@ def test_optimize_fits_parameters_when_the_extra_is_installed_and_says_how_other
     assert Spacing(fitted).parameters == fitted  # within fsrs's bounds
 
 
+@pytest.mark.parametrize(
+    ("entry", "message"),
+    [
+        (
+            {"card_id": 1, "rating": 9, "review_datetime": "2027-03-01T09:00:00+00:00"},
+            "entry 2: 9 is not a valid Rating",
+        ),
+        ({"card_id": 1, "rating": 3}, "entry 2: missing field 'review_datetime'"),
+        ({"card_id": 1, "rating": 3, "review_datetime": "2027-03-01T09:00:00"}, "entry 2: .*timezone-aware"),
+    ],
+)
+def test_optimize_names_the_bad_review_log_entry(entry: dict[str, object], message: str) -> None:
+    good = review(None, Rating.Good, T0, card_id=1)[1]
+    with pytest.raises(SpacingError, match=message):
+        optimize([good, entry])
+
+
 # --------------------------------------------------------------------------- the benchmark on the real log
 
 
