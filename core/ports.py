@@ -43,6 +43,7 @@ class OutboundMessage:
     table: tuple[tuple[str, ...], ...] = ()
     outcome: Outcome | None = None
     footer: str = ""
+    locale: str = "en"  # the reader's language, for the few words a channel adds around the text
 
     @property
     def fallback(self) -> str:
@@ -60,6 +61,7 @@ class OutboundMessage:
             "table": [list(r) for r in self.table],
             "outcome": None if self.outcome is None else self.outcome.__dict__,
             "footer": self.footer,
+            "locale": self.locale,
         }
 
     @classmethod
@@ -74,6 +76,7 @@ class OutboundMessage:
             table=tuple(tuple(r) for r in data.get("table", [])),
             outcome=None if outcome is None else Outcome(**outcome),
             footer=data.get("footer", ""),
+            locale=data.get("locale", "en"),
         )
 
 

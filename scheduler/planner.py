@@ -121,7 +121,7 @@ def _render_questions(session: Session, questions: list[tuple[Delivery, Question
     # One flush gives every new question its id; then its buttons can name it.
     session.flush()
     for d, q in questions:
-        d.payload = render.question_message(q, d.id).to_dict()
+        d.payload = render.question_message(q, d.id, locale=d.person.locale).to_dict()
     session.flush()
 
 
@@ -156,13 +156,14 @@ def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, track
     _close_open_questions(session, e, now, open_qs, track, report)
     person = e.person
     if e.unanswered >= e.campaign.remind_after and not e.reminded:
-        msg = render.reminder_message(person.name, e.unanswered, e.campaign.title or e.campaign.id)
+        msg = render.reminder_message(person.name, e.unanswered, e.campaign.title or e.campaign.id,
+                                      locale=person.locale)
         enqueue(session, key=f"e{e.id}:{day}:reminder", person=person, kind="reminder", message=msg, due=now,
                 enrollment_id=e.id, campaign_id=e.campaign_id, seq=0, check=False)
         e.reminded = True
         report.reminders += 1
     enqueue(session, key=lesson_key, person=person, kind="lesson", due=now, item=unit.id, seq=1, check=False,
-            message=render.lesson_message(track, unit, e.position + 1), enrollment_id=e.id,
+            message=render.lesson_message(track, unit, e.position + 1, locale=person.locale), enrollment_id=e.id,
             campaign_id=e.campaign_id, track_version_id=version.id)
     d = enqueue(session, key=q_key, person=person, kind="question", message=None, due=now, item=question.id,
                 seq=2, check=False, enrollment_id=e.id, campaign_id=e.campaign_id, track_version_id=version.id,
@@ -197,7 +198,7 @@ def _close_open_questions(session: Session, e: Enrollment, now: datetime, open_q
             except KeyError:
                 prompts.append(d.item)
         msg = render.escalation_message(manager.name, e.person.name, e.campaign.title or e.campaign.id,
-                                        prompts, e.last_answer_at)
+                                        prompts, e.last_answer_at, locale=manager.locale)
         enqueue(session, key=f"e{e.id}:escalation:{now.date().isoformat()}:{e.unanswered}", person=manager,
                 kind="escalation", message=msg, due=now, enrollment_id=e.id, campaign_id=e.campaign_id)
         e.escalated = True
