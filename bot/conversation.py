@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.i18n import LANGUAGES, language_of, t
+from bot.i18n import LANGUAGES, MESSAGES, format_datetime, format_time, format_weekdays, language_of, t
 from core.clock import Clock
 from core.db import Database
 from core.models import Campaign, Person
@@ -65,7 +65,6 @@ LIKELY_ZONES: dict[str, list[str]] = {
     "ja": ["Asia/Tokyo"],
     "zh": ["Asia/Shanghai", "Asia/Taipei", "Asia/Singapore"],
 }
-DAY_NAMES = {"mon": "Mon", "tue": "Tue", "wed": "Wed", "thu": "Thu", "fri": "Fri", "sat": "Sat", "sun": "Sun"}
 
 
 @dataclass
@@ -219,7 +218,7 @@ class Conversation:
             return _Outcome(Reply(notice=t(person.locale, "didnt_understand")))
         result = record_answer(s, delivery_id=parsed[0], choice_index=parsed[1], person=person, now=now)
         if result.status != "recorded" or result.delivery is None or result.feedback is None:
-            return _Outcome(Reply(notice=result.notice))
+            return _Outcome(Reply(notice=result.notice_in(person.locale)))
         d = result.delivery
         edit = _Edit(d.channel, d.address, d.message_ref or event.message_ref, result.feedback)
         return _Outcome(Reply(), edit, dispatch=result.followups)
@@ -231,7 +230,7 @@ class Conversation:
         if cmd in ("help", "start", ""):
             return _reply(t(loc, "help"))
         if cmd == "stats":
-            return _reply(self._stats_text(s, person, now), title="Your progress")
+            return _reply(self._stats_text(s, person, now), title=t(loc, "stats_title"))
         if cmd == "pause":
             until: date | None = None
             if args and args[0].isdigit() and int(args[0]) > 0:
@@ -249,9 +248,8 @@ class Conversation:
             if not args:
                 if person.timezone is None:
                     return _reply(t(loc, "tz_none"))
-                source = {"roster": "from your organisation's roster", "slack": "from your Slack profile",
-                          "location": "from your shared location", "chat": "set by you in chat"}.get(
-                    person.tz_source, person.tz_source)
+                source = t(loc, f"tz_source_{person.tz_source}") if f"tz_source_{person.tz_source}" in MESSAGES \
+                    else person.tz_source
                 return _reply(t(loc, "tz_show", zone=person.timezone, source=source))
             return self._text(s, " ".join(args), person, now, force_zone=True)
         if cmd == "next":
@@ -293,7 +291,7 @@ class Conversation:
         inbound.expect(s, person.id, "timezone", now)
         buttons = tuple(Button(z.replace("_", " "), f"tz:{z}") for z in near)
         return _Outcome(Reply(messages=[OutboundMessage(kind="info", text=t(person.locale, "tz_confirm"),
-                                                        buttons=buttons)]))
+                                                        buttons=buttons, locale=person.locale)]))
 
     def _set_zone(self, s: Session, person: Person, zone: str, source: str, now: datetime) -> _Outcome:
         canonical = people.canonical_timezone(zone)
@@ -305,8 +303,9 @@ class Conversation:
         plan_pending(s, now)
         nxt = min((e.next_due_at for e in active_enrollments(s, person.id) if e.next_due_at), default=None)
         z = ZoneInfo(canonical)
-        when = t(person.locale, "tz_next", when=f"{nxt.astimezone(z):%a %d %b at %H:%M}") if nxt else ""
-        return _reply(t(person.locale, "tz_set", zone=canonical, local=f"{now.astimezone(z):%H:%M}", next=when))
+        loc = person.locale
+        when = t(loc, "tz_next", when=format_datetime(nxt, z, loc, "day_at_time")) if nxt else ""
+        return _reply(t(loc, "tz_set", zone=canonical, local=format_time(now, z, loc), next=when))
 
     def _joined(self, s: Session, event: Joined, person: Person | None, now: datetime) -> _Outcome:
         sender = event.sender
@@ -323,7 +322,7 @@ class Conversation:
         assert r.person is not None
         p = r.person
         msgs: list[OutboundMessage] = []
-        first = (p.name or sender.display_name).split(" ")[0] or "there"
+        first = (p.name or sender.display_name).split(" ")[0] or t(p.locale, "there")
         if r.campaign is not None:
             key = "welcome_back" if r.status == "already" else "welcome"
             msgs.append(info_message(self._welcome(s, key, p, r.campaign, first), title="nudgebot"))
@@ -332,7 +331,7 @@ class Conversation:
         if p.timezone is None:
             inbound.expect(s, p.id, "timezone", now)
             zones = LIKELY_ZONES.get(language_of(sender.language), LIKELY_ZONES["en"])
-            msgs.append(OutboundMessage(kind="info", text=t(p.locale, "ask_timezone"),
+            msgs.append(OutboundMessage(kind="info", text=t(p.locale, "ask_timezone"), locale=p.locale,
                                         buttons=tuple(Button(z.replace("_", " "), f"tz:{z}") for z in zones)))
         else:
             plan_pending(s, now)
@@ -343,8 +342,8 @@ class Conversation:
         objective = ""
         if v is not None:
             track = track_of(v)
-            objective = f"Goal: {track.objective}" if track.objective else track.title
-        days = ", ".join(DAY_NAMES.get(d, d) for d in c.days.split(","))
+            objective = t(p.locale, "goal", objective=track.objective) if track.objective else track.title
+        days = format_weekdays(c.days.split(","), p.locale)
         return t(p.locale, key, name=first, campaign=c.title or c.id, objective=objective, days=days, at=c.at_time)
 
     def _profile(self, s: Session, event: ProfileChanged, person: Person, now: datetime) -> _Outcome:
@@ -371,13 +370,14 @@ class Conversation:
             st = person_stats(s, person.id, campaign_id=e.campaign_id)
             total = unit_count(s, e.campaign.track_id)
             acc = "–" if st.accuracy is None else f"{round(st.accuracy * 100)}%"
-            nxt = "finished 🎉" if e.status == "completed" else "not scheduled"
+            loc = person.locale
+            nxt = t(loc, "stats_finished") if e.status == "completed" else t(loc, "stats_not_scheduled")
             if e.next_due_at is not None and zone is not None and person.status == "active":
-                nxt = f"{e.next_due_at.astimezone(zone):%a %d %b %H:%M}"
+                nxt = format_datetime(e.next_due_at, zone, loc, "day_time")
             elif person.status == "paused":
-                nxt = "paused"
-            lines.append(f"*{e.campaign.title or e.campaign_id}*: lesson {min(e.position, total)}/{total}, "
-                         f"answered {st.answered}/{st.sent}, accuracy {acc}, streak {st.streak}, next: {nxt}")
+                nxt = t(loc, "stats_paused")
+            lines.append(t(loc, "stats_line", campaign=e.campaign.title or e.campaign_id, done=min(e.position, total),
+                           total=total, answered=st.answered, sent=st.sent, accuracy=acc, streak=st.streak, next=nxt))
         return "\n".join(lines)
 
 

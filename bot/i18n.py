@@ -1,132 +1,76 @@
-"""The bot's own words, in the languages it has translations for (content is translated by its authors)."""
+"""Key names for the conversation's messages; the words themselves live in core/locales (see core.i18n)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-LANGUAGES = {"en": "English", "de": "Deutsch"}
+from core.i18n import LANGUAGES, N_, format_date, format_datetime, format_time, format_weekdays, language_of, translate
 
-MESSAGES: dict[str, dict[str, str]] = {
-    "help": {
-        "en": "Here is what I understand:\n• *stats*: your streak, accuracy and what comes next\n"
-              "• *next*: one extra question now\n• *pause [days]*: take a break (all nudges)\n"
-              "• *resume*: pick up again\n• *timezone [Area/City]*: show or change your time zone\n"
-              "• *language [code]*: choose my language\n• *help*: this list",
-        "de": "Das verstehe ich:\n• *stats*: deine Serie, Trefferquote und was als Nächstes kommt\n"
-              "• *next*: jetzt eine zusätzliche Frage\n• *pause [Tage]*: eine Pause einlegen\n"
-              "• *resume*: weitermachen\n• *timezone [Gebiet/Stadt]*: Zeitzone zeigen oder ändern\n"
-              "• *language [Code]*: meine Sprache wählen\n• *help*: diese Liste",
-    },
-    "unknown_person": {
-        "en": "I don't know you yet. Ask your learning admin for an invite link to join a campaign.",
-        "de": "Ich kenne dich noch nicht. Bitte deine Lern-Admin um einen Einladungslink.",
-    },
-    "welcome": {
-        "en": "Welcome, {name}! You have joined *{campaign}*.\n{objective}\n"
-              "You'll get one short lesson and question on {days} at {at}, your local time.",
-        "de": "Willkommen, {name}! Du bist jetzt bei *{campaign}* dabei.\n{objective}\n"
-              "Du bekommst {days} um {at} Uhr (deine Ortszeit) eine kurze Lektion mit Frage.",
-    },
-    "welcome_back": {
-        "en": "Welcome back, {name}! You're already in *{campaign}*.",
-        "de": "Willkommen zurück, {name}! Du bist schon bei *{campaign}* dabei.",
-    },
-    "linked": {
-        "en": "Thanks, {name}: this chat is now linked to your nudgebot account.",
-        "de": "Danke, {name}: dieser Chat ist jetzt mit deinem nudgebot-Konto verbunden.",
-    },
-    "invite_unknown": {
-        "en": "That invite link isn't valid. Ask your admin for a new one.",
-        "de": "Dieser Einladungslink ist ungültig. Bitte um einen neuen.",
-    },
-    "invite_expired": {
-        "en": "That invite link has expired. Ask your admin for a new one.",
-        "de": "Dieser Einladungslink ist abgelaufen. Bitte um einen neuen.",
-    },
-    "invite_used_up": {
-        "en": "That invite link has been used as often as allowed. Ask your admin for a new one.",
-        "de": "Dieser Einladungslink wurde schon so oft wie erlaubt benutzt. Bitte um einen neuen.",
-    },
-    "invite_taken": {
-        "en": "That invite belongs to someone else's account.",
-        "de": "Diese Einladung gehört zu einem anderen Konto.",
-    },
-    "ask_timezone": {
-        "en": "Which time zone are you in? Share your location, type your city or an IANA name "
-              "(e.g. Europe/Berlin), or pick one below. Nothing is scheduled until this is set.",
-        "de": "In welcher Zeitzone bist du? Teile deinen Standort, tippe deine Stadt oder einen IANA-Namen "
-              "(z. B. Europe/Berlin) oder wähle unten. Bis dahin plane ich nichts.",
-    },
-    "tz_set": {
-        "en": "Time zone set to *{zone}* (it is {local} there now).{next}",
-        "de": "Zeitzone auf *{zone}* gesetzt (dort ist es jetzt {local}).{next}",
-    },
-    "tz_next": {
-        "en": " Your next nudge: {when}.",
-        "de": " Dein nächster Impuls: {when}.",
-    },
-    "tz_show": {
-        "en": "Your time zone is *{zone}* ({source}). To change it: timezone Area/City",
-        "de": "Deine Zeitzone ist *{zone}* ({source}). Ändern mit: timezone Gebiet/Stadt",
-    },
-    "tz_none": {
-        "en": "You have no time zone yet, so nothing is scheduled. Send: timezone Area/City",
-        "de": "Du hast noch keine Zeitzone, daher ist nichts geplant. Sende: timezone Gebiet/Stadt",
-    },
-    "tz_confirm": {
-        "en": "Did you mean one of these time zones?",
-        "de": "Meintest du eine dieser Zeitzonen?",
-    },
-    "tz_unknown": {
-        "en": "I couldn't match {text!r} to a time zone. Try a big city near you or a name like Europe/Berlin.",
-        "de": "Ich konnte {text!r} keiner Zeitzone zuordnen. Versuche eine große Stadt in deiner Nähe.",
-    },
-    "paused": {
-        "en": "Paused{until}. Send *resume* whenever you're ready.",
-        "de": "Pausiert{until}. Sende *resume*, wenn du bereit bist.",
-    },
-    "paused_until": {"en": " until {date}", "de": " bis {date}"},
-    "resumed": {
-        "en": "Welcome back! Nudges resume from your next scheduled time; you won't get a pile of missed ones.",
-        "de": "Willkommen zurück! Es geht mit dem nächsten geplanten Termin weiter, ohne Nachholflut.",
-    },
-    "not_paused": {"en": "You're not paused.", "de": "Du bist nicht pausiert."},
-    "next_none": {
-        "en": "You're all caught up: there is nothing more to send right now.",
-        "de": "Du bist auf dem neuesten Stand: gerade gibt es nichts mehr.",
-    },
-    "stats_none": {
-        "en": "You're not enrolled in any campaign yet.",
-        "de": "Du bist noch in keiner Kampagne.",
-    },
-    "language_set": {"en": "I'll talk to you in English.", "de": "Ich spreche ab jetzt Deutsch mit dir."},
-    "language_list": {
-        "en": "Languages I speak: {langs}. Send: language <code>",
-        "de": "Meine Sprachen: {langs}. Sende: language <Code>",
-    },
-    "didnt_understand": {
-        "en": "I didn't catch that. Send *help* to see what I can do.",
-        "de": "Das habe ich nicht verstanden. Sende *help* für eine Übersicht.",
-    },
-    "blocked_notice": {"en": "", "de": ""},
-    "channel_set": {
-        "en": "From now on I'll nudge you on {channel}.",
-        "de": "Ab jetzt erinnere ich dich über {channel}.",
-    },
-    "channel_list": {
-        "en": "I nudge you on {current}. Your linked chats: {channels}. To switch: channel <name>",
-        "de": "Ich erinnere dich über {current}. Deine verbundenen Chats: {channels}. Wechseln mit: channel <Name>",
-    },
+# key -> English msgid; the German (and any future) text is in core/locales/<lang>/LC_MESSAGES/nudgebot.po
+MESSAGES: dict[str, str] = {
+    "help": N_(
+        "Here is what I understand:\n• *stats*: your streak, accuracy and what comes next\n• *next*: one "
+        "extra question now\n• *pause [days]*: take a break (all nudges)\n• *resume*: pick up again\n• "
+        "*timezone [Area/City]*: show or change your time zone\n• *language [code]*: choose my language\n"
+        "• *channel [name]*: choose where I nudge you\n• *help*: this list"
+    ),
+    "unknown_person": N_("I don't know you yet. Ask your learning admin for an invite link to join a campaign."),
+    "welcome": N_(
+        "Welcome, {name}! You have joined *{campaign}*.\n{objective}\nYou'll get one short lesson and "
+        "question on {days} at {at}, your local time."
+    ),
+    "welcome_back": N_("Welcome back, {name}! You're already in *{campaign}*."),
+    "linked": N_("Thanks, {name}: this chat is now linked to your nudgebot account."),
+    "invite_unknown": N_("That invite link isn't valid. Ask your admin for a new one."),
+    "invite_expired": N_("That invite link has expired. Ask your admin for a new one."),
+    "invite_used_up": N_("That invite link has been used as often as allowed. Ask your admin for a new one."),
+    "invite_taken": N_("That invite belongs to someone else's account."),
+    "ask_timezone": N_(
+        "Which time zone are you in? Share your location, type your city or an IANA name (e.g. "
+        "Europe/Berlin), or pick one below. Nothing is scheduled until this is set."
+    ),
+    "tz_set": N_("Time zone set to *{zone}* (it is {local} there now).{next}"),
+    "tz_next": N_(" Your next nudge: {when}."),
+    "tz_show": N_("Your time zone is *{zone}* ({source}). To change it: timezone Area/City"),
+    "tz_none": N_("You have no time zone yet, so nothing is scheduled. Send: timezone Area/City"),
+    "tz_confirm": N_("Did you mean one of these time zones?"),
+    "tz_unknown": N_(
+        "I couldn't match {text!r} to a time zone. Try a big city near you or a name like Europe/Berlin."
+    ),
+    "paused": N_("Paused{until}. Send *resume* whenever you're ready."),
+    "paused_until": N_(" until {date}"),
+    "resumed": N_("Welcome back! Nudges resume from your next scheduled time; you won't get a pile of missed ones."),
+    "not_paused": N_("You're not paused."),
+    "next_none": N_("You're all caught up: there is nothing more to send right now."),
+    "stats_none": N_("You're not enrolled in any campaign yet."),
+    "language_set": N_("I'll talk to you in English."),
+    "language_list": N_("Languages I speak: {langs}. Send: language <code>"),
+    "didnt_understand": N_("I didn't catch that. Send *help* to see what I can do."),
+    "channel_set": N_("From now on I'll nudge you on {channel}."),
+    "channel_list": N_("I nudge you on {current}. Your linked chats: {channels}. To switch: channel <name>"),
+    "stats_title": N_("Your progress"),
+    "stats_line": N_(
+        "*{campaign}*: lesson {done}/{total}, answered {answered}/{sent}, accuracy {accuracy}, streak "
+        "{streak}, next: {next}"
+    ),
+    "stats_finished": N_("finished 🎉"),
+    "stats_not_scheduled": N_("not scheduled"),
+    "stats_paused": N_("paused"),
+    "tz_source_roster": N_("from your organisation's roster"),
+    "tz_source_slack": N_("from your Slack profile"),
+    "tz_source_location": N_("from your shared location"),
+    "tz_source_chat": N_("set by you in chat"),
+    "tz_source_platform": N_("from your chat profile"),
+    "goal": N_("Goal: {objective}"),
+    "there": N_("there"),
 }
-
-
-def language_of(locale: str | None) -> str:
-    """Return the bot language for a locale such as 'de_DE' or 'en-GB' (English when untranslated)."""
-    code = (locale or "en").replace("-", "_").split("_")[0].lower()
-    return code if code in LANGUAGES else "en"
 
 
 def t(locale: str | None, key: str, **kw: Any) -> str:
     """Return message `key` in the person's language, formatted with `kw`."""
-    texts = MESSAGES[key]
-    return texts.get(language_of(locale), texts["en"]).format(**kw)
+    msgid = MESSAGES[key]
+    return translate(locale, msgid, **kw) if msgid else ""
+
+
+__all__ = ["LANGUAGES", "MESSAGES", "format_date", "format_datetime", "format_time", "format_weekdays", "language_of",
+           "t", "translate"]

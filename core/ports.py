@@ -51,6 +51,7 @@ class OutboundMessage:
     # An opaque place to answer in, from the inbound request (e.g. a platform's reply URL); the
     # channel falls back to a direct message when it is empty or no longer works.
     reply_via: str = ""
+    locale: str = "en"  # the reader's language, for the few words a channel adds around the text
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise for storage in the outbox."""
@@ -63,6 +64,7 @@ class OutboundMessage:
             "outcome": None if self.outcome is None else self.outcome.__dict__,
             "footer": self.footer,
             "reply_via": self.reply_via,
+            "locale": self.locale,
         }
 
     @classmethod
@@ -78,6 +80,7 @@ class OutboundMessage:
             outcome=None if outcome is None else Outcome(**outcome),
             footer=data.get("footer", ""),
             reply_via=data.get("reply_via", ""),
+            locale=data.get("locale", "en"),
         )
 
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 
 from content.schema import Question, Track, Unit
+from core.i18n import N_, format_datetime, plural, status_name, translate
 from core.ports import Button, OutboundMessage, Outcome
 
 
@@ -43,26 +44,32 @@ def unwrap(markdown: str) -> str:
     return "\n".join(out)
 
 
-def lesson_message(track: Track, unit: Unit, number: int) -> OutboundMessage:
+def _first_name(name: str, locale: str) -> str:
+    return name.split()[0] if name.strip() else translate(locale, "there")
+
+
+def lesson_message(track: Track, unit: Unit, number: int, *, locale: str = "en") -> OutboundMessage:
     """Render a unit's lesson."""
-    why = f"\n\n_Why it matters:_ {unit.why}" if unit.why else ""
+    why = "\n\n" + translate(locale, "_Why it matters:_ {why}", why=unit.why) if unit.why else ""
     return OutboundMessage(
         kind="lesson",
         title=f"{track.title} · {number}/{len(track.units)}: {unit.title}",
         text=unwrap(unit.lesson) + why,
+        locale=locale,
     )
 
 
-def question_message(question: Question, delivery_id: int, reminder: str = "") -> OutboundMessage:
+def question_message(question: Question, delivery_id: int, reminder: str = "", *,
+                     locale: str = "en") -> OutboundMessage:
     """Render a question with one button per choice."""
     buttons = tuple(
         Button(label=c.text, action=answer_action(delivery_id, i)) for i, c in enumerate(question.choices)
     )
-    return OutboundMessage(kind="question", title="Question", text=question.prompt, buttons=buttons,
-                           footer=reminder)
+    return OutboundMessage(kind="question", title=translate(locale, "Question"), text=question.prompt,
+                           buttons=buttons, footer=reminder, locale=locale)
 
 
-def feedback_message(question: Question, choice_index: int) -> OutboundMessage:
+def feedback_message(question: Question, choice_index: int, *, locale: str = "en") -> OutboundMessage:
     """Render the question message after an answer: the choice marked right or wrong, feedback, explanation."""
     choice = question.choices[choice_index]
     right = question.choices[question.correct_index]
@@ -73,41 +80,54 @@ def feedback_message(question: Question, choice_index: int) -> OutboundMessage:
         feedback=choice.feedback or "",
         explanation=question.explanation or "",
     )
-    verdict = "✅ Correct!" if choice.correct else f"❌ Not quite. The correct answer is: {right.text}"
-    parts = [f"*{question.prompt}*", f"Your answer: {choice.text}", verdict]
+    verdict = (translate(locale, "✅ Correct!") if choice.correct
+               else translate(locale, "❌ Not quite. The correct answer is: {answer}", answer=right.text))
+    parts = [f"*{question.prompt}*", translate(locale, "Your answer: {answer}", answer=choice.text), verdict]
     if choice.feedback:
         parts.append(choice.feedback)
     if question.explanation:
-        parts.append(f"Explanation: {question.explanation}")
-    return OutboundMessage(kind="feedback", title="Question", text="\n\n".join(parts), outcome=outcome)
+        parts.append(translate(locale, "Explanation: {explanation}", explanation=question.explanation))
+    return OutboundMessage(kind="feedback", title=translate(locale, "Question"), text="\n\n".join(parts),
+                           outcome=outcome, locale=locale)
 
 
-def reminder_message(name: str, missed: int, campaign_title: str) -> OutboundMessage:
+def reminder_message(name: str, missed: int, campaign_title: str, *, locale: str = "en") -> OutboundMessage:
     """Render a friendly reminder for a learner who has gone quiet."""
-    first = name.split()[0] if name else "there"
     return OutboundMessage(
         kind="reminder",
-        title="Friendly reminder",
-        text=(
-            f"Hi {first}, your last {missed} questions in *{campaign_title}* are still waiting. "
-            "Each one takes about a minute; today's is just below."
+        title=translate(locale, "Friendly reminder"),
+        text=plural(
+            locale,
+            "Hi {name}, your last question in *{campaign}* is still waiting. "
+            "Each one takes about a minute; today's is just below.",
+            "Hi {name}, your last {n} questions in *{campaign}* are still waiting. "
+            "Each one takes about a minute; today's is just below.",
+            missed, name=_first_name(name, locale), campaign=campaign_title,
         ),
+        locale=locale,
     )
 
 
 def escalation_message(manager_name: str, learner_name: str, campaign_title: str,
-                       missed: list[str], last_active: datetime | None) -> OutboundMessage:
+                       missed: list[str], last_active: datetime | None, *, locale: str = "en") -> OutboundMessage:
     """Render the one message a manager gets when a report has stopped answering."""
-    seen = f"last answered on {last_active:%Y-%m-%d}" if last_active else "has not answered yet"
+    seen = (translate(locale, "last answered on {date}", date=f"{last_active:%Y-%m-%d}") if last_active
+            else translate(locale, "has not answered yet"))
     lines = "\n".join(f"- {m}" for m in missed)
+    text = plural(
+        locale,
+        "Hi {name}, {learner} has missed {n} question in a row in *{campaign}* and {seen}. "
+        "A quick word could help.",
+        "Hi {name}, {learner} has missed {n} questions in a row in *{campaign}* and {seen}. "
+        "A quick word could help.",
+        len(missed), name=_first_name(manager_name, locale), learner=learner_name, campaign=campaign_title,
+        seen=seen,
+    )
     return OutboundMessage(
         kind="escalation",
-        title=f"Manager heads-up: {learner_name} has gone quiet",
-        text=(
-            f"Hi {manager_name.split()[0] if manager_name else 'there'}, {learner_name} has missed "
-            f"{len(missed)} questions in a row in *{campaign_title}* and {seen}. A quick word could help.\n\n"
-            f"Missed:\n\n{lines}"
-        ),
+        title=translate(locale, "Manager heads-up: {learner} has gone quiet", learner=learner_name),
+        text=f"{text}\n\n{translate(locale, 'Missed:')}\n\n{lines}",
+        locale=locale,
     )
 
 
@@ -125,28 +145,30 @@ class ReportLine:
     status: str = "active"
 
 
-def digest_message(manager_name: str, week_label: str, lines: list[ReportLine]) -> OutboundMessage:
-    """Render a manager's weekly digest as a compact table."""
-    header = ("Learner", "Answered", "Accuracy", "Streak", "Last active")
+def digest_message(manager_name: str, week_label: str, lines: list[ReportLine], *,
+                   locale: str = "en", zone: tzinfo | None = None) -> OutboundMessage:
+    """Render a manager's weekly digest as a compact table (dates shown in `zone` when given)."""
+    header = tuple(translate(locale, h) for h in (N_("Learner"), N_("Answered"), N_("Accuracy"), N_("Streak"),
+                                                 N_("Last active")))
     rows = [header]
     for r in lines:
         acc = "–" if r.accuracy is None else f"{round(r.accuracy * 100)}%"
-        last = r.last_active.strftime("%a %d %b") if r.last_active else "never"
-        name = r.name + (f" ({r.status})" if r.status != "active" else "")
+        last = format_datetime(r.last_active, zone, locale, "day") if r.last_active else translate(locale, "never")
+        name = r.name + (f" ({status_name(r.status, locale)})" if r.status != "active" else "")
         rows.append((name, f"{r.answered}/{r.sent}", acc, str(r.streak), last))
     inactive = [r.name for r in lines if r.inactive]
-    summary = (
-        f"Needs a nudge: {', '.join(inactive)}." if inactive else "Everyone on your team is keeping up."
-    )
-    first = manager_name.split()[0] if manager_name else "there"
+    summary = (translate(locale, "Needs a nudge: {names}.", names=", ".join(inactive)) if inactive
+               else translate(locale, "Everyone on your team is keeping up."))
     return OutboundMessage(
         kind="digest",
-        title=f"Weekly digest for your team · {week_label}",
-        text=f"Hi {first}, here is how your team did this week. {summary}",
+        title=translate(locale, "Weekly digest for your team · {week}", week=week_label),
+        text=translate(locale, "Hi {name}, here is how your team did this week. {summary}",
+                       name=_first_name(manager_name, locale), summary=summary),
         table=tuple(rows),
+        locale=locale,
     )
 
 
-def info_message(text: str, title: str = "") -> OutboundMessage:
-    """Render a plain informational message."""
-    return OutboundMessage(kind="info", title=title, text=text)
+def info_message(text: str, title: str = "", *, locale: str = "en") -> OutboundMessage:
+    """Render a plain informational message (text already in the reader's language)."""
+    return OutboundMessage(kind="info", title=title, text=text, locale=locale)

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from core import render
+from core.i18n import format_datetime, translate
 from core.models import Person
 from core.ports import OutboundMessage
 from core.services import due
@@ -48,8 +49,8 @@ def build_digest(session: Session, manager: Person, now: datetime) -> OutboundMe
     if not lines:
         return None
     zone = ZoneInfo(manager.timezone or "UTC")
-    label = f"week to {now.astimezone(zone):%a %d %b %Y}"
-    return render.digest_message(manager.name, label, lines)
+    label = translate(manager.locale, "week to {date}", date=format_datetime(now, zone, manager.locale, "day_year"))
+    return render.digest_message(manager.name, label, lines, locale=manager.locale)
 
 
 def process_digests(session: Session, now: datetime) -> PlanReport:

@@ -94,7 +94,7 @@ def process_due(session: Session, now: datetime, limit: int = 2000) -> PlanRepor
     tracks = TrackCache(session)
     report.due = len(batch)
     open_qs = due.open_questions(session, [e.id for e in batch])
-    questions: list[tuple[Delivery, Question]] = []
+    questions: list[tuple[Delivery, Question, str]] = []
     todo: list[tuple[Enrollment, str | None]] = []
     for e in batch:
         person = e.person
@@ -117,11 +117,11 @@ def process_due(session: Session, now: datetime, limit: int = 2000) -> PlanRepor
     return report
 
 
-def _render_questions(session: Session, questions: list[tuple[Delivery, Question]]) -> None:
+def _render_questions(session: Session, questions: list[tuple[Delivery, Question, str]]) -> None:
     # One flush gives every new question its id; then its buttons can name it.
     session.flush()
-    for d, q in questions:
-        d.payload = render.question_message(q, d.id).to_dict()
+    for d, q, locale in questions:
+        d.payload = render.question_message(q, d.id, locale=locale).to_dict()
     session.flush()
 
 
@@ -132,7 +132,7 @@ def nudge_key(e: Enrollment, day: str) -> str:
 
 def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, tracks: TrackCache,
                  open_qs: list[tuple[Delivery, bool]], report: PlanReport,
-                 questions: list[tuple[Delivery, Question]]) -> bool:
+                 questions: list[tuple[Delivery, Question, str]]) -> bool:
     """Queue the enrollment's next unit (lesson, first question) for local day `day`; False if none.
 
     The caller has checked that day's key is free; the new question rows are collected in
@@ -156,19 +156,20 @@ def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, track
     _close_open_questions(session, e, now, open_qs, track, report)
     person = e.person
     if e.unanswered >= e.campaign.remind_after and not e.reminded:
-        msg = render.reminder_message(person.name, e.unanswered, e.campaign.title or e.campaign.id)
+        msg = render.reminder_message(person.name, e.unanswered, e.campaign.title or e.campaign.id,
+                                      locale=person.locale)
         enqueue(session, key=f"e{e.id}:{day}:reminder", person=person, kind="reminder", message=msg, due=now,
                 enrollment_id=e.id, campaign_id=e.campaign_id, seq=0, check=False)
         e.reminded = True
         report.reminders += 1
     enqueue(session, key=lesson_key, person=person, kind="lesson", due=now, item=unit.id, seq=1, check=False,
-            message=render.lesson_message(track, unit, e.position + 1), enrollment_id=e.id,
+            message=render.lesson_message(track, unit, e.position + 1, locale=person.locale), enrollment_id=e.id,
             campaign_id=e.campaign_id, track_version_id=version.id)
     d = enqueue(session, key=q_key, person=person, kind="question", message=None, due=now, item=question.id,
                 seq=2, check=False, enrollment_id=e.id, campaign_id=e.campaign_id, track_version_id=version.id,
                 flush=False)
     assert d is not None
-    questions.append((d, question))
+    questions.append((d, question, person.locale))
     e.position += 1
     e.last_sent_at = now
     report.lessons += 1
@@ -197,7 +198,7 @@ def _close_open_questions(session: Session, e: Enrollment, now: datetime, open_q
             except KeyError:
                 prompts.append(d.item)
         msg = render.escalation_message(manager.name, e.person.name, e.campaign.title or e.campaign.id,
-                                        prompts, e.last_answer_at)
+                                        prompts, e.last_answer_at, locale=manager.locale)
         enqueue(session, key=f"e{e.id}:escalation:{now.date().isoformat()}:{e.unanswered}", person=manager,
                 kind="escalation", message=msg, due=now, enrollment_id=e.id, campaign_id=e.campaign_id)
         e.escalated = True
@@ -209,7 +210,7 @@ def deliver_now(session: Session, e: Enrollment, now: datetime) -> list[int]:
     report = PlanReport()
     open_qs = due.open_questions(session, [e.id]).get(e.id, [])
     day = f"extra-{now:%Y%m%dT%H%M%S}"
-    questions: list[tuple[Delivery, Question]] = []
+    questions: list[tuple[Delivery, Question, str]] = []
     if existing_keys(session, [nudge_key(e, day)]) or not deliver_unit(
             session, e, day, now, TrackCache(session), open_qs, report, questions):
         return []

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from core.i18n import N_, translate
 from core.models import Answer, Delivery, Enrollment, Person, TrackVersion
 from core.ports import OutboundMessage
 from core.render import feedback_message, question_message
@@ -18,12 +19,13 @@ from core.services.tracks import track_of
 
 AnswerStatus = Literal["recorded", "duplicate", "late", "not_yours", "unknown"]
 
+# English msgids; translate with notice_in (the catalogs hold the other languages).
 NOTICES: dict[AnswerStatus, str] = {
     "recorded": "",
-    "duplicate": "You already answered this one; your first answer counts.",
-    "late": "This question has closed, so this answer was not recorded. A newer one is waiting.",
-    "not_yours": "This question was sent to someone else, so your press changed nothing.",
-    "unknown": "That question is no longer available.",
+    "duplicate": N_("You already answered this one; your first answer counts."),
+    "late": N_("This question has closed, so this answer was not recorded. A newer one is waiting."),
+    "not_yours": N_("This question was sent to someone else, so your press changed nothing."),
+    "unknown": N_("That question is no longer available."),
 }
 
 
@@ -39,13 +41,18 @@ class AnswerResult:
 
     @property
     def notice(self) -> str:
-        """Return the short note for a press that changed nothing."""
+        """Return the short note (in English) for a press that changed nothing."""
         return NOTICES[self.status]
+
+    def notice_in(self, locale: str | None) -> str:
+        """Return the short note for a press that changed nothing, in the reader's language."""
+        return translate(locale, NOTICES[self.status]) if NOTICES[self.status] else ""
 
 
 def record_answer(session: Session, *, delivery_id: int, choice_index: int, person: Person,
                   now: datetime) -> AnswerResult:
     """Record `person`'s choice on a question delivery, once; queue the unit's next question."""
+    loc = person.locale
     d = session.get(Delivery, delivery_id)
     if d is None or d.kind != "question" or d.track_version_id is None:
         return AnswerResult("unknown")
@@ -57,7 +64,7 @@ def record_answer(session: Session, *, delivery_id: int, choice_index: int, pers
     unit, question = track.question(d.item)
     prior = session.scalars(select(Answer).where(Answer.delivery_id == d.id)).first()
     if prior is not None:
-        return AnswerResult("duplicate", d, prior.correct, feedback_message(question, prior.choice_index))
+        return AnswerResult("duplicate", d, prior.correct, feedback_message(question, prior.choice_index, locale=loc))
     if d.closed_at is not None and d.closed_at <= now:
         return AnswerResult("late", d)
     if not 0 <= choice_index < len(question.choices):
@@ -76,9 +83,9 @@ def record_answer(session: Session, *, delivery_id: int, choice_index: int, pers
     except IntegrityError:
         # Another request recorded this delivery's answer first.
         prior = session.scalars(select(Answer).where(Answer.delivery_id == d.id)).one()
-        return AnswerResult("duplicate", d, prior.correct, feedback_message(question, prior.choice_index))
-    d.payload = feedback_message(question, choice_index).to_dict()
-    result = AnswerResult("recorded", d, choice.correct, feedback_message(question, choice_index))
+        return AnswerResult("duplicate", d, prior.correct, feedback_message(question, prior.choice_index, locale=loc))
+    d.payload = feedback_message(question, choice_index, locale=loc).to_dict()
+    result = AnswerResult("recorded", d, choice.correct, feedback_message(question, choice_index, locale=loc))
     if d.enrollment_id is not None:
         e = session.get(Enrollment, d.enrollment_id)
         if e is not None:
@@ -92,7 +99,7 @@ def record_answer(session: Session, *, delivery_id: int, choice_index: int, pers
                      due=now, item=follow.id, enrollment_id=d.enrollment_id, campaign_id=d.campaign_id,
                      track_version_id=version.id, seq=d.seq + 1)
         if nd is not None:
-            nd.payload = question_message(follow, nd.id).to_dict()
+            nd.payload = question_message(follow, nd.id, locale=loc).to_dict()
             result.followups.append(nd.id)
     session.flush()
     return result

@@ -10,8 +10,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from core.i18n import N_, translate
 from core.ports import OutboundMessage
 
+KINDS = {"lesson": N_("lesson"), "question": N_("question"), "feedback": N_("feedback"), "reminder": N_("reminder"),
+         "escalation": N_("escalation"), "digest": N_("digest"), "info": N_("info")}
 STYLES = {
     "lesson": "cyan",
     "question": "yellow",
@@ -45,7 +48,9 @@ def render(message: OutboundMessage, to: str = "", edited: bool = False) -> Rend
         parts.append(table)
     if message.footer:
         parts.append(Text(message.footer, style="dim"))
-    label = message.kind + (" (updated)" if edited else "")
+    label = translate(message.locale, KINDS.get(message.kind, message.kind))
+    if edited:
+        label = translate(message.locale, "{kind} (updated)", kind=label)
     title = f"[bold]{message.title}[/]" if message.title else None
     subtitle = f"{label} → {to}" if to else label
     return Panel(Group(*parts), title=title, subtitle=subtitle, border_style=STYLES.get(message.kind, "white"),

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.channels.slack.render import CampaignLine, HomeData, TeamLine
+from core.i18n import format_datetime
 from core.services import people
 from core.services.progress import active_enrollments, person_stats, team_stats
 from core.services.tracks import unit_count
@@ -27,7 +28,7 @@ def home_data(session: Session, user_id: str, now: datetime) -> HomeData:
             units[track_id] = unit_count(session, track_id)
         nxt = ""
         if e.status == "active" and e.next_due_at is not None and zone is not None and person.status == "active":
-            nxt = f"{e.next_due_at.astimezone(zone):%a %d %b, %H:%M}"
+            nxt = format_datetime(e.next_due_at, zone, person.locale, "day_comma_time")
         lines.append(CampaignLine(title=e.campaign.title or e.campaign_id, done=min(e.position, units[track_id]),
                                   total=units[track_id], status=e.status, next_nudge=nxt))
     st = person_stats(session, person.id)
@@ -41,4 +42,4 @@ def home_data(session: Session, user_id: str, now: datetime) -> HomeData:
     return HomeData(name=person.name, campaigns=lines, streak=st.streak, accuracy=st.accuracy,
                     answered=st.answered, timezone=person.timezone or "",
                     paused_until=person.paused_until.isoformat() if person.paused_until else "",
-                    status=person.status, team=team)
+                    status=person.status, team=team, locale=person.locale)

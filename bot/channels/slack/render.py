@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from core.i18n import N_, status_name, translate
 from core.ports import Button, OutboundMessage, Outcome
 
 # Slack's documented Block Kit limits.
@@ -150,12 +151,12 @@ def question_blocks(message: OutboundMessage) -> list[Block]:
     return blocks
 
 
-def verdict(outcome: Outcome) -> str:
+def verdict(outcome: Outcome, locale: str = "en") -> str:
     """Return the mrkdwn line marking the chosen option right or wrong."""
     if outcome.correct:
-        return f"✅ *Correct!* Your answer: {escape(outcome.chosen)}"
-    return (f"❌ *Not quite.* Your answer: {escape(outcome.chosen)}\n"
-            f"The correct answer is: *{escape(outcome.correct_choice)}*")
+        return translate(locale, "✅ *Correct!* Your answer: {answer}", answer=escape(outcome.chosen))
+    return translate(locale, "❌ *Not quite.* Your answer: {answer}\nThe correct answer is: *{correct}*",
+                     answer=escape(outcome.chosen), correct=escape(outcome.correct_choice))
 
 
 def feedback_blocks(message: OutboundMessage) -> list[Block]:
@@ -163,11 +164,11 @@ def feedback_blocks(message: OutboundMessage) -> list[Block]:
     outcome = message.outcome
     if outcome is None:
         return lesson_blocks(message)
-    blocks: list[Block] = [{"type": "section", "text": {"type": "mrkdwn", "text": verdict(outcome)}}]
+    blocks: list[Block] = [{"type": "section", "text": {"type": "mrkdwn", "text": verdict(outcome, message.locale)}}]
     if outcome.feedback:
         blocks += sections(outcome.feedback)
     if outcome.explanation:
-        blocks += sections(f"*Explanation:* {outcome.explanation}")
+        blocks += sections(translate(message.locale, "*Explanation:* {explanation}", explanation=outcome.explanation))
     if message.footer:
         blocks.append(context(message.footer))
     return blocks
@@ -237,16 +238,19 @@ def notice_blocks(message: OutboundMessage) -> list[Block]:
 
 def fallback_text(message: OutboundMessage) -> str:
     """Return the plain notification text: title, body and the choices, readable without blocks."""
+    loc = message.locale
     parts = [message.title] if message.title else []
     if message.outcome is not None:
         o = message.outcome
-        mark = "Correct" if o.correct else f"Not quite (correct answer: {o.correct_choice})"
-        parts.append(f"Your answer: {o.chosen}. {mark}.")
+        mark = translate(loc, "Correct") if o.correct else translate(
+            loc, "Not quite (correct answer: {correct})", correct=o.correct_choice)
+        parts.append(translate(loc, "Your answer: {answer}. {verdict}.", answer=o.chosen, verdict=mark))
         parts += [t for t in (o.feedback, o.explanation) if t]
     else:
         parts.append(message.text)
     if message.buttons:
-        parts.append("Choices: " + "; ".join(f"{_letter(i)}) {b.label}" for i, b in enumerate(message.buttons)))
+        parts.append(translate(loc, "Choices: {choices}",
+                               choices="; ".join(f"{_letter(i)}) {b.label}" for i, b in enumerate(message.buttons))))
     text = "\n".join(p.strip() for p in parts if p.strip())
     text = _BOLD.sub(lambda m: m.group(1) or m.group(2), text)
     return _cut(escape(text), FALLBACK_MAX)
@@ -310,6 +314,7 @@ class HomeData:
     paused_until: str = ""
     status: str = "active"
     team: list[TeamLine] | None = None
+    locale: str = "en"  # the reader's language
 
 
 def _pct(value: float | None) -> str:
@@ -318,17 +323,23 @@ def _pct(value: float | None) -> str:
 
 def home_view(data: HomeData) -> dict[str, Any]:
     """Return the views.publish Home view for a learner (and their team, for a manager)."""
-    blocks: list[Block] = [header(f"Hi {data.name.split()[0]}!" if data.name else "Hi!")]
+    loc = data.locale
+    blocks: list[Block] = [header(translate(loc, "Hi {name}!", name=data.name.split()[0]) if data.name
+                                  else translate(loc, "Hi!"))]
     if not data.known:
-        blocks += sections("You are not enrolled in any campaign yet. Ask your learning admin to add you.")
+        blocks += sections(translate(loc, "You are not enrolled in any campaign yet. "
+                                          "Ask your learning admin to add you."))
         return {"type": "home", "blocks": blocks}
-    state = {"paused": f"⏸ Paused{' until ' + data.paused_until if data.paused_until else ''}. "
-                       "Use `/nudge resume` to pick up again.",
-             "active": ""}.get(data.status, f"Status: {data.status}")
-    summary = (f"🔥 *Streak:* {data.streak}   🎯 *Accuracy:* {_pct(data.accuracy)}   "
-               f"✍️ *Answered:* {data.answered}")
+    if data.status == "paused":
+        state = (translate(loc, "⏸ Paused until {date}. Use `/nudge resume` to pick up again.", date=data.paused_until)
+                 if data.paused_until else translate(loc, "⏸ Paused. Use `/nudge resume` to pick up again."))
+    else:
+        state = "" if data.status == "active" else translate(loc, "Status: {status}",
+                                                             status=status_name(data.status, loc))
+    summary = translate(loc, "🔥 *Streak:* {streak}   🎯 *Accuracy:* {accuracy}   ✍️ *Answered:* {answered}",
+                        streak=data.streak, accuracy=_pct(data.accuracy), answered=data.answered)
     if data.timezone:
-        summary += f"\n🕒 Your time zone: {escape(data.timezone)}"
+        summary += "\n" + translate(loc, "🕒 Your time zone: {zone}", zone=escape(data.timezone))
     blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": summary}})
     if state:
         blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": state}})
@@ -337,23 +348,25 @@ def home_view(data: HomeData) -> dict[str, Any]:
         lines = []
         for c in data.campaigns:
             bar = _bar(c.done, c.total)
-            nxt = f"next nudge {c.next_nudge}" if c.next_nudge else (
-                "finished 🎉" if c.status == "completed" else "nothing planned yet")
-            lines.append(f"*{escape(c.title)}*\n{bar} {c.done}/{c.total} lessons · {escape(nxt)}")
+            nxt = translate(loc, "next nudge {when}", when=c.next_nudge) if c.next_nudge else (
+                translate(loc, "finished 🎉") if c.status == "completed" else translate(loc, "nothing planned yet"))
+            lessons = translate(loc, "{done}/{total} lessons", done=c.done, total=c.total)
+            lines.append(f"*{escape(c.title)}*\n{bar} {lessons} · {escape(nxt)}")
         for chunk in _chunks("\n\n".join(lines)):
             blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
     else:
-        blocks += sections("No campaigns right now.")
+        blocks += sections(translate(loc, "No campaigns right now."))
     if data.team is not None:
         blocks.append({"type": "divider"})
-        blocks.append(header("Your team"))
-        rows: list[tuple[str, ...]] = [("Learner", "Answered", "Accuracy", "Streak")]
+        blocks.append(header(translate(loc, "Your team")))
+        rows: list[tuple[str, ...]] = [tuple(translate(loc, h) for h in (
+            N_("Learner"), N_("Answered"), N_("Accuracy"), N_("Streak")))]
         for t in data.team:
-            name = t.name + (f" ({t.status})" if t.status != "active" else "")
+            name = t.name + (f" ({status_name(t.status, loc)})" if t.status != "active" else "")
             rows.append((name, f"{t.answered}/{t.sent}", _pct(t.accuracy), str(t.streak)))
-        blocks += table_blocks(tuple(rows)) if data.team else sections("No direct reports yet.")
-    blocks.append(context("Commands: `/nudge stats`, `/nudge next`, `/nudge pause [days]`, `/nudge resume`, "
-                          "`/nudge timezone [Area/City]`, `/nudge help`"))
+        blocks += table_blocks(tuple(rows)) if data.team else sections(translate(loc, "No direct reports yet."))
+    blocks.append(context(translate(loc, "Commands: `/nudge stats`, `/nudge next`, `/nudge pause [days]`, "
+                                         "`/nudge resume`, `/nudge timezone [Area/City]`, `/nudge help`")))
     return {"type": "home", "blocks": blocks[:100]}
 
 

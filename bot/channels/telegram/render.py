@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from core.i18n import translate
 from core.ports import Button, OutboundMessage
 
 MAX_TEXT = 4096  # Telegram's limit for one message, counted in UTF-16 code units
@@ -143,8 +144,11 @@ def _blocks(message: OutboundMessage, limit: int) -> list[str]:
     body = message.text
     if not body.strip() and message.outcome is not None:
         o = message.outcome
-        verdict = "✅ Correct!" if o.correct else f"❌ Not quite. The correct answer is: {o.correct_choice}"
-        body = "\n\n".join(p for p in (f"Your answer: {o.chosen}", verdict, o.feedback, o.explanation) if p)
+        loc = message.locale
+        verdict = (translate(loc, "✅ Correct!") if o.correct
+                   else translate(loc, "❌ Not quite. The correct answer is: {answer}", answer=o.correct_choice))
+        chosen = translate(loc, "Your answer: {answer}", answer=o.chosen)
+        body = "\n\n".join(p for p in (chosen, verdict, o.feedback, o.explanation) if p)
     for para in re.split(r"\n\s*\n", body.strip()):
         if not para.strip():
             continue
