@@ -101,6 +101,21 @@ def test_bad_value_is_one_problem_on_its_line(
     assert [str(p) for p in load(path)] == [f"{path}:{line}: error: {message}"]
 
 
+@pytest.mark.parametrize(
+    ("extra", "line", "message"),
+    [
+        ("  end: 9999-12-31\n", 9,
+         "schedule.end: 9999-12-31 is out of range; use a date from 2000-01-01 to 2199-12-31"),
+        ("escalation:\n  remind_after: 1\n  manager_after: 9000000000000000000\n", 11,
+         "escalation.manager_after: expected less than or equal to 1000, got 9000000000000000000"),
+    ],
+)
+def test_values_the_scheduler_and_database_cannot_hold(tmp_path: Path, extra: str, line: int, message: str) -> None:
+    text = CAMPAIGN.replace("  end: 2027-03-31\n", "") + extra
+    path = _write(tmp_path, text)
+    assert [str(p) for p in _via_campaign(path)] == [f"{path}:{line}: error: {message}"]
+
+
 def test_bad_key_is_one_problem_and_the_key_is_dropped(tmp_path: Path) -> None:
     path = _write(tmp_path, CAMPAIGN + "? !!float x\n: 1\n")
     assert [str(p) for p in _via_campaign(path)] == [f"{path}:10: error: cannot read 'x' as !!float"]
