@@ -32,6 +32,11 @@ __all__ = [
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 MINUTES_PER_DAY = 24 * 60
+# Far-off dates are typos or probes, and date arithmetic in the scheduler overflows near year 9999.
+EARLIEST_DATE = dt.date(2000, 1, 1)
+LATEST_DATE = dt.date(2199, 12, 31)
+# Counts of unanswered nudges; also keeps the value inside a 32-bit database integer.
+MAX_ESCALATION = 1000
 
 _TIME_RE = re.compile(r"^(\d{1,2}):(\d{2})$")
 
@@ -143,6 +148,17 @@ class Schedule(BaseModel):
     def _parse_at(cls, value: Any) -> dt.time:
         return parse_time(value)
 
+    @field_validator("start", "end")
+    @classmethod
+    def _in_range(cls, value: dt.date | None) -> dt.date | None:
+        if value is not None and not EARLIEST_DATE <= value <= LATEST_DATE:
+            raise PydanticCustomError(
+                "date_range",
+                "{value} is out of range; use a date from {lo} to {hi}",
+                {"value": value.isoformat(), "lo": EARLIEST_DATE.isoformat(), "hi": LATEST_DATE.isoformat()},
+            )
+        return value
+
     @model_validator(mode="after")
     def _end_after_start(self) -> Schedule:
         if self.end is not None and self.end < self.start:
@@ -157,8 +173,8 @@ class Schedule(BaseModel):
 class Escalation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    remind_after: int = 2
-    manager_after: int = 4
+    remind_after: int = Field(default=2, le=MAX_ESCALATION)
+    manager_after: int = Field(default=4, le=MAX_ESCALATION)
 
     @model_validator(mode="after")
     def _ordered(self) -> Escalation:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-__all__ = ["ContentError", "LineMap", "Loc", "Problem", "render_loc"]
+__all__ = ["ContentError", "LineMap", "Loc", "Problem", "one_line", "render_loc"]
 
 # Keys are usually str, but YAML allows bool/int/date keys and pydantic locs may carry them.
 Loc = tuple[Any, ...]
@@ -20,7 +20,20 @@ class Problem:
     severity: Literal["error", "warning"] = "error"
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}: {self.severity}: {self.message}"
+        return f"{one_line(self.path)}:{self.line}: {self.severity}: {one_line(self.message)}"
+
+
+MAX_MESSAGE_CHARS = 500
+
+
+def one_line(text: str, limit: int = MAX_MESSAGE_CHARS) -> str:
+    """Escape newlines and other control characters and cut to limit, so a problem prints as one line."""
+    # Keys and values come from the file; raw escape sequences could also repaint the terminal.
+    if len(text) > limit:
+        text = text[: limit - 3] + "..."
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 class ContentError(Exception):
