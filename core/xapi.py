@@ -156,7 +156,8 @@ def iso_duration(value: timedelta) -> str:
     """Format a non-negative timedelta as an ISO 8601 duration to 0.01 s, e.g. PT1M2.5S."""
     if value < timedelta(0):
         raise ValueError(f"duration must not be negative, got {value}")
-    centis = round(value.total_seconds() * 100)
+    # Integer microseconds, rounded half up: float seconds would turn 12.345 into 12.34.
+    centis = (value // timedelta(microseconds=1) + 5_000) // 10_000
     hours, centis = divmod(centis, 360_000)
     minutes, centis = divmod(centis, 6_000)
     seconds = f"{centis // 100}.{centis % 100:02d}".rstrip("0").rstrip(".")
