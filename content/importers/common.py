@@ -64,6 +64,8 @@ class Parsed:
     path: str
     questions: list[RawQuestion] = field(default_factory=list)
     errors: list[Problem] = field(default_factory=list)
+    # Things the author should know that do not make the file invalid.
+    notes: list[str] = field(default_factory=list)
 
     def error(self, line: int, message: str) -> None:
         """Record one invalid item at its source line."""
