@@ -45,9 +45,7 @@ def parse_aiken(text: str, path: str) -> Parsed:
                 parsed.questions.append(question)
         else:
             if current is not None:
-                parsed.error(
-                    number, f"question {current.prompt!r} has no ANSWER line before the next question starts"
-                )
+                parsed.error(number, f"question {current.prompt!r} has no ANSWER line before the next question starts")
             current = RawQuestion(kind="single", line=number, prompt=line)
     if current is not None:
         parsed.error(current.line, f"question {current.prompt!r} has no ANSWER line")

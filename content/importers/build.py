@@ -166,9 +166,7 @@ class _Builder:
         return units
 
 
-def build_track(
-    parsed: Parsed, *, track_id: str, title: str, per_unit: int = MAX_QUESTIONS_PER_UNIT
-) -> Built:
+def build_track(parsed: Parsed, *, track_id: str, title: str, per_unit: int = MAX_QUESTIONS_PER_UNIT) -> Built:
     """Build the native track data and its YAML text from parsed questions; notes say what to finish."""
     builder = _Builder(parsed, max(1, min(per_unit, MAX_QUESTIONS_PER_UNIT)))
     units = builder.units()
@@ -203,11 +201,10 @@ _Dumper.add_representer(str, _str)
 
 
 def _dump(data: dict[str, Any], source: str) -> str:
-    body = yaml.dump(
-        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False
-    )
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100, default_flow_style=False)
+    name = source.splitlines()[0] if source else source
     header = (
-        f"# Imported from {source.splitlines()[0] if source else source}. Search for {PLACEHOLDER} and finish what it marks,\n"
+        f"# Imported from {name}. Search for {PLACEHOLDER} and finish what it marks,\n"
         "# then run: nudgebot content check THIS_FILE\n"
     )
     # The objective stays commented out so that `content check` keeps naming it until an author writes it.

@@ -162,16 +162,22 @@ class _GiftReader:
             q.explanation = _render(answers[general + 4 :], b.fmt)[0] or None
             answers = answers[:general].strip()
         q.kind = _kind(answers)
-        ok = {
-            "essay": lambda: True,
-            "numeric": lambda: self._numeric(q, b, answers),
-            "single": lambda: self._choices(q, b, answers),
-            "matching": lambda: self._matching(q, b, answers),
-            "true_false": lambda: self._true_false(q, b, answers),
-            "short_answer": lambda: self._short(q, b, answers),
-        }[q.kind]()
+        ok = self._answers(q, b, answers)
         if ok:
             self.parsed.questions.append(q)
+
+    def _answers(self, q: RawQuestion, b: _Block, answers: str) -> bool:
+        if q.kind == "essay":
+            return True
+        if q.kind == "numeric":
+            return self._numeric(q, b, answers)
+        if q.kind == "single":
+            return self._choices(q, b, answers)
+        if q.kind == "matching":
+            return self._matching(q, b, answers)
+        if q.kind == "true_false":
+            return self._true_false(q, b, answers)
+        return self._short(q, b, answers)
 
     def _error(self, b: _Block, offset: int, message: str) -> bool:
         self.parsed.error(b.line_of(b.answer_at + offset), message)
