@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import textwrap
 from pathlib import Path
 
@@ -322,3 +323,12 @@ def test_gift_shaped_input_imports_to_a_track_that_loads_back(blocks: list[str])
     assert problems == []
     assert Track.model_validate(data) == result.track
     assert all(len(u.questions) <= 3 for u in result.track.units)
+
+
+def test_the_documented_csv_and_aiken_examples_import() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "importing.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```\n(.*?)```", doc, re.S)
+    assert import_text(blocks[1], "aiken").questions_written == 1
+    result = import_text(blocks[-1], "csv")
+    assert [len(u.questions) for u in result.track.units] == [2]
+    assert result.track.units[0].why == "Stolen passwords cause most breaches."
