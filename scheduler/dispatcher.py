@@ -13,9 +13,11 @@ import logging
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Literal
 
 from prometheus_client import Counter
+from sqlalchemy.orm import Session
 
 from core.clock import Clock
 from core.db import Database
@@ -39,6 +41,20 @@ class Job:
     item: str
     person_id: int | None
     payload: dict[str, object]
+
+
+SendStatus = Literal["sent", "retry", "gone", "error", "defer", "follow"]
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What became of one job: sent (with the platform's ref), or why not and what stopped it."""
+
+    status: SendStatus
+    job: Job
+    ref: str = ""
+    error: Exception | None = None
+    lead: SendResult | None = None  # for "follow": the earlier message to this chat that could not go
 
 
 @dataclass
@@ -96,7 +112,7 @@ class Dispatcher:
         by_address: dict[tuple[str, str], list[Job]] = defaultdict(list)
         for j in jobs:
             by_address[(j.channel, j.address)].append(j)
-        results: asyncio.Queue[tuple[str, Job, object] | None] = asyncio.Queue()
+        results: asyncio.Queue[SendResult | None] = asyncio.Queue()
         writer = asyncio.create_task(self._write_results(results, report))
         sem = asyncio.Semaphore(self.concurrency)
 
@@ -111,22 +127,23 @@ class Dispatcher:
             await writer
 
     async def _send_address(self, channel_name: str, jobs: list[Job],
-                            results: asyncio.Queue[tuple[str, Job, object] | None]) -> None:
+                            results: asyncio.Queue[SendResult | None]) -> None:
         channel = self.channels.get(channel_name)
         for i, job in enumerate(jobs):
             if channel is None:
+                missing = TransientError(f"channel {channel_name} is not configured")
                 for rest in jobs[i:]:
-                    await results.put(("defer", rest, f"channel {channel_name} is not configured"))
+                    await results.put(SendResult("defer", rest, error=missing))
                 return
             outcome = await self._send_one(channel, job)
             await results.put(outcome)
-            if outcome[0] != "sent":
+            if outcome.status != "sent":
                 # Keep this chat's order: what follows waits for the message that could not go.
                 for rest in jobs[i + 1 :]:
-                    await results.put(("follow", rest, outcome))
+                    await results.put(SendResult("follow", rest, error=outcome.error, lead=outcome))
                 return
 
-    async def _send_one(self, channel: ChatChannel, job: Job) -> tuple[str, Job, object]:
+    async def _send_one(self, channel: ChatChannel, job: Job) -> SendResult:
         message = OutboundMessage.from_dict(dict(job.payload))
         edit_ref = str(job.payload.get("edit_ref") or "")
         transient = 0
@@ -134,24 +151,23 @@ class Dispatcher:
         while True:
             try:
                 if edit_ref:
-                    return ("sent", job, await self._edit(channel, job, edit_ref, message))
-                ref = await channel.send(job.address, message)
-                return ("sent", job, ref)
+                    return SendResult("sent", job, await self._edit(channel, job, edit_ref, message))
+                return SendResult("sent", job, await channel.send(job.address, message))
             except RetryLater as exc:
                 if waited + exc.retry_after > self.max_inline_wait:
-                    return ("retry", job, exc)
+                    return SendResult("retry", job, error=exc)
                 waited += exc.retry_after
                 await asyncio.sleep(exc.retry_after)
             except RecipientGone as exc:
-                return ("gone", job, exc)
+                return SendResult("gone", job, error=exc)
             except TransientError as exc:
                 transient += 1
                 if transient >= 3:
-                    return ("error", job, exc)
+                    return SendResult("error", job, error=exc)
                 await asyncio.sleep(0.2 * 2**transient)
             except Exception as exc:
                 log.exception("send failed for delivery %s", job.id)
-                return ("error", job, exc)
+                return SendResult("error", job, error=exc)
 
     async def _edit(self, channel: ChatChannel, job: Job, ref: str, message: OutboundMessage) -> str:
         try:
@@ -164,9 +180,9 @@ class Dispatcher:
             log.warning("could not edit message %s (%r); sending it anew", ref, exc)
             return await channel.send(job.address, message)
 
-    async def _write_results(self, results: asyncio.Queue[tuple[str, Job, object] | None],
+    async def _write_results(self, results: asyncio.Queue[SendResult | None],
                              report: DispatchReport) -> None:
-        pending: list[tuple[str, Job, object]] = []
+        pending: list[SendResult] = []
         done = False
         while not done:
             item = await results.get()
@@ -185,41 +201,34 @@ class Dispatcher:
                 await asyncio.to_thread(self._apply, pending, report)
                 pending = []
 
-    def _apply(self, items: list[tuple[str, Job, object]], report: DispatchReport) -> None:
+    def _apply(self, items: list[SendResult], report: DispatchReport) -> None:
         now = self.clock.now()
         with self.db.session() as s:
-            for status, job, detail in items:
-                if status == "follow":
-                    assert isinstance(detail, tuple)
-                    lead, detail = detail[0], detail[2]
-                    status = "defer"
-                    if isinstance(detail, RecipientGone):
-                        continue  # mark_undeliverable already cancelled this person's pending rows
-                    if lead == "error":
-                        # Wait as long as the message in front (retried in 2 minutes), or this one
-                        # would overtake it and the chat's order would break.
-                        outbox.mark_retry(s, job.id, now + timedelta(minutes=2), str(detail), count=False)
-                        report.retried += 1
-                        continue
-                if status != "sent":
-                    NOT_SENT.labels(job.channel, status).inc()
-                if status == "sent":
-                    SENT.labels(job.channel, job.kind).inc()
-                    outbox.mark_sent(s, job.id, str(detail), now)
-                    report.sent.append(job)
-                elif status == "retry":
-                    assert isinstance(detail, RetryLater)
-                    outbox.mark_retry(s, job.id, now + timedelta(seconds=detail.retry_after), str(detail),
-                                      count=False)
-                    report.retried += 1
-                elif status == "gone":
-                    assert isinstance(detail, RecipientGone)
-                    outbox.mark_undeliverable(s, job.id, detail.status, str(detail))
-                    report.undeliverable += 1
-                elif status == "defer":
-                    wait = detail.retry_after if isinstance(detail, RetryLater) else 30.0
-                    outbox.mark_retry(s, job.id, now + timedelta(seconds=wait), str(detail), count=False)
-                    report.retried += 1
-                else:
-                    outbox.mark_retry(s, job.id, now + timedelta(minutes=2), str(detail))
-                    report.failed += 1
+            for r in items:
+                self._apply_one(s, r, now, report)
+
+    def _apply_one(self, s: Session, r: SendResult, now: datetime, report: DispatchReport) -> None:
+        job, error, detail = r.job, r.error, str(r.error or "")
+        if r.status == "sent":
+            SENT.labels(job.channel, job.kind).inc()
+            outbox.mark_sent(s, job.id, r.ref, now)
+            report.sent.append(job)
+            return
+        NOT_SENT.labels(job.channel, r.status).inc()
+        if r.status == "follow" and isinstance(error, RecipientGone):
+            return  # mark_undeliverable already cancelled this person's pending rows
+        if r.status == "follow" and r.lead is not None and r.lead.status == "error":
+            # Wait as long as the message in front (retried in 2 minutes), or this one would
+            # overtake it and the chat's order would break.
+            outbox.mark_retry(s, job.id, now + timedelta(minutes=2), detail, count=False)
+            report.retried += 1
+        elif r.status == "gone" and isinstance(error, RecipientGone):
+            outbox.mark_undeliverable(s, job.id, error.status, detail)
+            report.undeliverable += 1
+        elif r.status in ("retry", "defer", "follow"):
+            wait = error.retry_after if isinstance(error, RetryLater) else 30.0
+            outbox.mark_retry(s, job.id, now + timedelta(seconds=wait), detail, count=False)
+            report.retried += 1
+        else:
+            outbox.mark_retry(s, job.id, now + timedelta(minutes=2), detail)
+            report.failed += 1

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from content.schema import Question, Track
 from core import render
 from core.models import Campaign, Delivery, Enrollment, Person, TrackVersion
-from core.services import due
+from core.services import due, enrollments
 from core.services.outbox import enqueue, existing_keys, pending_ids
 from core.services.people import is_reachable
 from core.services.tracks import latest_version, track_of
@@ -32,18 +32,13 @@ class PlanReport:
     planned: int = 0
     due: int = 0
     lessons: int = 0
-    questions: int = 0
-    reminders: int = 0
-    escalations: int = 0
     digests: int = 0
     skipped: int = 0
-    completed: int = 0
     notes: list[str] = field(default_factory=list)
 
     def add(self, other: PlanReport) -> None:
         """Accumulate another report into this one."""
-        for f in ("planned", "due", "lessons", "questions", "reminders", "escalations", "digests", "skipped",
-                  "completed"):
+        for f in ("planned", "due", "lessons", "digests", "skipped"):
             setattr(self, f, getattr(self, f) + getattr(other, f))
         self.notes.extend(other.notes)
 
@@ -69,7 +64,7 @@ def plan_enrollment(e: Enrollment, now: datetime) -> None:
     nxt = next_occurrence(cadence_of(e.campaign), ZoneInfo(e.person.timezone), now)
     e.next_due_at = None if nxt is None else nxt[1]
     if nxt is None:
-        e.status = "completed"
+        enrollments.completed(e)
 
 
 def plan_pending(session: Session, now: datetime, limit: int = 5000) -> int:
@@ -126,8 +121,8 @@ def _render_questions(session: Session, questions: list[tuple[Delivery, Question
 
 
 def nudge_key(e: Enrollment, day: str) -> str:
-    """Return the outbox key of an enrollment's nudge on a local day: one per campaign per day."""
-    return f"e{e.id}:{day}:lesson"
+    """Return the outbox key of an enrollment's nudge on a local day."""
+    return enrollments.nudge_key(e.id, day)
 
 
 def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, tracks: TrackCache,
@@ -144,24 +139,22 @@ def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, track
         return False
     version, track = found
     if e.position >= len(track.units):
-        e.status, e.next_due_at = "completed", None
-        report.completed += 1
+        enrollments.completed(e)
         return False
     unit = track.units[e.position]
     # The key names the local day, not the unit, so a zone change that brings the same local date
     # round again still finds that day's nudge.
     lesson_key = nudge_key(e, day)
     question = unit.questions[0]
-    q_key = f"e{e.id}:{day}:q:{question.id}"
+    q_key = enrollments.question_key(e.id, day, question.id)
     _close_open_questions(session, e, now, open_qs, track, report)
     person = e.person
-    if e.unanswered >= e.campaign.remind_after and not e.reminded:
+    if enrollments.needs_reminder(e):
         msg = render.reminder_message(person.name, e.unanswered, e.campaign.title or e.campaign.id,
                                       locale=person.locale)
-        enqueue(session, key=f"e{e.id}:{day}:reminder", person=person, kind="reminder", message=msg, due=now,
+        enqueue(session, key=enrollments.reminder_key(e.id, day), person=person, kind="reminder", message=msg, due=now,
                 enrollment_id=e.id, campaign_id=e.campaign_id, seq=0, check=False)
-        e.reminded = True
-        report.reminders += 1
+        enrollments.reminded(e)
     enqueue(session, key=lesson_key, person=person, kind="lesson", due=now, item=unit.id, seq=1, check=False,
             message=render.lesson_message(track, unit, e.position + 1, locale=person.locale), enrollment_id=e.id,
             campaign_id=e.campaign_id, track_version_id=version.id)
@@ -170,10 +163,8 @@ def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, track
                 flush=False)
     assert d is not None
     questions.append((d, question, person.locale))
-    e.position += 1
-    e.last_sent_at = now
+    enrollments.unit_sent(e, now)
     report.lessons += 1
-    report.questions += 1
     return True
 
 
@@ -186,10 +177,9 @@ def _close_open_questions(session: Session, e: Enrollment, now: datetime, open_q
             missed += 1
     if not missed:
         return
-    e.unanswered += missed
+    enrollments.missed(e, missed)
     manager = e.person.manager
-    if e.unanswered >= e.campaign.manager_after and not e.escalated and manager is not None \
-            and manager.status == "active":
+    if enrollments.needs_escalation(e) and manager is not None and manager.status == "active":
         recent = due.recent_unanswered(session, e.id, e.unanswered)
         prompts = []
         for d in recent:
@@ -199,10 +189,9 @@ def _close_open_questions(session: Session, e: Enrollment, now: datetime, open_q
                 prompts.append(d.item)
         msg = render.escalation_message(manager.name, e.person.name, e.campaign.title or e.campaign.id,
                                         prompts, e.last_answer_at, locale=manager.locale)
-        enqueue(session, key=f"e{e.id}:escalation:{now.date().isoformat()}:{e.unanswered}", person=manager,
+        enqueue(session, key=enrollments.escalation_key(e.id, now.date(), e.unanswered), person=manager,
                 kind="escalation", message=msg, due=now, enrollment_id=e.id, campaign_id=e.campaign_id)
-        e.escalated = True
-        report.escalations += 1
+        enrollments.escalated(e)
 
 
 def deliver_now(session: Session, e: Enrollment, now: datetime) -> list[int]:

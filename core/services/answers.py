@@ -14,6 +14,7 @@ from core.i18n import N_, translate
 from core.models import Answer, Delivery, Enrollment, Person, TrackVersion
 from core.ports import OutboundMessage
 from core.render import feedback_message, question_message
+from core.services import enrollments
 from core.services.outbox import enqueue
 from core.services.tracks import track_of
 
@@ -89,14 +90,13 @@ def record_answer(session: Session, *, delivery_id: int, choice_index: int, pers
     if d.enrollment_id is not None:
         e = session.get(Enrollment, d.enrollment_id)
         if e is not None:
-            e.unanswered, e.reminded, e.escalated, e.last_answer_at = 0, False, False, now
+            enrollments.answered(e, now)
     qids = [q.id for q in unit.questions]
     nxt = qids.index(question.id) + 1
     if nxt < len(qids) and d.closed_at is None:
         follow = unit.questions[nxt]
-        base = d.key.rsplit(":", 1)[0]
-        nd = enqueue(session, key=f"{base}:{follow.id}", person=person, kind="question", message=None,
-                     due=now, item=follow.id, enrollment_id=d.enrollment_id, campaign_id=d.campaign_id,
+        nd = enqueue(session, key=enrollments.followup_key(d.key, follow.id), person=person, kind="question",
+                     message=None, due=now, item=follow.id, enrollment_id=d.enrollment_id, campaign_id=d.campaign_id,
                      track_version_id=version.id, seq=d.seq + 1)
         if nd is not None:
             nd.payload = question_message(follow, nd.id, locale=loc).to_dict()

@@ -53,12 +53,6 @@ def track_of(version: TrackVersion) -> Track:
     return hit
 
 
-def list_versions(session: Session) -> list[TrackVersion]:
-    """Return every published version, newest first per track."""
-    return list(session.scalars(select(TrackVersion).order_by(TrackVersion.track_id,
-                                                               TrackVersion.version.desc())))
-
-
 def unit_count(session: Session, track_id: str) -> int:
     """Return how many units the newest published version of a track has (0 if unpublished)."""
     v = latest_version(session, track_id)

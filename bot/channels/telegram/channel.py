@@ -166,6 +166,8 @@ def _mapped(exc: TelegramError, chat: str | None, limiter: RateLimiter) -> Excep
         seconds = retry_seconds(exc)
         if chat is not None:
             limiter.hold_chat(chat, seconds)
+        else:
+            limiter.hold_all(seconds)  # a bot-wide call was refused: every chat waits
         return RetryLater(seconds, "Telegram flood control")
     if isinstance(exc, Forbidden):
         text = exc.message.lower()

@@ -1,0 +1,77 @@
+"""An enrollment's state changes and its outbox keys, each in one place.
+
+The planner and the answer path both move an enrollment along; they call these functions so the
+counters and the keys they build are defined once.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from core.models import Enrollment
+
+
+def nudge_key(enrollment_id: int, day: str) -> str:
+    """Return the key of an enrollment's nudge on a local day: one per campaign per day."""
+    return f"e{enrollment_id}:{day}:lesson"
+
+
+def question_key(enrollment_id: int, day: str, question_id: str) -> str:
+    """Return the key of a question asked in the nudge of local day `day`."""
+    return f"e{enrollment_id}:{day}:q:{question_id}"
+
+
+def followup_key(question_delivery_key: str, question_id: str) -> str:
+    """Return the key of the unit's next question, asked after the one with `question_delivery_key`."""
+    return f"{question_delivery_key.rsplit(':', 1)[0]}:{question_id}"
+
+
+def reminder_key(enrollment_id: int, day: str) -> str:
+    """Return the key of the reminder sent with the nudge of local day `day`."""
+    return f"e{enrollment_id}:{day}:reminder"
+
+
+def escalation_key(enrollment_id: int, on: date, missed: int) -> str:
+    """Return the key of the manager's heads-up after `missed` unanswered questions."""
+    return f"e{enrollment_id}:escalation:{on.isoformat()}:{missed}"
+
+
+def unit_sent(e: Enrollment, now: datetime) -> None:
+    """Record that the enrollment's next unit went out."""
+    e.position += 1
+    e.last_sent_at = now
+
+
+def missed(e: Enrollment, count: int) -> None:
+    """Record `count` more questions closed without an answer."""
+    e.unanswered += count
+
+
+def answered(e: Enrollment, now: datetime) -> None:
+    """Record an answer: the inactivity episode (and its reminder and escalation) ends."""
+    e.unanswered, e.reminded, e.escalated, e.last_answer_at = 0, False, False, now
+
+
+def needs_reminder(e: Enrollment) -> bool:
+    """Return True when the learner has gone quiet long enough for their one reminder."""
+    return e.unanswered >= e.campaign.remind_after and not e.reminded
+
+
+def reminded(e: Enrollment) -> None:
+    """Record that the learner was reminded in this episode."""
+    e.reminded = True
+
+
+def needs_escalation(e: Enrollment) -> bool:
+    """Return True when the learner's manager should hear about this episode."""
+    return e.unanswered >= e.campaign.manager_after and not e.escalated
+
+
+def escalated(e: Enrollment) -> None:
+    """Record that the manager heard about this episode."""
+    e.escalated = True
+
+
+def completed(e: Enrollment) -> None:
+    """Record that the enrollment has nothing more to send."""
+    e.status, e.next_due_at = "completed", None
