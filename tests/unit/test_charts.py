@@ -97,3 +97,12 @@ def test_importing_core_charts_does_not_load_matplotlib() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True,
                          timeout=60)
     assert out.stdout.strip() == "False"
+
+
+def test_long_names_are_cut_to_the_measured_room() -> None:
+    rows = [PersonWeek("Maximiliane Wolkenstein-Oberhausen", date(2025, 6, 2), 3, 10, 3, 2),
+            PersonWeek("Иван Петров", date(2025, 6, 2), 1, 10, 1, 0)]
+    svg = progress_chart(rows, "Names", fmt="svg").decode()
+    assert "<!-- Иван Петров -->" in svg
+    assert "Wolkenstein-Oberhausen -->" not in svg
+    assert "<!-- Maximiliane" in svg and "… -->" in svg
