@@ -51,6 +51,7 @@ class PersonWeek:
     units_total: int
     answered: int
     correct: int
+    person_id: int | None = None  # tells apart two people with the same display name
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,9 @@ def _fit(renderer: RendererAgg, text: str, size: float, inches: float) -> str:
     limit = inches * renderer.dpi
 
     def width(s: str) -> float:
-        return float(renderer.get_text_width_height_descent(s, prop, ismath=False)[0])  # type: ignore[no-untyped-call]  # untyped in matplotlib
+        # matplotlib leaves this method unannotated.
+        w = renderer.get_text_width_height_descent(s, prop, ismath=False)  # type: ignore[no-untyped-call]
+        return float(w[0])
 
     if width(text) <= limit:
         return text
@@ -91,11 +94,12 @@ def _fit(renderer: RendererAgg, text: str, size: float, inches: float) -> str:
 
 def _people(rows: Sequence[PersonWeek]) -> list[_Person]:
     """Fold weekly rows into one entry per person, best progress first (ties by name)."""
-    by_person: dict[str, list[PersonWeek]] = defaultdict(list)
+    by_person: dict[int | str, list[PersonWeek]] = defaultdict(list)
     for r in rows:
-        by_person[r.person].append(r)
+        by_person[r.person if r.person_id is None else r.person_id].append(r)
     out = []
-    for name, weeks in by_person.items():
+    for weeks in by_person.values():
+        name = weeks[0].person
         latest = max(weeks, key=lambda w: w.week)
         answered: dict[date, list[int]] = defaultdict(lambda: [0, 0])
         for w in weeks:

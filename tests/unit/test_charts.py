@@ -106,3 +106,11 @@ def test_long_names_are_cut_to_the_measured_room() -> None:
     assert "<!-- Иван Петров -->" in svg
     assert "Wolkenstein-Oberhausen -->" not in svg
     assert "<!-- Maximiliane" in svg and "… -->" in svg
+
+
+def test_namesakes_with_ids_get_a_bar_each() -> None:
+    rows = [PersonWeek("Alex Kim", date(2025, 6, 2), 3, 10, 3, 2, person_id=1),
+            PersonWeek("Alex Kim", date(2025, 6, 2), 7, 10, 2, 2, person_id=2)]
+    svg = progress_chart(rows, "Namesakes", fmt="svg").decode()
+    assert svg.count("<!-- Alex Kim -->") == 4  # two bar labels and two legend entries
+    assert "<!-- 3/10 -->" in svg and "<!-- 7/10 -->" in svg
