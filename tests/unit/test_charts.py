@@ -1,0 +1,116 @@
+"""Digest charts (core.charts): real renders, checked as PNG and SVG files."""
+
+from __future__ import annotations
+
+import random
+import struct
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, timedelta
+from pathlib import Path
+
+from core.charts import PersonWeek, progress_chart, week_label
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def cohort(people: int, weeks: int = 6, seed: int = 7) -> list[PersonWeek]:
+    rng = random.Random(seed)
+    rows = []
+    for i in range(people):
+        done, skill = 0, rng.uniform(0.4, 0.95)
+        for w in range(weeks):
+            k = rng.choice([0, 2, 3, 4])
+            done = min(20, done + k)
+            rows.append(PersonWeek(f"Learner {i:02d}", date(2025, 5, 5) + timedelta(weeks=w), done, 20, k,
+                                   sum(rng.random() < skill for _ in range(k))))
+    return rows
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == PNG_MAGIC
+    assert data[12:16] == b"IHDR"
+    width, height = struct.unpack(">II", data[16:24])
+    return width, height
+
+
+def test_small_team_renders_a_chat_sized_png() -> None:
+    data = progress_chart(cohort(5), "Security basics · week to Jun 9")
+    assert png_size(data) == (900, 500)
+    assert data.endswith(b"IEND\xaeB`\x82")
+    assert 10_000 < len(data) < 400_000
+
+
+def test_forty_people_grow_the_chart_within_bounds() -> None:
+    data = progress_chart(cohort(40), "Whole department")
+    width, height = png_size(data)
+    assert width == 900 and 500 < height <= 1600
+
+
+def test_empty_data_still_renders() -> None:
+    data = progress_chart([], "Nobody started yet")
+    assert png_size(data) == (900, 500)
+
+
+def test_people_without_answers_or_units_render() -> None:
+    rows = [PersonWeek("New starter", date(2025, 6, 2), 0, 0, 0, 0),
+            PersonWeek("Quiet one", date(2025, 6, 2), 0, 12, 0, 0)]
+    assert png_size(progress_chart(rows, "Week one")) == (900, 500)
+
+
+def test_svg_variant_is_valid_xml() -> None:
+    data = progress_chart(cohort(12), "Web dashboard", fmt="svg")
+    root = ET.fromstring(data)
+    assert root.tag == "{http://www.w3.org/2000/svg}svg"
+    # Text is drawn as glyph paths (the file needs no fonts); matplotlib names each text in a comment.
+    assert b"<!-- Web dashboard -->" in data and b"<!-- Accuracy by week -->" in data
+
+
+def test_same_data_gives_the_same_png_bytes() -> None:
+    rows = cohort(6)
+    assert progress_chart(rows, "Stable") == progress_chart(rows, "Stable")
+
+
+def test_renders_concurrently_without_shared_state() -> None:
+    jobs = [(cohort(n, seed=n), f"Team {n}") for n in (3, 9, 15, 4)]
+    serial = [progress_chart(rows, title) for rows, title in jobs]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        threaded = list(pool.map(lambda job: progress_chart(*job), jobs))
+    assert threaded == serial
+
+
+def test_locale_changes_the_words() -> None:
+    rows = cohort(3)
+    german = progress_chart(rows, "T", locale="de-DE", fmt="svg")
+    assert b"<!-- Trefferquote pro Woche -->" in german and b"<!-- 2.6. -->" in german
+    assert b"Accuracy" not in german
+    assert week_label(date(2025, 6, 2)) == "Jun 2"
+    assert week_label(date(2025, 6, 2), "de_AT") == "2.6."
+    assert week_label(date(2025, 6, 2), "xx") == "Jun 2"  # untranslated locales fall back to English
+
+
+def test_importing_core_charts_does_not_load_matplotlib() -> None:
+    code = "import sys, core.charts; print('matplotlib' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True,
+                         timeout=60)
+    assert out.stdout.strip() == "False"
+
+
+def test_long_names_are_cut_to_the_measured_room() -> None:
+    rows = [PersonWeek("Maximiliane Wolkenstein-Oberhausen", date(2025, 6, 2), 3, 10, 3, 2),
+            PersonWeek("Иван Петров", date(2025, 6, 2), 1, 10, 1, 0)]
+    svg = progress_chart(rows, "Names", fmt="svg").decode()
+    assert "<!-- Иван Петров -->" in svg
+    assert "Wolkenstein-Oberhausen -->" not in svg
+    assert "<!-- Maximiliane" in svg and "… -->" in svg
+
+
+def test_namesakes_with_ids_get_a_bar_each() -> None:
+    rows = [PersonWeek("Alex Kim", date(2025, 6, 2), 3, 10, 3, 2, person_id=1),
+            PersonWeek("Alex Kim", date(2025, 6, 2), 7, 10, 2, 2, person_id=2)]
+    svg = progress_chart(rows, "Namesakes", fmt="svg").decode()
+    assert svg.count("<!-- Alex Kim -->") == 4  # two bar labels and two legend entries
+    assert "<!-- 3/10 -->" in svg and "<!-- 7/10 -->" in svg
