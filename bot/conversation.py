@@ -38,12 +38,11 @@ from core.ports import (
 )
 from core.render import info_message, parse_answer_action
 from core.services import inbound, outbox, people
-from core.services.answers import record_answer
-from core.services.invites import redeem
 from core.services.progress import active_enrollments, person_stats
 from core.services.tracks import latest_version, track_of, unit_count
+from flows import learning
+from flows import people as flows_people
 from scheduler.dispatcher import Dispatcher
-from scheduler.planner import deliver_now, plan_pending
 
 log = logging.getLogger("nudgebot.conversation")
 T = TypeVar("T")
@@ -216,7 +215,7 @@ class Conversation:
         parsed = parse_answer_action(event.action)
         if parsed is None:
             return _Outcome(Reply(notice=t(person.locale, "didnt_understand")))
-        result = record_answer(s, delivery_id=parsed[0], choice_index=parsed[1], person=person, now=now)
+        result = learning.answer(s, person, parsed[0], parsed[1], now)
         if result.status != "recorded" or result.delivery is None or result.feedback is None:
             return _Outcome(Reply(notice=result.notice_in(person.locale)))
         d = result.delivery
@@ -235,14 +234,13 @@ class Conversation:
             until: date | None = None
             if args and args[0].isdigit() and int(args[0]) > 0:
                 until = _local_today(person, now) + timedelta(days=int(args[0]) - 1)
-            people.pause(s, person, until)
+            flows_people.pause(s, person, until)
             when = t(loc, "paused_until", date=until.isoformat()) if until else ""
             return _reply(t(loc, "paused", until=when))
         if cmd == "resume":
             if person.status != "paused":
                 return _reply(t(loc, "not_paused"))
-            people.resume(s, person)
-            plan_pending(s, now)
+            flows_people.resume(s, person, now)
             return _reply(t(loc, "resumed"))
         if cmd in ("timezone", "tz"):
             if not args:
@@ -258,7 +256,7 @@ class Conversation:
             return self._channel(person, args)
         if cmd == "language":
             if args and args[0].lower() in LANGUAGES:
-                person.locale = args[0].lower()
+                flows_people.set_language(person, args[0].lower())
                 return _reply(t(person.locale, "language_set"))
             langs = ", ".join(f"{k} ({v})" for k, v in LANGUAGES.items())
             return _reply(t(loc, "language_list", langs=langs))
@@ -266,16 +264,14 @@ class Conversation:
 
     def _channel(self, person: Person, args: list[str]) -> _Outcome:
         have = [a.platform for a in person.accounts if a.status == "active"]
-        if args and people.set_channel(person, args[0].lower()):
+        if args and flows_people.set_channel(person, args[0].lower()):
             return _reply(t(person.locale, "channel_set", channel=args[0].lower()))
         return _reply(t(person.locale, "channel_list", current=person.channel, channels=", ".join(have) or "–"))
 
     def _next(self, s: Session, person: Person, now: datetime) -> _Outcome:
-        for e in active_enrollments(s, person.id):
-            if e.status == "active" and e.campaign.status == "active":
-                ids = deliver_now(s, e, now)
-                if ids:
-                    return _Outcome(Reply(), dispatch=ids)  # the lesson itself is the answer
+        ids = learning.next_unit(s, person, now)
+        if ids:
+            return _Outcome(Reply(), dispatch=ids)  # the lesson itself is the answer
         return _reply(t(person.locale, "next_none"))
 
     def _text(self, s: Session, text: str, person: Person, now: datetime, force_zone: bool = False) -> _Outcome:
@@ -297,10 +293,8 @@ class Conversation:
         canonical = people.canonical_timezone(zone)
         if canonical is None:
             return _reply(t(person.locale, "tz_unknown", text=zone))
-        people.set_timezone(s, person, canonical, source)
+        flows_people.set_timezone(s, person, canonical, source, now)
         inbound.answered(s, person.id)
-        s.flush()
-        plan_pending(s, now)
         nxt = min((e.next_due_at for e in active_enrollments(s, person.id) if e.next_due_at), default=None)
         z = ZoneInfo(canonical)
         loc = person.locale
@@ -314,7 +308,7 @@ class Conversation:
             if person is None:
                 return _reply(t(lang, "unknown_person"))
             return _reply(t(lang, "help"))
-        r = redeem(s, event.code, platform=sender.channel, user_id=sender.user_id,
+        r = flows_people.join(s, event.code, platform=sender.channel, user_id=sender.user_id,
                    name=sender.display_name or sender.user_id, language=language_of(sender.language), now=now,
                    workspace=sender.workspace)
         if r.status in ("unknown", "expired", "used_up", "taken"):
@@ -333,8 +327,6 @@ class Conversation:
             zones = LIKELY_ZONES.get(language_of(sender.language), LIKELY_ZONES["en"])
             msgs.append(OutboundMessage(kind="info", text=t(p.locale, "ask_timezone"), locale=p.locale,
                                         buttons=tuple(Button(z.replace("_", " "), f"tz:{z}") for z in zones)))
-        else:
-            plan_pending(s, now)
         return _Outcome(Reply(messages=msgs))
 
     def _welcome(self, s: Session, key: str, p: Person, c: Campaign, first: str) -> str:
@@ -347,17 +339,8 @@ class Conversation:
         return t(p.locale, key, name=first, campaign=c.title or c.id, objective=objective, days=days, at=c.at_time)
 
     def _profile(self, s: Session, event: ProfileChanged, person: Person, now: datetime) -> _Outcome:
-        if event.deleted:
-            people.mark_unreachable(s, person, event.sender.channel, event.sender.user_id, "deactivated")
-            return _Outcome(Reply())
-        if event.timezone and person.tz_source != "roster":
-            zone = people.canonical_timezone(event.timezone)
-            if zone is not None:
-                people.set_timezone(s, person, zone, event.sender.channel)
-                plan_pending(s, now)
-        if event.locale and person.tz_source != "roster":
-            person.locale = event.locale.replace("-", "_")[:16]
-        person.platform_checked_at = now
+        flows_people.profile_changed(s, person, event.sender.channel, event.sender.user_id, now,
+                                     timezone=event.timezone, locale=event.locale, deleted=event.deleted)
         return _Outcome(Reply())
 
     def _stats_text(self, s: Session, person: Person, now: datetime) -> str:

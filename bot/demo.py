@@ -21,9 +21,10 @@ from content.loader import LIBRARY_DIR, load_track_file
 from core.clock import VirtualClock
 from core.ports import AnswerChosen, OutboundMessage, Sender
 from core.render import answer_action
-from core.services import campaigns, outbox, people, reports, tracks
+from core.services import outbox, people, reports, tracks
+from flows import campaigns as flows_campaigns
+from flows import people as flows_people
 from scheduler.cadence import local_instant
-from scheduler.planner import plan_pending
 from scheduler.worker import tick
 
 ZONE = "Europe/Berlin"
@@ -82,9 +83,8 @@ class Demo:
         now = self.clock.now()
         with self.services.db.session() as s:
             tracks.publish(s, track, now)
-            people.import_roster(s, roster, now)
-            campaigns.apply_campaign(s, spec, now)
-            plan_pending(s, now)
+            flows_people.import_roster(s, roster, now)
+            flows_campaigns.apply_campaign(s, spec, now)
             for p in reports.all_people(s):
                 self.names[p.address] = f"{p.name} ({'manager' if 'manager' in p.role_set else 'learner'})"
             lea = people.find_person(s, "lea@example.org")

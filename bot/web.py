@@ -13,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.bootstrap import Services
+from bot.lifespan import running
 
 
 def create_app(services: Services, *, run_worker: bool = False) -> Starlette:
@@ -39,18 +40,3 @@ def create_app(services: Services, *, run_worker: bool = False) -> Starlette:
     routes = [Route("/healthz", healthz, methods=["GET"]), Route("/metrics", metrics, methods=["GET"]),
               *(Route(path, endpoint, methods=methods) for path, endpoint, methods in services.routes)]
     return Starlette(routes=routes, lifespan=lifespan)
-
-
-@contextlib.asynccontextmanager
-async def running(services: Services, *, worker: bool) -> AsyncIterator[None]:
-    """Start the channels (and the periodic worker); stop both, in reverse, on the way out."""
-    await services.start()
-    w = services.worker() if worker else None
-    if w is not None:
-        w.start()
-    try:
-        yield
-    finally:
-        if w is not None:
-            w.stop()
-        await services.stop()

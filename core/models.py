@@ -284,7 +284,7 @@ class ChatLog(Base):
 
 
 class ProcessedEvent(Base):
-    """An inbound platform event already handled (Slack event_id, Telegram update_id)."""
+    """An inbound platform event already handled (keyed by the platform's own event or update id)."""
 
     __tablename__ = "processed_events"
 
@@ -293,7 +293,7 @@ class ProcessedEvent(Base):
 
 
 class Invite(Base):
-    """An enrollment invite code (e.g. a Telegram deep link)."""
+    """An enrollment invite code (carried by a chat deep link)."""
 
     __tablename__ = "invites"
 

@@ -165,7 +165,7 @@ class TextSent:
 
 @dataclass(frozen=True)
 class Joined:
-    """A person opened an invite (e.g. Telegram /start <code>); `code` may be empty."""
+    """A person opened an invite (a deep link carrying `code`); `code` may be empty."""
 
     sender: Sender
     code: str = ""
@@ -182,7 +182,7 @@ class LocationShared:
 
 @dataclass(frozen=True)
 class ProfileChanged:
-    """The platform reports a changed profile (e.g. Slack user_change); empty fields are unknown."""
+    """The platform reports a changed profile; empty fields are unknown."""
 
     sender: Sender
     timezone: str = ""

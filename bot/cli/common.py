@@ -1,0 +1,76 @@
+"""Shared pieces of the command line: the Typer apps, consoles, errors and service start-up."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import TypeVar
+
+import typer
+from rich.console import Console
+from sqlalchemy.orm import Session
+
+from bot.bootstrap import Services, bootstrap
+from bot.settings import Settings
+from core.clock import Clock
+
+app = typer.Typer(help="nudgebot: microlessons and quizzes in chat, on each learner's schedule.",
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
+content_app = typer.Typer(help="Check and publish content files.", no_args_is_help=True)
+people_app = typer.Typer(help="Import and invite people.", no_args_is_help=True)
+campaign_app = typer.Typer(help="Schedule campaigns.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(content_app, name="content")
+app.add_typer(people_app, name="people")
+app.add_typer(campaign_app, name="campaign")
+
+out = Console(highlight=False)
+# Errors stay one line each, whatever the terminal width, so scripts and people can read them.
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+T = TypeVar("T")
+
+
+class CLIError(Exception):
+    """A one-line error for the user."""
+
+
+def load_settings() -> Settings:
+    return Settings()
+
+
+def open_services(clock: Clock | None = None, settings: Settings | None = None, platforms: bool = True) -> Services:
+    settings = settings or load_settings()
+    services = bootstrap(settings, clock=clock, platforms=platforms)
+    if services.db.is_sqlite:
+        # The embedded default needs no separate step: bring the file up to date on first use.
+        from bot.dbsetup import upgrade
+
+        upgrade(settings.database_url)
+    return services
+
+
+@contextmanager
+def session_of(services: Services) -> Iterator[Session]:
+    with services.db.session() as s:
+        yield s
+
+
+def parse_instant(value: str) -> datetime:
+    try:
+        when = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise CLIError(f"--at: {value!r} is not an ISO-8601 instant such as 2027-01-04T14:31:00Z") from None
+    if when.tzinfo is None:
+        raise CLIError(f"--at: {value!r} has no offset; add Z or +01:00 so the instant is unambiguous")
+    return when.astimezone(UTC)
+
+
+def parse_date(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise CLIError(f"{option}: {value!r} is not a date such as 2027-01-04") from None
+
+

@@ -1,0 +1,160 @@
+"""`nudgebot tick`, `chat` and `schedule`: drive and inspect the scheduler from a terminal."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from bot.channels.console.render import render
+from bot.cli.common import (
+    CLIError,
+    app,
+    err,
+    open_services,
+    out,
+    parse_date,
+    parse_instant,
+    session_of,
+)
+from core.clock import Clock, SystemClock, VirtualClock
+from core.models import Delivery
+from core.ports import AnswerChosen, OutboundMessage, Sender
+from core.render import answer_action
+from core.services import chatlog, outbox, people, reports
+from core.services.progress import active_enrollments
+from scheduler.planner import plan_pending, planned_for
+from scheduler.worker import tick as run_tick
+
+# ----------------------------------------------------------------------------- tick, chat, schedule
+
+
+@app.command()
+def tick(at: Annotated[str | None, typer.Option("--at", help="ISO-8601 instant (default now).")] = None) -> None:
+    """Run one scheduler pass at an instant and print what it sent."""
+    clock: Clock = VirtualClock(parse_instant(at)) if at else SystemClock()
+    services = open_services(clock=clock)
+    now = clock.now()
+
+    async def go() -> Any:
+        for hook in services.tick_hooks:
+            await hook()
+        report = await run_tick(services.db, services.dispatcher, now)
+        await services.stop()
+        return report
+
+    report = asyncio.run(go())
+    with session_of(services) as s:
+        names = reports.handles(s, {j.person_id for j in report.dispatch.sent})
+    out.print(f"tick at {now.isoformat()}: {len(report.dispatch.sent)} message(s) sent")
+    for j in report.dispatch.sent:
+        out.print(f"  {j.kind:<10} → {names.get(j.person_id, j.person_id)} ({j.channel}) {j.item}", markup=False)
+    extra = [f"{report.dispatch.retried} to retry" if report.dispatch.retried else "",
+             f"{report.dispatch.failed} failed" if report.dispatch.failed else "",
+             f"{report.dispatch.undeliverable} undeliverable" if report.dispatch.undeliverable else "",
+             f"{report.plan.skipped} skipped (paused or missed window)" if report.plan.skipped else ""]
+    if any(extra):
+        out.print("  " + ", ".join(x for x in extra if x))
+    for note in report.plan.notes:
+        err.print(note, markup=False)
+
+
+@app.command()
+def chat(as_: Annotated[str, typer.Option("--as", help="email, slack:<id> or telegram:<id>")],
+         answer: Annotated[int | None, typer.Option(help="Answer the open question with choice N.")] = None,
+         at: Annotated[str | None, typer.Option("--at", help="Pretend it is this instant.")] = None) -> None:
+    """Show a person's console conversation and answer their open question."""
+    clock: Clock = VirtualClock(parse_instant(at)) if at else SystemClock()
+    services = open_services(clock=clock)
+    with session_of(services) as s:
+        person = people.find_person(s, as_)
+        pid, channel, address, name = person.id, person.channel, person.address, person.name
+        history = chatlog.history(s, address)
+    out.print(f"[bold]Conversation with {name or as_}[/] ({channel})")
+    for row, msg in history:
+        out.print(render(msg, edited=row.edited_at is not None))
+    last_seen = history[-1][0].id if history else 0
+    interactive = answer is None and sys.stdin.isatty()
+    while True:
+        with session_of(services) as s:
+            d = outbox.open_question(s, pid, clock.now())
+            open_id = d.id if d else None
+            n_choices = len(d.payload.get("buttons", [])) if d else 0
+        if open_id is None:
+            if answer is not None:
+                raise CLIError(f"{as_} has no open question to answer")
+            out.print("No open question right now.")
+            return
+        if answer is None and not interactive:
+            out.print(f"An open question is waiting: answer it with --answer 1..{n_choices}")
+            return
+        choice = answer if answer is not None else _ask_choice(n_choices)
+        if choice is None:
+            return
+        if not 1 <= choice <= n_choices:
+            raise CLIError(f"--answer must be between 1 and {n_choices}")
+        reply = asyncio.run(services.conversation.handle(
+            AnswerChosen(Sender(channel, address), answer_action(open_id, choice - 1)), wait=True))
+        with session_of(services) as s:
+            feedback = s.get(Delivery, open_id)
+            if feedback is not None and feedback.payload.get("outcome"):
+                out.print(render(OutboundMessage.from_dict(feedback.payload)))
+            for row, m in chatlog.history(s, address, limit=10):
+                if row.id > last_seen and m.kind != "feedback":
+                    out.print(render(m))
+                    last_seen = row.id
+        if reply.notice:
+            out.print(reply.notice, markup=False)
+        if answer is not None:
+            return
+
+
+def _ask_choice(n: int) -> int | None:
+    while True:
+        raw = typer.prompt(f"Your answer (1-{n}, empty to leave)", default="", show_default=False).strip()
+        if not raw:
+            return None
+        if raw.isdigit():
+            return int(raw)
+        out.print("Type the number of a choice.")
+
+
+@app.command()
+def schedule(person: Annotated[str, typer.Argument(help="email, slack:<id> or telegram:<id>")],
+             from_: Annotated[str | None, typer.Option("--from", help="First local date (default today).")] = None,
+             days: Annotated[int, typer.Option(help="Number of days to show.")] = 14,
+             as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Show the nudges planned for a person, computed by the worker's own code."""
+    if days < 1 or days > 366:
+        raise CLIError("--days must be between 1 and 366")
+    services = open_services()
+    now = services.clock.now()
+    with session_of(services) as s:
+        p = people.find_person(s, person)
+        plan_pending(s, now)
+        if p.timezone is None:
+            raise CLIError(f"{person} has no time zone yet, so nothing is planned")
+        start = parse_date(from_, "--from") if from_ else now.astimezone(_zone(p.timezone)).date()
+        rows = planned_for(s, p, active_enrollments(s, p.id), start, days)
+        zone = p.timezone
+    if as_json:
+        print(json.dumps([{"campaign": r.campaign, "date": r.local_date.isoformat(), "utc": r.utc.isoformat(),
+                           "local": r.local.isoformat(), "timezone": zone, "item": r.item} for r in rows],
+                         indent=2))
+        return
+    table = Table("local time", "UTC", "campaign", "unit", title=f"{person} ({zone})")
+    for r in rows:
+        table.add_row(r.local.strftime("%a %Y-%m-%d %H:%M %z"), r.utc.strftime("%Y-%m-%d %H:%M"), r.campaign, r.item)
+    out.print(table if rows else "Nothing planned in that window.")
+
+
+def _zone(name: str) -> Any:
+    from zoneinfo import ZoneInfo
+
+    return ZoneInfo(name)
+
+

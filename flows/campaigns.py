@@ -1,0 +1,30 @@
+"""Flows about campaigns: apply a campaign file, pause and resume."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from content.campaign import CampaignSpec
+from core.services import campaigns
+from core.services.campaigns import ApplyReport
+from scheduler.planner import plan_pending
+
+
+def apply_campaign(session: Session, spec: CampaignSpec, now: datetime) -> ApplyReport:
+    """Create or update a campaign, enroll its audience and plan their first nudges."""
+    report = campaigns.apply_campaign(session, spec, now)
+    plan_pending(session, now)
+    return report
+
+
+def pause_campaign(session: Session, campaign_id: str) -> None:
+    """Pause a campaign: nothing more is sent until it is resumed."""
+    campaigns.set_status(session, campaign_id, "paused")
+
+
+def resume_campaign(session: Session, campaign_id: str, now: datetime) -> None:
+    """Resume a campaign from each learner's next scheduled time; missed days are not sent."""
+    campaigns.set_status(session, campaign_id, "active")
+    plan_pending(session, now)

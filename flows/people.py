@@ -1,0 +1,81 @@
+"""Flows about people: roster import, joining by invite, time zone, channel, language, pause and resume."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from core.models import Person
+from core.services import people
+from core.services.invites import Redeemed, redeem
+from core.services.people import IdCheck, ImportReport
+from scheduler.planner import plan_pending
+
+
+def import_roster(session: Session, path: Path, now: datetime,
+                  id_checks: Mapping[str, IdCheck] | None = None) -> ImportReport:
+    """Apply a roster file whole and plan the nudges of whoever it changed."""
+    report = people.import_roster(session, path, now, id_checks)
+    plan_pending(session, now)
+    return report
+
+
+def join(session: Session, code: str, *, platform: str, user_id: str, name: str, language: str, now: datetime,
+         workspace: str = "") -> Redeemed:
+    """Enroll (or link) the chat user who opened an invite, and plan their first nudge."""
+    r = redeem(session, code, platform=platform, user_id=user_id, name=name, language=language, now=now,
+               workspace=workspace)
+    if r.person is not None and r.person.timezone is not None:
+        plan_pending(session, now)
+    return r
+
+
+def set_timezone(session: Session, person: Person, zone: str, source: str, now: datetime) -> str:
+    """Set a person's zone; their nudges move from the next due instant on."""
+    canonical = people.set_timezone(session, person, zone, source)
+    session.flush()
+    plan_pending(session, now)
+    return canonical
+
+
+def set_channel(person: Person, platform: str) -> bool:
+    """Nudge the person on `platform` from now on; False when they have no account there."""
+    return people.set_channel(person, platform)
+
+
+def set_language(person: Person, locale: str) -> None:
+    """Talk to the person in `locale` from now on."""
+    person.locale = locale.replace("-", "_")[:16]
+
+
+def pause(session: Session, person: Person, until: date | None) -> None:
+    """Pause every nudge for a person, optionally until a local date (inclusive)."""
+    people.pause(session, person, until)
+
+
+def resume(session: Session, person: Person, now: datetime) -> bool:
+    """Resume a paused person from their next scheduled time; False if they were not paused."""
+    if person.status != "paused":
+        return False
+    people.resume(session, person)
+    session.flush()
+    plan_pending(session, now)
+    return True
+
+
+def profile_changed(session: Session, person: Person, platform: str, user_id: str, now: datetime, *,
+                    timezone: str = "", locale: str = "", deleted: bool = False) -> None:
+    """Follow a chat profile: its zone and language (unless the roster sets them), or its deactivation."""
+    if deleted:
+        people.mark_unreachable(session, person, platform, user_id, "deactivated")
+        return
+    if timezone and person.tz_source != "roster":
+        zone = people.canonical_timezone(timezone)
+        if zone is not None:
+            set_timezone(session, person, zone, platform, now)
+    if locale and person.tz_source != "roster":
+        set_language(person, locale)
+    person.platform_checked_at = now
