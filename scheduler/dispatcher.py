@@ -101,9 +101,12 @@ class Dispatcher:
         return report
 
     async def send_now(self, ids: list[int]) -> DispatchReport:
-        """Send these deliveries right away (e.g. the next question after an answer), beside any running pass."""
+        """Send these deliveries right away, in this order (e.g. feedback, then the next question)."""
         report = DispatchReport()
         jobs = await asyncio.to_thread(self._claim, ids)
+        # In the order given: the feedback edit before the question that follows it.
+        position = {delivery_id: n for n, delivery_id in enumerate(ids)}
+        jobs.sort(key=lambda j: position.get(j.id, len(position)))
         if jobs:
             await self._send_batch(jobs, report)
         return report
