@@ -2,7 +2,7 @@
 
 Usage: python benchmarks/fsrs_recall.py [--log PATH] [--json OUT] [--no-optimize]
 
-The log (default: ../shared/conformance/fsrs/review_logs_*.csv beside the repo) has columns
+The log (default: tests/fixtures/conformance/fsrs/review_logs_*.csv, a copy of the shared conformance log) has columns
 card_id, review_rating (1 Again .. 4 Easy), review_time (ISO-8601 UTC), review_duration (ms).
 Every card's reviews are replayed in time order. Before each review that comes at least one
 whole day after the card's previous one, each model predicts the probability of recall and
@@ -65,7 +65,7 @@ from pathlib import Path
 from scheduler.spacing import Rating, Spacing, SpacingError, optimize
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-LOG_DIR = REPO_ROOT.parent / "shared" / "conformance" / "fsrs"
+LOG_DIR = REPO_ROOT / "tests" / "fixtures" / "conformance" / "fsrs"
 EPS = 1e-6
 
 
@@ -106,7 +106,7 @@ class Metrics:
 
 
 def default_log_path() -> Path:
-    """Return the one review_logs_*.csv in the shared conformance folder."""
+    """Return the one review_logs_*.csv in the conformance fixtures folder."""
     found = sorted(LOG_DIR.glob("review_logs_*.csv"))
     if not found:
         raise LogError(f"{LOG_DIR}: no review_logs_*.csv found (pass --log PATH)")

@@ -12,7 +12,7 @@ from content.loader import check_paths, load_track_file
 
 # The shared folder sits beside the repository checkout (e.g. /work/main -> /work/shared).
 REPO_ROOT = Path(__file__).resolve().parents[2]
-MOODLE = REPO_ROOT / ".." / "shared" / "conformance" / "moodle"
+MOODLE = REPO_ROOT / "tests" / "fixtures" / "conformance" / "moodle"
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +20,7 @@ def moodle() -> Path:
     if not (MOODLE / "SOURCES.md").is_file():
         pytest.fail(
             f"Moodle conformance fixtures are missing: expected {MOODLE.resolve()} "
-            "(the shared/ folder beside the repository checkout)",
+            "(tests/fixtures/conformance/moodle in the repository)",
             pytrace=False,
         )
     return MOODLE
