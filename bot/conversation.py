@@ -40,6 +40,7 @@ from core.render import info_message, parse_answer_action
 from core.services import inbound, outbox, people
 from core.services.progress import active_enrollments, person_stats
 from core.services.tracks import latest_version, track_of, unit_count
+from core.services.translations import localized
 from flows import learning
 from flows import people as flows_people
 from scheduler.dispatcher import Dispatcher
@@ -333,7 +334,7 @@ class Conversation:
         v = latest_version(s, c.track_id)
         objective = ""
         if v is not None:
-            track = track_of(v)
+            track = localized(s, v, track_of(v), p.locale)
             objective = t(p.locale, "goal", objective=track.objective) if track.objective else track.title
         days = format_weekdays(c.days.split(","), p.locale)
         return t(p.locale, key, name=first, campaign=c.title or c.id, objective=objective, days=days, at=c.at_time)
