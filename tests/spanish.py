@@ -40,6 +40,8 @@ def _catalog_pieces() -> list[str]:
         for msgid in ids:
             for piece in re.split(r"\{[^}]*\}|[*_\n•`()<>\[\]]", msgid):
                 piece = piece.strip(" .,:;!?-·")
+                if piece.startswith("/"):
+                    continue  # a command, typed as it is in every language
                 words = re.findall(r"[A-Za-z']+", piece)
                 if len(words) >= 2 or (len(words) == 1 and len(words[0]) >= 5 and words[0].lower() not in KEPT):
                     pieces.add(piece)

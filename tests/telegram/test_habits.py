@@ -19,3 +19,16 @@ def test_bare_words_and_addressed_commands_are_understood(app: App) -> None:
     assert stats2.text == stats.text.replace("next: Mon 04 Jan 09:30", "next: paused")
     assert resumed.text.startswith("Welcome back!") and person(app, ADA).status == "active"
     assert unknown.text == "I didn't catch that. Send /help to see what I can do."
+
+
+def test_language_in_chat_switches_to_spanish_and_french(app: App) -> None:
+    join_berlin(app)
+    app.post(app.updates.text(ADA, "language es"))
+    app.settle()
+    assert app.emulator.sent_to(ADA)[-1].text == "A partir de ahora te hablaré en español."
+    app.post(app.updates.text(ADA, "/language fr"))
+    app.post(app.updates.text(ADA, "aide?"))
+    app.settle()
+    switched, unknown = app.emulator.sent_to(ADA)[-2:]
+    assert switched.text == "Je vous parlerai désormais en français." and person(app, ADA).locale == "fr"
+    assert unknown.text == "Je n’ai pas compris. Envoyez /help pour voir ce que je sais faire."
