@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.i18n import LANGUAGES, MESSAGES, format_datetime, format_time, format_weekdays, language_of, t
+from bot.reach import TYPED_COMMANDS, didnt_understand, help_text
 from core.clock import Clock
 from core.db import Database
 from core.models import Campaign, Person
@@ -36,10 +37,11 @@ from core.ports import (
     TextSent,
     Unreachable,
 )
-from core.render import info_message, parse_answer_action
+from core.render import answer_action, info_message, parse_answer_action
 from core.services import inbound, outbox, people
 from core.services.progress import active_enrollments, person_stats
 from core.services.tracks import latest_version, track_of, unit_count
+from core.services.translations import localized
 from flows import learning
 from flows import people as flows_people
 from scheduler.dispatcher import Dispatcher
@@ -193,7 +195,7 @@ class Conversation:
         if isinstance(event, CommandIssued):
             return self._command(s, event, person, now)
         if isinstance(event, TextSent):
-            return self._text(s, event.text, person, now)
+            return self._typed(s, event, person, now)
         if isinstance(event, LocationShared):
             zone = zone_at(event.latitude, event.longitude)
             if zone is None:
@@ -227,7 +229,7 @@ class Conversation:
         args = event.args
         loc = person.locale
         if cmd in ("help", "start", ""):
-            return _reply(t(loc, "help"))
+            return _reply(help_text(loc, event.sender.channel))
         if cmd == "stats":
             return _reply(self._stats_text(s, person, now), title=t(loc, "stats_title"))
         if cmd == "pause":
@@ -260,7 +262,22 @@ class Conversation:
                 return _reply(t(person.locale, "language_set"))
             langs = ", ".join(f"{k} ({v})" for k, v in LANGUAGES.items())
             return _reply(t(loc, "language_list", langs=langs))
-        return _reply(t(loc, "didnt_understand"))
+        return _reply(didnt_understand(loc, event.sender.channel))
+
+    def _typed(self, s: Session, event: TextSent, person: Person, now: datetime) -> _Outcome:
+        # Typed in a chat: a command word ("help", "/stats", "pause 3") or the number of a choice.
+        words = event.text.split()
+        head = words[0].lower().lstrip("/").split("@", 1)[0] if words else ""
+        if head in TYPED_COMMANDS:
+            return self._command(s, CommandIssued(event.sender, head, words[1:]), person, now)
+        if len(words) == 1 and head.isdigit() and inbound.awaiting(s, person.id) != "timezone":
+            d = outbox.open_question(s, person.id, now)
+            if d is not None and 1 <= int(head) <= len(d.payload.get("buttons", [])):
+                return self._answer(s, AnswerChosen(event.sender, answer_action(d.id, int(head) - 1)), person, now)
+        outcome = self._text(s, event.text, person, now)
+        if outcome.reply.messages and outcome.reply.messages[0].text == t(person.locale, "didnt_understand"):
+            return _reply(didnt_understand(person.locale, event.sender.channel))
+        return outcome
 
     def _channel(self, person: Person, args: list[str]) -> _Outcome:
         have = [a.platform for a in person.accounts if a.status == "active"]
@@ -307,7 +324,7 @@ class Conversation:
         if not event.code:
             if person is None:
                 return _reply(t(lang, "unknown_person"))
-            return _reply(t(lang, "help"))
+            return _reply(help_text(lang, sender.channel))
         r = flows_people.join(s, event.code, platform=sender.channel, user_id=sender.user_id,
                    name=sender.display_name or sender.user_id, language=language_of(sender.language), now=now,
                    workspace=sender.workspace)
@@ -333,7 +350,7 @@ class Conversation:
         v = latest_version(s, c.track_id)
         objective = ""
         if v is not None:
-            track = track_of(v)
+            track = localized(s, v, track_of(v), p.locale)
             objective = t(p.locale, "goal", objective=track.objective) if track.objective else track.title
         days = format_weekdays(c.days.split(","), p.locale)
         return t(p.locale, key, name=first, campaign=c.title or c.id, objective=objective, days=days, at=c.at_time)

@@ -21,6 +21,7 @@ from content.campaign import CampaignSpec
 from content.linter import lint
 from content.problems import ContentError, LineMap, Loc, Problem, render_loc
 from content.schema import Track
+from content.translation import TrackTranslation, compare
 
 __all__ = [
     "LIBRARY_DIR",
@@ -426,6 +427,17 @@ def load_track_file(path: str | Path) -> tuple[Track | None, list[Problem], Line
     return track, problems, parsed.lines
 
 
+def load_translation_file(path: str | Path) -> tuple[TrackTranslation | None, list[Problem], LineMap]:
+    """Load one translation file; the translation is None whenever any error was found."""
+    path = Path(path)
+    parsed = _read(path)
+    if parsed.data is None and parsed.problems:
+        return None, parsed.problems, parsed.lines
+    tr, invalid = _validate(TrackTranslation, parsed, str(path), "translation")
+    problems = _by_line(parsed.problems + invalid)
+    return (None if problems else tr), problems, parsed.lines
+
+
 def load_campaign_file(path: str | Path) -> CampaignSpec:
     """Load one campaign file, raising ContentError with every problem found."""
     path = Path(path)
@@ -470,6 +482,7 @@ class CheckResult:
     problems: list[Problem]
     campaigns: list[CampaignSpec] = field(default_factory=list)
     strict: bool = False
+    translations: list[TrackTranslation] = field(default_factory=list)
 
     @property
     def errors(self) -> list[Problem]:
@@ -502,12 +515,19 @@ def check_paths(paths: Iterable[str | Path], strict: bool = False) -> CheckResul
 
     track_ids: dict[str, Problem] = {}
     campaigns: list[tuple[CampaignSpec, LineMap, str]] = []
+    translations: list[tuple[TrackTranslation, LineMap, str]] = []
     for path in iter_content_files(paths):
         name = str(path)
         parsed = _read(path)
         lines = parsed.lines
         if parsed.data is None and parsed.problems:
             result.problems.extend(parsed.problems)
+            continue
+        if isinstance(parsed.data, dict) and "translation_of" in parsed.data:
+            tr, invalid = _validate(TrackTranslation, parsed, name, "translation")
+            result.problems.extend(_by_line(parsed.problems + invalid))
+            if tr is not None:
+                translations.append((tr, lines, name))
             continue
         if _looks_like_campaign(parsed.data):
             spec, invalid = _validate(CampaignSpec, parsed, name, "campaign")
@@ -535,6 +555,7 @@ def check_paths(paths: Iterable[str | Path], strict: bool = False) -> CheckResul
             file_problems.extend(lint(track, lines, name))
         result.problems.extend(_by_line(file_problems))
 
+    result.problems.extend(_check_translations(result, translations, track_ids))
     # Only cross-check when tracks were checked too; a campaign checked on its own cannot know them.
     for spec, lines, name in campaigns:
         if track_ids and spec.track not in track_ids:
@@ -546,3 +567,21 @@ def check_paths(paths: Iterable[str | Path], strict: bool = False) -> CheckResul
                 )
             )
     return result
+
+
+def _check_translations(result: CheckResult, translations: list[tuple[TrackTranslation, LineMap, str]],
+                        track_ids: dict[str, Problem]) -> list[Problem]:
+    """Compare each translation with its source among the checked tracks (missing/extra ids, keys, staleness)."""
+    sources = {t.id: t for t in result.tracks}
+    problems: list[Problem] = []
+    for tr, lines, name in translations:
+        result.translations.append(tr)
+        source = sources.get(tr.translation_of)
+        if source is None:
+            if track_ids:  # checked on its own, a translation cannot know its source
+                message = f"translation_of: no track with id '{tr.translation_of}' among the checked files"
+                problems.append(Problem(name, lines.line(("translation_of",)), message))
+            continue
+        found = [Problem(name, lines.line(f.loc), f.message, f.severity) for f in compare(source, tr).findings]
+        problems.extend(_by_line(found))
+    return problems

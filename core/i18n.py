@@ -23,7 +23,7 @@ from babel.support import Translations
 DOMAIN = "nudgebot"
 LOCALE_DIR = Path(__file__).parent / "locales"
 SOURCE_LANGUAGE = "en"
-LANGUAGES: dict[str, str] = {"en": "English", "de": "Deutsch"}
+LANGUAGES: dict[str, str] = {"en": "English", "de": "Deutsch", "es": "Español", "fr": "Français"}
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 STYLES = ("short", "medium", "long", "full")
 

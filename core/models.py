@@ -317,3 +317,21 @@ class PendingPrompt(Base):
     kind: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime]
+
+
+# --- reach: translations and lesson history ---
+
+
+class TrackTranslationRow(Base):
+    """One language's words for a track (content/translation.py), made from the source with `source_hash`."""
+
+    __tablename__ = "track_translations"
+    __table_args__ = (UniqueConstraint("track_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    track_id: Mapped[str] = mapped_column(String(100), index=True)
+    language: Mapped[str] = mapped_column(String(35))
+    source_hash: Mapped[str] = mapped_column(String(64))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    published_at: Mapped[datetime]

@@ -59,11 +59,21 @@ def lesson_message(track: Track, unit: Unit, number: int, *, locale: str = "en")
     )
 
 
+TRUE_FALSE = {"True": N_("True"), "False": N_("False")}
+
+
+def choice_label(question: Question, index: int, locale: str = "en") -> str:
+    """Return a choice's text as the reader sees it (true/false in the reader's language)."""
+    text = question.choices[index].text
+    return translate(locale, TRUE_FALSE[text]) if question.type == "true_false" and text in TRUE_FALSE else text
+
+
 def question_message(question: Question, delivery_id: int, reminder: str = "", *,
                      locale: str = "en") -> OutboundMessage:
     """Render a question with one button per choice."""
     buttons = tuple(
-        Button(label=c.text, action=answer_action(delivery_id, i)) for i, c in enumerate(question.choices)
+        Button(label=choice_label(question, i, locale), action=answer_action(delivery_id, i))
+        for i in range(len(question.choices))
     )
     return OutboundMessage(kind="question", title=translate(locale, "Question"), text=question.prompt,
                            buttons=buttons, footer=reminder, locale=locale)
@@ -72,17 +82,17 @@ def question_message(question: Question, delivery_id: int, reminder: str = "", *
 def feedback_message(question: Question, choice_index: int, *, locale: str = "en") -> OutboundMessage:
     """Render the question message after an answer: the choice marked right or wrong, feedback, explanation."""
     choice = question.choices[choice_index]
-    right = question.choices[question.correct_index]
+    chosen, right = choice_label(question, choice_index, locale), choice_label(question, question.correct_index, locale)
     outcome = Outcome(
-        chosen=choice.text,
+        chosen=chosen,
         correct=choice.correct,
-        correct_choice=right.text,
+        correct_choice=right,
         feedback=choice.feedback or "",
         explanation=question.explanation or "",
     )
     verdict = (translate(locale, "✅ Correct!") if choice.correct
-               else translate(locale, "❌ Not quite. The correct answer is: {answer}", answer=right.text))
-    parts = [f"*{question.prompt}*", translate(locale, "Your answer: {answer}", answer=choice.text), verdict]
+               else translate(locale, "❌ Not quite. The correct answer is: {answer}", answer=right))
+    parts = [f"*{question.prompt}*", translate(locale, "Your answer: {answer}", answer=chosen), verdict]
     if choice.feedback:
         parts.append(choice.feedback)
     if question.explanation:

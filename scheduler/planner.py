@@ -15,6 +15,7 @@ from core.services import due, enrollments
 from core.services.outbox import enqueue, existing_keys, pending_ids
 from core.services.people import is_reachable
 from core.services.tracks import latest_version, track_of
+from core.services.translations import localized
 from scheduler.cadence import Cadence, latest_occurrence, next_occurrence, window
 
 CATCH_UP = timedelta(hours=6)
@@ -155,14 +156,17 @@ def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, track
         enqueue(session, key=enrollments.reminder_key(e.id, day), person=person, kind="reminder", message=msg, due=now,
                 enrollment_id=e.id, campaign_id=e.campaign_id, seq=0, check=False)
         enrollments.reminded(e)
+    # The reader's language version has the source's ids and keys; only its words differ.
+    mine = localized(session, version, track, person.locale)
     enqueue(session, key=lesson_key, person=person, kind="lesson", due=now, item=unit.id, seq=1, check=False,
-            message=render.lesson_message(track, unit, e.position + 1, locale=person.locale), enrollment_id=e.id,
+            message=render.lesson_message(mine, mine.units[e.position], e.position + 1, locale=person.locale),
+            enrollment_id=e.id,
             campaign_id=e.campaign_id, track_version_id=version.id)
     d = enqueue(session, key=q_key, person=person, kind="question", message=None, due=now, item=question.id,
                 seq=2, check=False, enrollment_id=e.id, campaign_id=e.campaign_id, track_version_id=version.id,
                 flush=False)
     assert d is not None
-    questions.append((d, question, person.locale))
+    questions.append((d, mine.units[e.position].questions[0], person.locale))
     enrollments.unit_sent(e, now)
     report.lessons += 1
     return True

@@ -28,6 +28,7 @@ from bot.cli.common import (
 from content.loader import check_paths, load_campaign_file
 from core.services import campaigns, people, tracks
 from core.services.invites import create_invite
+from core.services.translations import publish_translation
 from flows import campaigns as flows_campaigns
 from flows import people as flows_people
 
@@ -65,7 +66,8 @@ def content_check(paths: Annotated[list[Path], typer.Argument(help="Files or fol
         (err if p.severity == "error" else out).print(str(p), markup=False, soft_wrap=True)
     n_err = len(result.errors)
     n_warn = len(result.warnings)
-    summary = f"{len(result.tracks)} track(s) checked: {n_err} error(s), {n_warn} warning(s)"
+    more = f" and {len(result.translations)} translation(s)" if result.translations else ""
+    summary = f"{len(result.tracks)} track(s){more} checked: {n_err} error(s), {n_warn} warning(s)"
     if not result.ok:
         err.print(summary + (" (warnings fail under --strict)" if strict and not n_err else ""), markup=False)
         raise typer.Exit(1)
@@ -88,6 +90,9 @@ def content_publish(paths: Annotated[list[Path], typer.Argument(help="Files or f
             v, new = tracks.publish(s, track, now)
             state = "published" if new else "unchanged"
             out.print(f"{track.id}: {state} as version {v.version} ({v.content_hash[:12]})")
+        for tr in result.translations:
+            _row, changed = publish_translation(s, tr, now)
+            out.print(f"{tr.translation_of} ({tr.language}): {'published' if changed else 'unchanged'}")
 
 
 # ----------------------------------------------------------------------------- people

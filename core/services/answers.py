@@ -17,6 +17,7 @@ from core.render import feedback_message, question_message
 from core.services import enrollments
 from core.services.outbox import enqueue
 from core.services.tracks import track_of
+from core.services.translations import localized
 
 AnswerStatus = Literal["recorded", "duplicate", "late", "not_yours", "unknown"]
 
@@ -63,9 +64,11 @@ def record_answer(session: Session, *, delivery_id: int, choice_index: int, pers
     assert version is not None
     track = track_of(version)
     unit, question = track.question(d.item)
+    # Recorded against the source; shown in the reader's language.
+    shown = localized(session, version, track, loc).question(d.item)[1]
     prior = session.scalars(select(Answer).where(Answer.delivery_id == d.id)).first()
     if prior is not None:
-        return AnswerResult("duplicate", d, prior.correct, feedback_message(question, prior.choice_index, locale=loc))
+        return AnswerResult("duplicate", d, prior.correct, feedback_message(shown, prior.choice_index, locale=loc))
     if d.closed_at is not None and d.closed_at <= now:
         return AnswerResult("late", d)
     if not 0 <= choice_index < len(question.choices):
@@ -84,9 +87,9 @@ def record_answer(session: Session, *, delivery_id: int, choice_index: int, pers
     except IntegrityError:
         # Another request recorded this delivery's answer first.
         prior = session.scalars(select(Answer).where(Answer.delivery_id == d.id)).one()
-        return AnswerResult("duplicate", d, prior.correct, feedback_message(question, prior.choice_index, locale=loc))
-    d.payload = feedback_message(question, choice_index, locale=loc).to_dict()
-    result = AnswerResult("recorded", d, choice.correct, feedback_message(question, choice_index, locale=loc))
+        return AnswerResult("duplicate", d, prior.correct, feedback_message(shown, prior.choice_index, locale=loc))
+    d.payload = feedback_message(shown, choice_index, locale=loc).to_dict()
+    result = AnswerResult("recorded", d, choice.correct, feedback_message(shown, choice_index, locale=loc))
     if d.enrollment_id is not None:
         e = session.get(Enrollment, d.enrollment_id)
         if e is not None:
@@ -99,7 +102,8 @@ def record_answer(session: Session, *, delivery_id: int, choice_index: int, pers
                      message=None, due=now, item=follow.id, enrollment_id=d.enrollment_id, campaign_id=d.campaign_id,
                      track_version_id=version.id, seq=d.seq + 1)
         if nd is not None:
-            nd.payload = question_message(follow, nd.id, locale=loc).to_dict()
+            nd.payload = question_message(localized(session, version, track, loc).question(follow.id)[1], nd.id,
+                                          locale=loc).to_dict()
             result.followups.append(nd.id)
     session.flush()
     return result

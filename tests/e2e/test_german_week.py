@@ -4,6 +4,7 @@ manager) is German, from the invite's welcome to the weekly digest, and so are i
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -92,7 +93,7 @@ def shown(message: OutboundMessage) -> list[str]:
     texts += [cell for row in message.table for cell in row]
     slack = slack_render(message)
     texts.append(slack["text"])
-    texts += [str(b) for b in slack["blocks"]]
+    texts += [json.dumps(b, ensure_ascii=False) for b in slack["blocks"]]  # JSON, as Slack receives it
     texts += [telegram_plain(part.text) for part in telegram_render(message)]
     return [t for t in texts if t]
 

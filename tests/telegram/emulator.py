@@ -124,6 +124,8 @@ class TelegramEmulator:
         self.blocked: set[str] = set()
         self.messages: dict[tuple[str, int], Message] = {}
         self.commands: dict[str, list[dict[str, str]]] = {}
+        self.descriptions: dict[str, str] = {}
+        self.short_descriptions: dict[str, str] = {}
         self.webhook: dict[str, Any] = {}
         self.callback_answers: list[dict[str, Any]] = []
         self.updates: list[dict[str, Any]] = []
@@ -372,6 +374,18 @@ class TelegramEmulator:
         self.webhook = {}
         if str(p.get("drop_pending_updates", "")).lower() == "true":
             self.updates.clear()
+        return True
+
+    def _m_setMyDescription(self, p: dict[str, Any]) -> Any:
+        if len(str(p.get("description", ""))) > 512:
+            return self._error(400, "Bad Request: description is too long")
+        self.descriptions[str(p.get("language_code", ""))] = str(p.get("description", ""))
+        return True
+
+    def _m_setMyShortDescription(self, p: dict[str, Any]) -> Any:
+        if len(str(p.get("short_description", ""))) > 120:
+            return self._error(400, "Bad Request: short description is too long")
+        self.short_descriptions[str(p.get("language_code", ""))] = str(p.get("short_description", ""))
         return True
 
     def _m_setMyCommands(self, p: dict[str, Any]) -> Any:

@@ -87,7 +87,13 @@ def test_wrong_or_missing_secret_is_refused(app: App) -> None:
 
 def test_command_menu_is_published_on_startup(app: App) -> None:
     emu = app.emulator
-    wait_until(lambda: len(emu.commands) == 2)
+    wait_until(lambda: len(emu.commands) == 4 and len(emu.short_descriptions) == 4)
     names = [c["command"] for c in emu.commands[""]]
     assert names == ["start", "help", "stats", "pause", "resume", "timezone", "next", "language"]
     assert emu.commands["de"][1] == {"command": "help", "description": "Was ich verstehe"}
+    assert emu.commands["es"][1] == {"command": "help", "description": "Lo que entiendo"}
+    assert emu.commands["fr"][1] == {"command": "help", "description": "Ce que je comprends"}
+    # The profile people see before they start a chat, in every shipped language.
+    assert set(emu.descriptions) == {"", "de", "es", "fr"}
+    assert emu.descriptions["es"].startswith("Lecciones de dos minutos")
+    assert emu.short_descriptions["fr"].startswith("Des leçons de deux minutes")

@@ -91,14 +91,18 @@ def test_language_of_falls_back_to_english() -> None:
     assert i18n.language_of("de-AT") == "de"
     assert i18n.language_of("DE") == "de"
     assert i18n.language_of("en_GB") == "en"
-    assert i18n.language_of("fr_FR") == "en"
+    assert i18n.language_of("fr_FR") == "fr"
+    assert i18n.language_of("es-419") == "es"
+    assert i18n.language_of("it_IT") == "en"
     assert i18n.language_of("") == "en"
     assert i18n.language_of(None) == "en"
 
 
 def test_translate_fills_placeholders_and_picks_plural_forms() -> None:
     assert i18n.translate("de_CH", "Your answer: {answer}", answer="42") == "Deine Antwort: 42"
-    assert i18n.translate("fr", "Your answer: {answer}", answer="42") == "Your answer: 42"
+    assert i18n.translate("it", "Your answer: {answer}", answer="42") == "Your answer: 42"
+    assert i18n.translate("es_MX", "Your answer: {answer}", answer="42") == "Tu respuesta: 42"
+    assert i18n.translate("fr", "Your answer: {answer}", answer="42") == "Votre réponse : 42"
     one = ("Hi {name}, your last question in *{campaign}* is still waiting. "
            "Each one takes about a minute; today's is just below.")
     many = ("Hi {name}, your last {n} questions in *{campaign}* are still waiting. "
@@ -122,3 +126,21 @@ def test_dates_and_weekdays_read_in_the_readers_language() -> None:
     assert i18n.format_time(moment, berlin, "de") == "09:30"
     with pytest.raises(ValueError, match="unknown date format"):
         i18n.format_date(date(2027, 1, 4), "de", "fancy")
+
+
+def test_spanish_and_french_plurals_and_dates() -> None:
+    one = ("Hi {name}, your last question in *{campaign}* is still waiting. "
+           "Each one takes about a minute; today's is just below.")
+    many = ("Hi {name}, your last {n} questions in *{campaign}* are still waiting. "
+            "Each one takes about a minute; today's is just below.")
+    assert "tus últimas 3 preguntas" in i18n.plural("es", one, many, 3, name="Ana", campaign="C")
+    assert "tu última pregunta" in i18n.plural("es", one, many, 1, name="Ana", campaign="C")
+    # French treats 0 and 1 as singular.
+    assert "votre dernière question" in i18n.plural("fr", one, many, 0, name="Léa", campaign="C")
+    assert "vos 2 dernières questions" in i18n.plural("fr", one, many, 2, name="Léa", campaign="C")
+    madrid, paris = ZoneInfo("Europe/Madrid"), ZoneInfo("Europe/Paris")
+    moment = datetime(2027, 1, 4, 8, 30, tzinfo=UTC)
+    assert i18n.format_datetime(moment, madrid, "es", "day_at_time") == "lun 4 ene a las 09:30"
+    assert i18n.format_datetime(moment, paris, "fr", "day_at_time") == "lun. 4 janv. à 09:30"
+    assert i18n.format_weekdays(["mon", "wed"], "es") == "lun, mié"
+    assert i18n.format_weekdays(["mon", "wed"], "fr") == "lun., mer."

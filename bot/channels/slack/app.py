@@ -13,6 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.channels.slack.channel import SlackChannel
 from bot.channels.slack.events import answer_event, command_event, profile_event, sender_of
 from bot.channels.slack.home import home_data
+from bot.channels.slack.messages import dm_event
 from bot.channels.slack.render import home_view
 from core.ports import ChannelHost, Reachable, Reply
 
@@ -77,8 +78,11 @@ def build_app(host: ChannelHost, channel: SlackChannel, signing_secret: str) -> 
             await conversation.handle(Reachable(sender_of(user)))
 
     @app.event("message")
-    async def on_message(body: dict[str, Any]) -> None:
-        """Ignore DMs typed to the bot; commands go through /nudge."""
+    async def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Typed DMs (the Messages tab): answers and commands, like /nudge; the bot's own messages are ignored."""
+        typed = dm_event(event)
+        if typed is not None and await fresh(body):
+            await conversation.handle(typed)
 
     @app.error
     async def on_error(error: Exception, body: dict[str, Any]) -> None:

@@ -46,7 +46,8 @@ def make_channel(settings: Settings) -> TelegramChannel:
 
 def install(host: ChannelHost, settings: Settings) -> None:
     """Add the Telegram channel, its webhook route and its startup hooks to `host`."""
-    from bot.channels.telegram.inbound import COMMANDS, Inbound, Poller, webhook_endpoint
+    from bot.channels.telegram.inbound import Inbound, Poller, webhook_endpoint
+    from bot.channels.telegram.menu import publish_profile
 
     channel = make_channel(settings)
     inbound = Inbound(channel, host.inbound)
@@ -55,7 +56,7 @@ def install(host: ChannelHost, settings: Settings) -> None:
 
     async def publish_commands() -> None:
         try:
-            await channel.set_commands(COMMANDS)
+            await publish_profile(channel)
         except Exception as exc:  # a missing menu must not keep the bot from starting
             log.warning("could not publish the Telegram command menu: %s", exc)
 

@@ -40,31 +40,6 @@ SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
 ALLOWED_UPDATES = ["message", "callback_query", "my_chat_member"]
 WEBHOOK_HINT = "Public https URL of this app's /telegram/webhook endpoint."
 
-# The bot's command menu, per language_code ("" is the default for every other language).
-COMMANDS: dict[str, list[tuple[str, str]]] = {
-    "": [
-        ("start", "Start, or join with an invite"),
-        ("help", "What I understand"),
-        ("stats", "Your streak, accuracy and what comes next"),
-        ("pause", "Take a break: /pause [days]"),
-        ("resume", "Pick up again"),
-        ("timezone", "Show or change your time zone"),
-        ("next", "One extra question now"),
-        ("language", "Choose my language"),
-    ],
-    "de": [
-        ("start", "Starten oder mit einer Einladung beitreten"),
-        ("help", "Was ich verstehe"),
-        ("stats", "Serie, Trefferquote und was als Nächstes kommt"),
-        ("pause", "Eine Pause einlegen: /pause [Tage]"),
-        ("resume", "Weitermachen"),
-        ("timezone", "Zeitzone zeigen oder ändern"),
-        ("next", "Jetzt eine zusätzliche Frage"),
-        ("language", "Meine Sprache wählen"),
-    ],
-}
-
-
 def sender_of(user: User) -> Sender:
     """Return the neutral Sender for a Telegram user."""
     return Sender(channel="telegram", user_id=str(user.id), display_name=user.full_name,

@@ -1,0 +1,49 @@
+"""Platform habits in the conversation's words: help that names each platform's own way of typing a
+command, and the words a learner may type bare ("help", "stats", "resume") instead of a command."""
+
+from __future__ import annotations
+
+from bot.i18n import t
+from core.i18n import translate
+
+# Words understood when typed on their own (or with a leading slash) in any chat.
+TYPED_COMMANDS = frozenset({"help", "stats", "pause", "resume", "timezone", "tz", "next", "channel", "language"})
+
+
+def help_text(locale: str | None, platform: str) -> str:
+    """Return the help list in the reader's language, naming commands the way their platform types them."""
+    if platform == "slack":
+        return translate(
+            locale,
+            "Here is what I understand (type it in this chat, or use `/nudge` anywhere in Slack):\n"
+            "• `/nudge stats`: your streak, accuracy and what comes next\n"
+            "• `/nudge next`: one extra question now\n"
+            "• `/nudge pause [days]`: take a break (all nudges)\n"
+            "• `/nudge resume`: pick up again\n"
+            "• `/nudge timezone [Area/City]`: show or change your time zone\n"
+            "• `/nudge language [code]`: choose my language\n"
+            "• `/nudge channel [name]`: choose where I nudge you\n"
+            "• `/nudge help`: this list\n"
+            "To answer a question, press a button or type the number of your choice.")
+    if platform == "telegram":
+        return translate(
+            locale,
+            "Here is what I understand (the words work without the slash too):\n"
+            "• /stats: your streak, accuracy and what comes next\n"
+            "• /next: one extra question now\n"
+            "• /pause [days]: take a break (all nudges)\n"
+            "• /resume: pick up again\n"
+            "• /timezone [Area/City]: show or change your time zone\n"
+            "• /language [code]: choose my language\n"
+            "• /channel [name]: choose where I nudge you\n"
+            "• /help: this list")
+    return t(locale, "help")
+
+
+def didnt_understand(locale: str | None, platform: str) -> str:
+    """Return "I didn't catch that", pointing at help the way the reader's platform asks for it."""
+    if platform == "slack":
+        return translate(locale, "I didn't catch that. Send `/nudge help` to see what I can do.")
+    if platform == "telegram":
+        return translate(locale, "I didn't catch that. Send /help to see what I can do.")
+    return t(locale, "didnt_understand")
