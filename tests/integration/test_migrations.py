@@ -75,7 +75,8 @@ EXPECTED_DELIVERIES = [
      "status": "sent", "attempts": 1, "error": None},
 ]
 EXPECTED_ANSWERS = [
-    {"person": "ann@example.org", "campaign": "c1", "question": "q1", "choice": "Verify it", "choice_index": 2,
+    {"person": "ann@example.org", "campaign": "c1", "question": "q1", "question_text": None, "choice": "Verify it",
+     "choice_index": 2,
      "correct": True, "latency_ms": 240000, "answered_at": "2027-01-04T09:35:00+00:00", "content_hash": "abc123"},
 ]
 
