@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
 from core.models import Answer, Delivery, Enrollment, Person, TrackVersion
+from core.services import audit
 from core.services.people import ROSTER_COLUMNS
 from core.services.tracks import track_of
 
@@ -75,12 +76,13 @@ def _prompts(session: Session, version_ids: set[int]) -> dict[tuple[int | None, 
 
 
 REPORTS: dict[str, Callable[[Session, str | None], list[Row]]] = {
-    "people": people_rows, "deliveries": delivery_rows, "answers": answer_rows}
+    "people": people_rows, "deliveries": delivery_rows, "answers": answer_rows, "audit": audit.audit_rows}
 REPORT_FIELDS = {
     "people": ["email", "name", "timezone", "status", *(f"{p}_id" for p in COMPAT_PLATFORMS)],
     "deliveries": ["person", "campaign", "item", "due_at", "sent_at", "status"],
     "answers": ["person", "campaign", "question", "question_text", "choice", "choice_index", "correct",
                 "answered_at"],
+    "audit": audit.AUDIT_FIELDS,
 }
 
 
