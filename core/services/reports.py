@@ -80,8 +80,7 @@ REPORTS: dict[str, Callable[[Session, str | None], list[Row]]] = {
 REPORT_FIELDS = {
     "people": ["email", "name", "timezone", "status", *(f"{p}_id" for p in COMPAT_PLATFORMS)],
     "deliveries": ["person", "campaign", "item", "due_at", "sent_at", "status"],
-    "answers": ["person", "campaign", "question", "question_text", "choice", "choice_index", "correct",
-                "answered_at"],
+    "answers": ["person", "campaign", "question", "choice", "correct", "answered_at"],
     "audit": audit.AUDIT_FIELDS,
 }
 
