@@ -56,3 +56,18 @@ def test_forget_mistakes_are_one_line(nb: Run, ready: Path) -> None:
     one_line_error(nb("person", "forget", "nobody@example.org", "--yes"), "nobody@example.org")
     ok(nb("person", "forget", "leo@example.org", "--yes"))
     one_line_error(nb("person", "forget", "forgotten:2", "--yes"), "already forgotten")
+
+
+def test_roster_attributes_are_stored_and_exported(cli: Run, tmp_path: Path) -> None:
+    roster = tmp_path / "roster.csv"
+    roster.write_text("email,name,timezone,manager_email,roles,department,location,groups\n"
+                      "mia@example.org,Mia,Europe/Berlin,,manager,Sales,Berlin,\n"
+                      "leo@example.org,Leo,Europe/Berlin,mia@example.org,learner,Sales,Berlin, new-hires ;emea\n",
+                      encoding="utf-8")
+    ok(cli("people", "import", str(roster)))
+    person = json.loads(ok(cli("person", "export", "leo@example.org")))["person"]
+    assert (person["department"], person["location"], person["groups"]) == ("Sales", "Berlin", "new-hires;emea")
+    roster.write_text("email,name,timezone,manager_email,roles\nleo@example.org,Leo,Europe/Berlin,mia@example.org,"
+                      "learner\n", encoding="utf-8")
+    ok(cli("people", "import", str(roster)))  # a roster without the columns keeps what was stored
+    assert json.loads(ok(cli("person", "export", "leo@example.org")))["person"]["department"] == "Sales"
