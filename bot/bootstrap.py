@@ -95,4 +95,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, echo: Echo | No
     if platforms:
         for name in platforms_registry.configured(settings):
             platforms_registry.platform(name).install(services, settings)
+    from bot import xapi_outbox  # here, not at the top: it imports this module's Services
+
+    xapi_outbox.install(services, settings)
     return services

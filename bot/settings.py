@@ -28,3 +28,12 @@ class Settings(BaseSettings):
     telegram_bot_username: str | None = None
     telegram_global_rate: float = 30.0
     telegram_polling: bool = False
+
+    # xAPI: statements go to this Learning Record Store (docs/xapi.md); unset = xAPI off.
+    lrs_url: str | None = None
+    lrs_username: str | None = None
+    lrs_password: str | None = None
+    xapi_activity_base: str = "https://nudgebot.example/xapi/activities"
+    xapi_home_page: str = "https://nudgebot.example"
+    xapi_namespace: str | None = None  # a UUID per installation; never change it once statements were sent
+    xapi_identify_by: str = "account"  # or "mbox" to identify learners by email

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from content.problems import LineMap, Loc, Problem, render_loc
-from content.schema import Track
+from content.schema import Question, Track
 
 __all__ = [
+    "PLACEHOLDER",
     "MAX_LESSON_WORDS",
     "MAX_PROMPT_CHARS",
     "MAX_QUESTIONS_PER_UNIT",
@@ -20,6 +22,8 @@ MAX_LESSON_WORDS = 150
 MAX_QUESTIONS_PER_UNIT = 3
 MAX_PROMPT_CHARS = 300
 MIN_UNITS = 3
+# The importers' marker for text an author must still write (re-exported as content.importers.PLACEHOLDER).
+PLACEHOLDER = "TODO(author)"
 
 
 def count_words(text: str) -> int:
@@ -62,6 +66,10 @@ def lint(track: Track, linemap: LineMap, path: str) -> list[Problem]:
                 f"unit '{unit.id}' has no 'why': say in one line why this matters to the learner",
                 "warning",
             )
+        for field in ("title", "why", "lesson"):
+            if PLACEHOLDER in (getattr(unit, field) or ""):
+                add((*uloc, field), f"unit '{unit.id}' {field} still holds the {PLACEHOLDER} placeholder: "
+                    "write it before publishing")
         words = count_words(unit.lesson)
         if words > MAX_LESSON_WORDS:
             add(
@@ -78,6 +86,7 @@ def lint(track: Track, linemap: LineMap, path: str) -> list[Problem]:
                     f"prompt is {len(q.prompt)} characters; keep it under {MAX_PROMPT_CHARS}",
                     "warning",
                 )
+            _placeholders(q, qloc, add)
             if q.explanation is not None:
                 continue
             for ci, choice in enumerate(q.choices):
@@ -90,3 +99,13 @@ def lint(track: Track, linemap: LineMap, path: str) -> list[Problem]:
                         f"learners need to know why{hint}",
                     )
     return sorted(problems, key=lambda p: p.line)
+
+
+def _placeholders(q: Question, qloc: Loc, add: Callable[[Loc, str], None]) -> None:
+    """Name every question field that still holds the importer's placeholder."""
+    texts: list[tuple[Loc, str | None]] = [((*qloc, "prompt"), q.prompt), ((*qloc, "explanation"), q.explanation)]
+    for ci, choice in enumerate(q.choices):
+        texts += [((*qloc, "choices", ci), choice.text), ((*qloc, "choices", ci, "feedback"), choice.feedback)]
+    for loc, text in texts:
+        if text and PLACEHOLDER in text:
+            add(loc, f"question '{q.id}' still holds the {PLACEHOLDER} placeholder: write it before publishing")

@@ -70,6 +70,10 @@ class Person(Base):
     platform_checked_at: Mapped[datetime | None]
     platform_note: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime]
+    # Roster attributes for reports and audiences; groups are ';'-separated.
+    department: Mapped[str | None] = mapped_column(String(100))
+    location: Mapped[str | None] = mapped_column(String(100))
+    groups: Mapped[str] = mapped_column(String(500), default="")
 
     manager: Mapped[Person | None] = relationship(remote_side=[id])
     # Loaded with the person in one extra query per batch: every send needs the address.
@@ -117,6 +121,8 @@ class Person(Base):
     @property
     def handle(self) -> str:
         """Return how CLIs and exports name this person: email, else their first chat account."""
+        if self.status == "forgotten":
+            return f"forgotten:{self.id}"
         if self.email:
             return self.email
         if self.accounts:
@@ -335,3 +341,43 @@ class TrackTranslationRow(Base):
     content_hash: Mapped[str] = mapped_column(String(64))
     body: Mapped[dict[str, Any]] = mapped_column(JSON)
     published_at: Mapped[datetime]
+
+
+# --- managers: audit log, xAPI outbox ---
+
+
+class AuditEntry(Base):
+    """One thing done to or about a person (escalation step, snooze, export, erasure), for the record."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_subject", "subject_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    # Who did it: a person's handle, "cli" or "worker"; ids are kept by number only, never by name.
+    actor: Mapped[str] = mapped_column(String(200))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    subject_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(40))
+    step: Mapped[str | None] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    campaign_id: Mapped[str | None] = mapped_column(String(100))
+    delivery_key: Mapped[str | None] = mapped_column(String(200))
+
+
+class XapiStatement(Base):
+    """An xAPI statement queued for the LRS, built when queued; its id is deterministic, so re-sends are no-ops."""
+
+    __tablename__ = "xapi_outbox"
+    __table_args__ = (Index("ix_xapi_outbox_pending", "status", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    statement_id: Mapped[str] = mapped_column(String(36), unique=True)
+    person_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    statement: Mapped[dict[str, Any]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    queued_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    error: Mapped[str | None] = mapped_column(Text)

@@ -7,7 +7,16 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot.cli import admin, console, export, reach, serve  # noqa: F401 - importing them registers their commands
+from bot.cli import (  # noqa: F401 - importing them registers their commands
+    admin,
+    console,
+    export,
+    importing,
+    privacy,
+    reach,
+    report,
+    serve,
+)
 from bot.cli.common import CLIError, app, err, open_services
 from content.loader import ContentError
 from core.errors import UserError
@@ -50,11 +59,11 @@ def main() -> None:
                   markup=False)
         sys.exit(1)
     except Exception as exc:
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+        # Usage errors: Typer may raise its own bundled copy of click's exceptions, so match by shape.
+        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+        if callable(show) and isinstance(exit_code, int):
+            show()
+            sys.exit(exit_code)
         raise
 
 

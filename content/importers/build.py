@@ -8,13 +8,13 @@ from typing import Any
 import yaml
 
 from content.importers.common import Parsed, RawQuestion, slugify
-from content.linter import MAX_QUESTIONS_PER_UNIT
+from content.linter import MAX_QUESTIONS_PER_UNIT, PLACEHOLDER
 from content.schema import MAX_CHOICES, MIN_CHOICES
 
 __all__ = ["PLACEHOLDER", "Built", "build_track"]
 
-# One marker for everything an author must still write, so a search finds every gap.
-PLACEHOLDER = "TODO(author)"
+# One marker (PLACEHOLDER, defined next to the linter rule that flags it) for everything an author
+# must still write, so a search finds every gap and `content check` names each one.
 LESSON_PLACEHOLDER = f"{PLACEHOLDER}: write the lesson for this unit, a few sentences under 150 words."
 OBJECTIVE_NOTE = "add an objective: what should learners do differently? (uncomment 'objective:' at the top)"
 _LATER = "not supported yet (a later version adds this question kind)"

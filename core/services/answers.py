@@ -14,7 +14,7 @@ from core.i18n import N_, translate
 from core.models import Answer, Delivery, Enrollment, Person, TrackVersion
 from core.ports import OutboundMessage
 from core.render import feedback_message, question_message
-from core.services import enrollments
+from core.services import enrollments, statements
 from core.services.outbox import enqueue
 from core.services.tracks import track_of
 from core.services.translations import localized
@@ -88,6 +88,7 @@ def record_answer(session: Session, *, delivery_id: int, choice_index: int, pers
         # Another request recorded this delivery's answer first.
         prior = session.scalars(select(Answer).where(Answer.delivery_id == d.id)).one()
         return AnswerResult("duplicate", d, prior.correct, feedback_message(shown, prior.choice_index, locale=loc))
+    statements.on_answer(session, answer, d, person, track, question)
     d.payload = feedback_message(shown, choice_index, locale=loc).to_dict()
     result = AnswerResult("recorded", d, choice.correct, feedback_message(shown, choice_index, locale=loc))
     if d.enrollment_id is not None:

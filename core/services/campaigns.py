@@ -94,7 +94,8 @@ def enroll(session: Session, campaign: Campaign, person: Person, now: datetime) 
 
 def _resolve_audience(session: Session, spec: CampaignSpec) -> list[Person]:
     aud = spec.audience
-    people = list(session.scalars(select(Person).where(Person.status != "left").order_by(Person.id)))
+    people = list(session.scalars(
+        select(Person).where(Person.status.not_in(("left", "forgotten"))).order_by(Person.id)))
     if aud.emails:
         wanted = [e.lower() for e in aud.emails]
         by_email = {p.email: p for p in people if p.email}

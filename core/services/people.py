@@ -22,6 +22,8 @@ from core.models import ChatAccount, Enrollment, Person
 # slack_id and telegram_id stay for compatibility; any `<platform>_id` column names a chat account.
 ROSTER_COLUMNS = ("email", "name", "timezone", "locale", "manager_email", "roles", "channel", "slack_id",
                   "telegram_id")
+# Optional attributes for reports and audiences; an absent column leaves stored values alone.
+ATTRIBUTE_COLUMNS = ("department", "location", "groups")
 ACCOUNT_COLUMN = re.compile(r"^([a-z][a-z0-9]*)_id$")
 ROLES = {"learner", "manager", "admin"}
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -175,6 +177,7 @@ class RosterRow:
     roles: list[str]
     accounts: dict[str, str] = field(default_factory=dict)  # platform -> user id
     channel: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)  # department/location/groups given in the file
 
     @property
     def ident(self) -> str:
@@ -219,7 +222,7 @@ def parse_roster(path: Path, id_checks: Mapping[str, IdCheck] | None = None) -> 
     if missing:
         raise UserError(f"{path}:1: missing column(s) {', '.join(missing)}; expected {expected}")
     columns = account_columns(header)
-    unknown = [h for h in header if h not in ROSTER_COLUMNS and h not in columns]
+    unknown = [h for h in header if h not in ROSTER_COLUMNS and h not in ATTRIBUTE_COLUMNS and h not in columns]
     if unknown:
         raise UserError(f"{path}:1: unknown column(s) {', '.join(unknown)}; expected {expected} "
                         "(and <platform>_id for other chat platforms)")
@@ -279,6 +282,9 @@ def _parse_row(path: Path, line: int, cell: dict[str, str], columns: dict[str, s
     row.channel = cell.get("channel", "").lower() or None
     if row.channel and row.channel != "console" and row.channel not in columns.values():
         raise fail("channel", f"{row.channel!r} has no {row.channel}_id column in this roster")
+    row.attributes = {c: cell[c] for c in ATTRIBUTE_COLUMNS if c in cell}
+    if "groups" in row.attributes:
+        row.attributes["groups"] = ";".join(g.strip() for g in row.attributes["groups"].split(";") if g.strip())
     return row
 
 
@@ -323,7 +329,8 @@ def import_roster(session: Session, path: Path, now: datetime,
 def _row_changes(p: Person, r: RosterRow) -> bool:
     before = (p.name, p.timezone, p.locale, p.roles, p.preferred_channel)
     after = (r.name, r.timezone or p.timezone, r.locale, ";".join(r.roles), r.channel or p.preferred_channel)
-    return before != after or any(p.account_id(platform) != uid for platform, uid in r.accounts.items())
+    return (before != after or any(p.account_id(platform) != uid for platform, uid in r.accounts.items())
+            or any((getattr(p, c) or "") != v for c, v in r.attributes.items()))
 
 
 def _apply_row(session: Session, p: Person, r: RosterRow, now: datetime) -> None:
@@ -346,6 +353,8 @@ def _apply_row(session: Session, p: Person, r: RosterRow, now: datetime) -> None
             account.user_id, account.linked_at = uid, now
     if r.channel:
         p.preferred_channel = r.channel
+    for column, value in r.attributes.items():
+        setattr(p, column, value if value or column == "groups" else None)
     if p.status == "left":
         p.status = "active"
 

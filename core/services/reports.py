@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from core.models import Answer, Delivery, Enrollment, Person
+from core.models import Answer, Delivery, Enrollment, Person, TrackVersion
+from core.services import audit
 from core.services.people import ROSTER_COLUMNS
+from core.services.tracks import track_of
 
 Row = dict[str, Any]
 # Exports keep the roster's compatibility columns (<platform>_id) even when nobody has such an account.
@@ -48,22 +50,38 @@ def delivery_rows(session: Session, campaign: str | None = None) -> list[Row]:
 
 
 def answer_rows(session: Session, campaign: str | None = None) -> list[Row]:
-    """Return one row per recorded answer, in the order they were given."""
+    """Return one row per recorded answer, in the order they were given (choices numbered from 1)."""
     stmt = select(Answer).options(joinedload(Answer.person)).order_by(Answer.answered_at, Answer.id)
     if campaign is not None:
         stmt = stmt.where(Answer.campaign_id == campaign)
+    found = list(session.scalars(stmt))
+    prompts = _prompts(session, {a.track_version_id for a in found if a.track_version_id is not None})
     return [{"person": a.person.handle, "campaign": a.campaign_id, "question": a.question_id,
+             "question_text": prompts.get((a.track_version_id, a.question_id)),
              "choice": a.choice_text, "choice_index": a.choice_index + 1, "correct": a.correct,
              "latency_ms": a.latency_ms, "answered_at": _iso(a.answered_at), "content_hash": a.content_hash}
-            for a in session.scalars(stmt)]
+            for a in found]
+
+
+def _prompts(session: Session, version_ids: set[int]) -> dict[tuple[int | None, str], str]:
+    """Return the prompt of every question in these track versions, keyed by (version id, question id)."""
+    out: dict[tuple[int | None, str], str] = {}
+    for v in session.scalars(select(TrackVersion).where(TrackVersion.id.in_(version_ids))):
+        try:
+            track = track_of(v)
+        except ValueError:
+            continue  # a version stored before a schema change: the export still has every answer
+        out.update({(v.id, q.id): q.prompt for u in track.units for q in u.questions})
+    return out
 
 
 REPORTS: dict[str, Callable[[Session, str | None], list[Row]]] = {
-    "people": people_rows, "deliveries": delivery_rows, "answers": answer_rows}
+    "people": people_rows, "deliveries": delivery_rows, "answers": answer_rows, "audit": audit.audit_rows}
 REPORT_FIELDS = {
     "people": ["email", "name", "timezone", "status", *(f"{p}_id" for p in COMPAT_PLATFORMS)],
     "deliveries": ["person", "campaign", "item", "due_at", "sent_at", "status"],
     "answers": ["person", "campaign", "question", "choice", "correct", "answered_at"],
+    "audit": audit.AUDIT_FIELDS,
 }
 
 

@@ -75,7 +75,8 @@ EXPECTED_DELIVERIES = [
      "status": "sent", "attempts": 1, "error": None},
 ]
 EXPECTED_ANSWERS = [
-    {"person": "ann@example.org", "campaign": "c1", "question": "q1", "choice": "Verify it", "choice_index": 2,
+    {"person": "ann@example.org", "campaign": "c1", "question": "q1", "question_text": None, "choice": "Verify it",
+     "choice_index": 2,
      "correct": True, "latency_ms": 240000, "answered_at": "2027-01-04T09:35:00+00:00", "content_hash": "abc123"},
 ]
 
@@ -128,3 +129,18 @@ def test_downgrade_to_initial_puts_chat_ids_back(tmp_path: Path) -> None:
     rows = con.execute("SELECT id, slack_id, telegram_id FROM people ORDER BY id").fetchall()
     con.close()
     assert rows == [(1, "U0BOSS", None), (2, "U0ANN", "4242"), (3, None, "777"), (4, None, None)]
+
+
+def snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:
+    """Return the rows every revision since chat accounts has, read with plain SQL (no ORM of today)."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    queries = {
+        "people": "SELECT id, email, name, timezone, manager_id, roles, status FROM people ORDER BY id",
+        "accounts": "SELECT person_id, platform, user_id, status FROM chat_accounts ORDER BY id",
+        "deliveries": "SELECT id, key, person_id, kind, status, channel, address FROM deliveries ORDER BY id",
+        "answers": "SELECT id, delivery_id, person_id, question_id, choice_index, correct FROM answers ORDER BY id",
+    }
+    with engine.begin() as con:
+        out = {name: [tuple(r) for r in con.execute(text(q))] for name, q in queries.items()}
+    engine.dispose()
+    return out
