@@ -99,10 +99,10 @@ def test_language_of_falls_back_to_english() -> None:
 def test_translate_fills_placeholders_and_picks_plural_forms() -> None:
     assert i18n.translate("de_CH", "Your answer: {answer}", answer="42") == "Deine Antwort: 42"
     assert i18n.translate("fr", "Your answer: {answer}", answer="42") == "Your answer: 42"
-    one = ("Hi {name}, your last question in *{campaign}* is still waiting. "
-           "Each one takes about a minute; today's is just below.")
-    many = ("Hi {name}, your last {n} questions in *{campaign}* are still waiting. "
-            "Each one takes about a minute; today's is just below.")
+    one = ("Hi {name}, your last question in *{campaign}* went unanswered, so it will come back "
+           "on a later day. Each one takes about a minute; today's are just below.")
+    many = ("Hi {name}, your last {n} questions in *{campaign}* went unanswered, so they will come back "
+            "on later days. Each one takes about a minute; today's are just below.")
     assert "letzte Frage" in i18n.plural("de", one, many, 1, name="Ida", campaign="C")
     assert "letzten 3 Fragen" in i18n.plural("de", one, many, 3, name="Ida", campaign="C")
     assert i18n.plural("en", one, many, 3, name="Ida", campaign="C").startswith("Hi Ida, your last 3 questions")
