@@ -179,11 +179,11 @@ def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, track
     new_unit = e.position < len(track.units) and len(picks) < room
     if not picks and not new_unit:
         return False
-    base = {"person": person, "due": now, "enrollment_id": e.id, "campaign_id": e.campaign_id}
     if enrollments.needs_reminder(e):
         msg = render.reminder_message(person.name, e.unanswered, e.campaign.title or e.campaign.id,
                                       locale=person.locale)
-        enqueue(session, key=enrollments.reminder_key(e.id, day), kind="reminder", message=msg, seq=0, **base)
+        enqueue(session, key=enrollments.reminder_key(e.id, day), person=person, kind="reminder", message=msg,
+                due=now, enrollment_id=e.id, campaign_id=e.campaign_id, seq=0)
         enrollments.reminded(e)
     seq = 1
     for unit_id, qid in picks:
@@ -195,7 +195,8 @@ def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, track
         # round again still finds that day's nudge.
         lesson = enqueue(session, key=nudge_key(e, day), kind="lesson", item=unit.id, seq=seq, check=False,
                          message=render.lesson_message(track, unit, e.position + 1, locale=person.locale),
-                         track_version_id=version.id, **base)
+                         track_version_id=version.id, person=person, due=now, enrollment_id=e.id,
+                         campaign_id=e.campaign_id)
         assert lesson is not None
         lesson.slot_day, lesson.slot_at = day, slot
         _ask(session, e, track, version, day, slot, unit.id, unit.questions[0].id, seq + 1, now, questions)

@@ -14,7 +14,8 @@ DEFAULT_CAP = 3
 
 def rows_of(session: Session, enrollment_id: int) -> dict[str, MemoryRow]:
     """Return an enrollment's memory rows by question id."""
-    return {r.question_id: r for r in session.scalars(select(MemoryRow).where(MemoryRow.enrollment_id == enrollment_id))}
+    found = session.scalars(select(MemoryRow).where(MemoryRow.enrollment_id == enrollment_id))
+    return {r.question_id: r for r in found}
 
 
 def row(session: Session, enrollment_id: int, question_id: str) -> MemoryRow | None:
