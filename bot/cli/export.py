@@ -27,6 +27,7 @@ class ExportKind(StrEnum):
     deliveries = "deliveries"
     answers = "answers"
     people = "people"
+    completions = "completions"
 
 
 class ExportFormat(StrEnum):
@@ -37,10 +38,10 @@ class ExportFormat(StrEnum):
 
 
 @app.command()
-def export(kind: Annotated[ExportKind, typer.Argument(help="deliveries, answers or people")],
+def export(kind: Annotated[ExportKind, typer.Argument(help="deliveries, answers, people or completions")],
            campaign: Annotated[str | None, typer.Option(help="Only this campaign.")] = None,
            fmt: Annotated[ExportFormat, typer.Option("--format", help="csv or json")] = ExportFormat.csv) -> None:
-    """Export deliveries, answers or people as CSV or JSON on standard output."""
+    """Export deliveries, answers, people or completions as CSV or JSON on standard output."""
     services = open_services()
     with session_of(services) as s:
         if campaign is not None:
