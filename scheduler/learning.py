@@ -22,7 +22,7 @@ from scheduler.spacing import MemoryState, Rating, Spacing, is_retired, rate
 
 # Chat nudges come a day apart at the closest, so minute-long learning steps would only make every
 # new question due again the next day: FSRS schedules from the first answer straight away.
-SPACING = Spacing(learning_steps=(), relearning_steps=())
+SPACING = Spacing(desired_retention=0.8, learning_steps=(), relearning_steps=())
 LEITNER_DAYS = (1, 2, 4, 8, 16, 32, 64, 128)
 # A review due later today (the nudge is at 09:30, yesterday's answer came at 09:34) still counts.
 DUE_MARGIN = timedelta(hours=12)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from content.schema import Question, Track
 from core import render
+from core.i18n import translate
 from core.models import Campaign, Delivery, Enrollment, Person, TrackVersion
 from core.services import due, enrollments, memory
 from core.services.outbox import enqueue, existing_keys, pending_ids
@@ -144,7 +145,8 @@ def _render_questions(session: Session, questions: list[tuple[Delivery, Question
     # One flush gives every new question its id; then its buttons can name it.
     session.flush()
     for d, q, locale in questions:
-        d.payload = render.question_message(q, d.id, locale=locale).to_dict()
+        note = translate(locale, "A review: you met this question before.") if d.payload.get("review") else ""
+        d.payload = render.question_message(q, d.id, note, locale=locale).to_dict()
     session.flush()
 
 
@@ -172,6 +174,8 @@ def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, track
         return False
     person = e.person
     room = memory.cap_left(session, person, e.campaign, day)
+    if e.unanswered >= e.campaign.remind_after:
+        room = min(room, 1)  # a learner gone quiet gets one question a day, not a growing pile
     where = {q.id: u.id for u in track.units for q in u.questions}
     picks = [(where[q], q) for q in learning.due_questions(session, e, now) if q in where]
     picks += learning.unasked_questions(session, e, track)
@@ -215,7 +219,9 @@ def _ask(session: Session, e: Enrollment, track: Track, version: TrackVersion, d
     if d is None:
         return
     d.slot_day, d.slot_at = day, slot
-    memory.asked(session, e, unit_id, qid, now)
+    row = memory.asked(session, e, unit_id, qid, now)
+    if row.reviews:
+        d.payload = {"review": True}  # rendered with a note once the row has its id
     questions.append((d, track.question(qid)[1], e.person.locale))
 
 
