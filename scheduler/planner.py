@@ -174,12 +174,11 @@ def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, track
         return False
     person = e.person
     room = memory.cap_left(session, person, e.campaign, day)
-    if e.unanswered >= e.campaign.remind_after:
-        room = min(room, 1)  # a learner gone quiet gets one question a day, not a growing pile
     where = {q.id: u.id for u in track.units for q in u.questions}
     picks = [(where[q], q) for q in learning.due_questions(session, e, now) if q in where]
     picks += learning.unasked_questions(session, e, track)
-    picks = picks[:room]
+    # A learner gone quiet gets one earlier question a day besides the new unit, not a growing pile.
+    picks = picks[: min(room, 1) if e.unanswered >= e.campaign.remind_after else room]
     new_unit = e.position < len(track.units) and len(picks) < room
     if not picks and not new_unit:
         return False
