@@ -260,9 +260,8 @@ def deliver_now(session: Session, e: Enrollment, now: datetime) -> list[int]:
     during a tick never overtakes or reorders units. Outside the campaign's dates nothing is sent, and
     open questions stay open: asking for more is not skipping them.
     """
-    waiting = pending_ids(session, e.person_id)
-    if waiting:
-        return waiting
+    if due.has_pending(session, e.id):
+        return pending_ids(session, e.person_id)
     assert e.person.timezone is not None
     today = now.astimezone(ZoneInfo(e.person.timezone)).date()
     cad = cadence_of(e.campaign)
