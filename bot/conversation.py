@@ -39,6 +39,7 @@ from core.ports import (
 )
 from core.render import answer_action, info_message, parse_answer_action
 from core.services import inbound, outbox, people
+from core.services.memory import completion_of
 from core.services.progress import active_enrollments, person_stats
 from core.services.tracks import latest_version, track_of, unit_count
 from core.services.translations import localized
@@ -376,6 +377,10 @@ class Conversation:
                 nxt = format_datetime(e.next_due_at, zone, loc, "day_time")
             elif person.status == "paused":
                 nxt = t(loc, "stats_paused")
+            done = completion_of(s, e.id)
+            if done is not None:
+                nxt = t(loc, "stats_completed", date=f"{done.completed_at:%Y-%m-%d}",
+                        score=f"{round(done.score * 100)}%", mark=f"{round(done.pass_mark * 100)}%")
             lines.append(t(loc, "stats_line", campaign=e.campaign.title or e.campaign_id, done=min(e.position, total),
                            total=total, answered=st.answered, sent=st.sent, accuracy=acc, streak=st.streak, next=nxt))
         return "\n".join(lines)

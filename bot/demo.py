@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.rule import Rule
+from sqlalchemy import select
 
 from bot.bootstrap import Services, bootstrap
 from bot.channels.console.render import render
@@ -19,7 +20,8 @@ from bot.settings import Settings
 from content.campaign import CampaignSpec
 from content.loader import LIBRARY_DIR, load_track_file
 from core.clock import VirtualClock
-from core.ports import AnswerChosen, OutboundMessage, Sender
+from core.models import Completion
+from core.ports import AnswerChosen, CommandIssued, OutboundMessage, Sender
 from core.render import answer_action
 from core.services import outbox, people, reports, tracks
 from flows import campaigns as flows_campaigns
@@ -35,6 +37,7 @@ lea@example.org,Lea Learner,Europe/Berlin,en,max@example.org,learner,,
 """
 # Per scheduled day: which choice the auto-learner picks ("right", "wrong") or None for silence.
 AUTO_PLAN: list[str | None] = ["right", "wrong", None, None, None, "right"]
+MAX_DAYS = 40  # scheduled days at most, should mastery never come
 
 
 def run_demo(*, auto: bool, console: Console) -> None:
@@ -57,10 +60,17 @@ class Demo:
         settings = Settings(database_url=f"sqlite:///{tmp}/demo.db", _env_file=None)  # type: ignore[call-arg]
         upgrade(settings.database_url)
         self.names: dict[str, str] = {}
+        self.rule = ""
         self.services: Services = bootstrap(settings, clock=self.clock, echo=self._echo, platforms=False)
         self.tmp = tmp
 
+    def _print_rule(self) -> None:
+        if self.rule:
+            self.console.print(Rule(self.rule, style="dim"))
+            self.rule = ""
+
     def _echo(self, address: str, message: OutboundMessage, edited: bool) -> None:
+        self._print_rule()
         who = self.names.get(address, address)
         local = self.clock.now().astimezone(self.zone)
         if not edited:
@@ -79,6 +89,7 @@ class Demo:
             "schedule": {"days": ["mon", "tue", "wed", "thu", "fri"], "at": "09:30", "start": START.isoformat()},
             "escalation": {"remind_after": 2, "manager_after": 3},
             "digest": {"day": "fri", "at": "17:00"},
+            "learning": {"mastery_days": 7, "pass_mark": 0.6},
         })
         now = self.clock.now()
         with self.services.db.session() as s:
@@ -100,18 +111,24 @@ class Demo:
         lea_id, lea_addr = self.setup()
         day = START
         scheduled = 0
-        while scheduled < len(AUTO_PLAN):
+        # The plan, then Lea keeps answering (right) until she has mastered the track.
+        while scheduled < len(AUTO_PLAN) or (scheduled < MAX_DAYS and not self._completed(lea_id)):
             if day.weekday() < 5:
-                c.print(Rule(f"{day:%A %d %B %Y}", style="dim"))
+                self.rule = f"{day:%A %d %B %Y}"  # printed before the day's first message
+                if scheduled < len(AUTO_PLAN):
+                    self._print_rule()
                 self._tick_at(day, time(9, 31))
-                self._answer_day(lea_id, lea_addr, AUTO_PLAN[scheduled])
+                self._answer_day(lea_id, lea_addr, AUTO_PLAN[scheduled] if scheduled < len(AUTO_PLAN) else "right")
                 if day.weekday() == 4:
                     self._tick_at(day, time(17, 1))
                 scheduled += 1
             day += timedelta(days=1)
+        c.print("[bold]Lea[/] types /stats")  # the reply is echoed like every other message
+        asyncio.run(self.services.conversation.handle(CommandIssued(Sender("console", lea_addr), "stats"), wait=True))
         c.print(Rule("[bold]end of demo[/]"))
         c.print("You saw lessons, questions with instant feedback and an explanation, a friendly reminder, "
-                "a manager escalation and a weekly manager digest, all through the real scheduler. "
+                "a manager escalation, a weekly manager digest, earlier mistakes coming back as reviews on "
+                "later days and a completion with a score, all through the real scheduler. "
                 "Next: `nudgebot content check content/library`, then see the README to run it for real.")
 
     def _tick_at(self, day: date, at: time) -> None:
@@ -119,7 +136,7 @@ class Demo:
         asyncio.run(tick(self.services.db, self.services.dispatcher, self.clock.now()))
 
     def _answer_day(self, lea_id: int, lea_addr: str, plan: str | None) -> None:
-        for _ in range(5):  # a unit has at most a few questions; each answer may bring the next one
+        for _ in range(8):  # reviews, then the unit's questions; each answer may bring the next one
             self.clock.advance(timedelta(minutes=2))
             with self.services.db.session() as s:
                 d = outbox.open_question(s, lea_id, self.clock.now())
@@ -137,6 +154,10 @@ class Demo:
                 AnswerChosen(Sender("console", lea_addr), answer_action(did, choice)), wait=True))
             if reply.notice:
                 self.console.print(reply.notice)
+
+    def _completed(self, lea_id: int) -> bool:
+        with self.services.db.session() as s:
+            return s.scalars(select(Completion).where(Completion.person_id == lea_id)).first() is not None
 
     def _is_right(self, s: object, delivery_id: int, index: int) -> bool:
         from core.models import Delivery, TrackVersion

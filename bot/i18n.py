@@ -54,6 +54,7 @@ MESSAGES: dict[str, str] = {
         "{streak}, next: {next}"
     ),
     "stats_finished": N_("finished 🎉"),
+    "stats_completed": N_("completed on {date}, score {score} (pass mark {mark}) 🎉"),
     "stats_not_scheduled": N_("not scheduled"),
     "stats_paused": N_("paused"),
     "tz_source_roster": N_("from your organisation's roster"),

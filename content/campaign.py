@@ -25,6 +25,7 @@ __all__ = [
     "CampaignSpec",
     "Digest",
     "Escalation",
+    "Learning",
     "Schedule",
     "parse_day",
     "parse_time",
@@ -206,6 +207,28 @@ class Digest(BaseModel):
         return parse_time(value)
 
 
+SPACING = ("fsrs", "leitner", "drip")
+
+
+class Learning(BaseModel):
+    """How a campaign teaches: daily question cap, mastery target, pass mark and review schedule."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    cap: int = Field(default=3, ge=1, le=50)
+    mastery_days: int = Field(default=21, ge=1, le=3650)
+    pass_mark: float = Field(default=0.8, ge=0, le=1)
+    spacing: str = "fsrs"
+
+    @field_validator("spacing")
+    @classmethod
+    def _known_spacing(cls, value: str) -> str:
+        if value not in SPACING:
+            raise PydanticCustomError("spacing", "unknown spacing {value}; use one of {known}",
+                                      {"value": repr(value), "known": ", ".join(SPACING)})
+        return value
+
+
 class CampaignSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -216,3 +239,4 @@ class CampaignSpec(BaseModel):
     schedule: Schedule
     escalation: Escalation = Field(default_factory=Escalation)
     digest: Digest = Field(default_factory=Digest)
+    learning: Learning = Field(default_factory=Learning)

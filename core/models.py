@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -66,6 +67,8 @@ class Person(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     paused_until: Mapped[date | None] = mapped_column(Date)
     next_digest_at: Mapped[datetime | None] = mapped_column(index=True)
+    # Questions a day across all campaigns; None means each campaign's own cap.
+    daily_cap: Mapped[int | None] = mapped_column(Integer)
     # When a chat platform was last asked about this person (profile, time zone, lookup by email).
     platform_checked_at: Mapped[datetime | None]
     platform_note: Mapped[str | None] = mapped_column(String(200))
@@ -191,6 +194,12 @@ class Campaign(Base):
     status: Mapped[str] = mapped_column(String(16), default="active")
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # Learning: questions per learner per local day, stability (days) that retires a question,
+    # first-attempt accuracy that passes, and how reviews are scheduled (fsrs, leitner, drip).
+    daily_cap: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
+    mastery_days: Mapped[int] = mapped_column(Integer, default=21, server_default="21")
+    pass_mark: Mapped[float] = mapped_column(Float, default=0.8, server_default="0.8")
+    spacing: Mapped[str] = mapped_column(String(16), default="fsrs", server_default="fsrs")
 
 
 class Enrollment(Base):
@@ -250,6 +259,9 @@ class Delivery(Base):
     message_ref: Mapped[str | None] = mapped_column(String(100))
     error: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None]
+    # The slot a nudge was planned for (the learner's local day and the instant), besides due/sent.
+    slot_day: Mapped[str | None] = mapped_column(String(10))
+    slot_at: Mapped[datetime | None]
 
     person: Mapped[Person | None] = relationship()
 
@@ -381,3 +393,63 @@ class XapiStatement(Base):
     next_attempt_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+# --- learning ---
+
+
+class MemoryRow(Base):
+    """One learner's memory of one question in one enrollment (None state: asked, not yet reviewed)."""
+
+    __tablename__ = "memory_states"
+    __table_args__ = (UniqueConstraint("enrollment_id", "question_id"),
+                      Index("ix_memory_due", "enrollment_id", "due_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    unit_id: Mapped[str] = mapped_column(String(100))
+    question_id: Mapped[str] = mapped_column(String(100))
+    state: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    due_at: Mapped[datetime | None]
+    reviews: Mapped[int] = mapped_column(Integer, default=0)
+    lapses: Mapped[int] = mapped_column(Integer, default=0)
+    first_correct: Mapped[bool | None] = mapped_column(Boolean)
+    ever_correct: Mapped[bool] = mapped_column(Boolean, default=False)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False)
+    asked_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ReviewLogRow(Base):
+    """One review (answer or lapse) as FSRS's optimizer reads it: card, rating, time and duration."""
+
+    __tablename__ = "review_logs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    memory_id: Mapped[int] = mapped_column(ForeignKey("memory_states.id", ondelete="CASCADE"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    campaign_id: Mapped[str] = mapped_column(String(100))
+    question_id: Mapped[str] = mapped_column(String(100))
+    rating: Mapped[int] = mapped_column(Integer)
+    duration_ms: Mapped[int | None] = mapped_column(Integer)
+    reviewed_at: Mapped[datetime]
+
+
+class Completion(Base):
+    """A learner's completion of a campaign: when, how (mastered or the end passed) and the score."""
+
+    __tablename__ = "completions"
+
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    campaign_id: Mapped[str] = mapped_column(String(100))
+    completed_at: Mapped[datetime]
+    reason: Mapped[str] = mapped_column(String(16))
+    score: Mapped[float] = mapped_column(Float)
+    pass_mark: Mapped[float] = mapped_column(Float)
+    passed: Mapped[bool] = mapped_column(Boolean)
+    questions: Mapped[int] = mapped_column(Integer)
+    first_correct: Mapped[int] = mapped_column(Integer)
+
+    person: Mapped[Person] = relationship()

@@ -108,10 +108,10 @@ def reminder_message(name: str, missed: int, campaign_title: str, *, locale: str
         title=translate(locale, "Friendly reminder"),
         text=plural(
             locale,
-            "Hi {name}, your last question in *{campaign}* is still waiting. "
-            "Each one takes about a minute; today's is just below.",
-            "Hi {name}, your last {n} questions in *{campaign}* are still waiting. "
-            "Each one takes about a minute; today's is just below.",
+            "Hi {name}, your last question in *{campaign}* went unanswered, so it will come back "
+            "on a later day. Each one takes about a minute; today's are just below.",
+            "Hi {name}, your last {n} questions in *{campaign}* went unanswered, so they will come back "
+            "on later days. Each one takes about a minute; today's are just below.",
             missed, name=_first_name(name, locale), campaign=campaign_title,
         ),
         locale=locale,

@@ -36,12 +36,13 @@ def build_digest(session: Session, manager: Person, now: datetime) -> OutboundMe
     reports = reports_of(session, manager.id)
     ids = [p.id for p in reports]
     stats = team_stats(session, ids, since=since)
+    ever = team_stats(session, ids)
     missed = missed_in_a_row(session, ids)
     lines = []
     for p in reports:
         s = stats[p.id]
-        if s.sent == 0 and s.last_active is None and p.status == "active":
-            continue  # not started yet; someone who blocked the bot still shows
+        if ever[p.id].sent == 0 and p.status == "active":
+            continue  # not started yet; someone silent since their track ran out, or who blocked the bot, shows
         # Counted in questions, not days, so a quiet weekend never makes anyone look inactive.
         quiet = missed[p.id] >= INACTIVE_AFTER_MISSED or (s.sent > 0 and s.answered == 0)
         lines.append(render.ReportLine(p.name or p.handle, s.answered, s.sent, s.accuracy, s.streak,

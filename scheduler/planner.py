@@ -10,13 +10,15 @@ from sqlalchemy.orm import Session
 
 from content.schema import Question, Track
 from core import render
+from core.i18n import translate
 from core.models import Campaign, Delivery, Enrollment, Person, TrackVersion
-from core.services import due, enrollments
+from core.services import due, enrollments, memory
 from core.services.outbox import enqueue, existing_keys, pending_ids
 from core.services.people import is_reachable
 from core.services.tracks import latest_version, track_of
 from core.services.translations import localized
-from scheduler.cadence import Cadence, latest_occurrence, next_occurrence, window
+from scheduler import learning
+from scheduler.cadence import Cadence, latest_occurrence, local_instant, next_occurrence, window
 
 CATCH_UP = timedelta(hours=6)
 
@@ -60,12 +62,21 @@ class TrackCache:
 
 
 def plan_enrollment(e: Enrollment, now: datetime) -> None:
-    """Set an enrollment's next-due instant: the first scheduled one strictly after `now`."""
+    """Set an enrollment's next-due instant: the first scheduled one strictly after `now`.
+
+    Past the campaign's last day the enrollment is due once more a day after it, so the last
+    questions close after their grace period and the learner's record is settled.
+    """
     assert e.person.timezone is not None
-    nxt = next_occurrence(cadence_of(e.campaign), ZoneInfo(e.person.timezone), now)
-    e.next_due_at = None if nxt is None else nxt[1]
-    if nxt is None:
-        enrollments.completed(e)
+    cad = cadence_of(e.campaign)
+    zone = ZoneInfo(e.person.timezone)
+    nxt = next_occurrence(cad, zone, now)
+    if nxt is not None:
+        e.next_due_at = nxt[1]
+    elif cad.end is not None:
+        e.next_due_at = max(now, local_instant(cad.end + timedelta(days=1), cad.at, zone))
+    else:
+        e.next_due_at = None
 
 
 def plan_pending(session: Session, now: datetime, limit: int = 5000) -> int:
@@ -91,33 +102,52 @@ def process_due(session: Session, now: datetime, limit: int = 2000) -> PlanRepor
     report.due = len(batch)
     open_qs = due.open_questions(session, [e.id for e in batch])
     questions: list[tuple[Delivery, Question, str]] = []
-    todo: list[tuple[Enrollment, str | None]] = []
+    todo: list[tuple[Enrollment, tuple[date, datetime] | None]] = []
     for e in batch:
         person = e.person
         if person.timezone is None:
             e.next_due_at = None
             continue
-        occ = latest_occurrence(cadence_of(e.campaign), ZoneInfo(person.timezone), now)
+        zone = ZoneInfo(person.timezone)
+        cad = cadence_of(e.campaign)
+        if cad.end is not None and now.astimezone(zone).date() > cad.end:
+            _finish(session, e, now, tracks, open_qs.get(e.id, []), report)
+            continue
+        occ = latest_occurrence(cad, zone, now)
         ok = occ is not None and now - occ[1] <= CATCH_UP and is_reachable(person, occ[0])
-        todo.append((e, occ[0].isoformat() if ok and occ is not None else None))
+        todo.append((e, occ if ok else None))
     with session.no_autoflush:
-        already = existing_keys(session, [nudge_key(e, day) for e, day in todo if day is not None])
-    for e, day in todo:
-        if day is None:
+        already = existing_keys(session, [nudge_key(e, occ[0].isoformat()) for e, occ in todo if occ is not None])
+    for e, occ in todo:
+        if occ is None:
             report.skipped += 1
-        elif nudge_key(e, day) not in already:
-            deliver_unit(session, e, day, now, tracks, open_qs.get(e.id, []), report, questions)
+        elif nudge_key(e, occ[0].isoformat()) not in already:
+            deliver_unit(session, e, occ[0].isoformat(), now, tracks, open_qs.get(e.id, []), report, questions,
+                         slot=occ[1])
         if e.status == "active":
             plan_enrollment(e, now)
     _render_questions(session, questions)
     return report
 
 
+def _finish(session: Session, e: Enrollment, now: datetime, tracks: TrackCache,
+            open_qs: list[tuple[Delivery, bool]], report: PlanReport) -> None:
+    """Settle an enrollment whose campaign ended: close its last questions, then record the outcome."""
+    found = tracks.get(e.campaign.track_id)
+    if found is None:
+        enrollments.ended(e)
+        return
+    _close_open_questions(session, e, now, open_qs, found[1], report)
+    if learning.check_completion(session, e, found[1], now, ended=True) is None:
+        enrollments.ended(e)
+
+
 def _render_questions(session: Session, questions: list[tuple[Delivery, Question, str]]) -> None:
     # One flush gives every new question its id; then its buttons can name it.
     session.flush()
     for d, q, locale in questions:
-        d.payload = render.question_message(q, d.id, locale=locale).to_dict()
+        note = translate(locale, "A review: you met this question before.") if d.payload.get("review") else ""
+        d.payload = render.question_message(q, d.id, note, locale=locale).to_dict()
     session.flush()
 
 
@@ -128,48 +158,75 @@ def nudge_key(e: Enrollment, day: str) -> str:
 
 def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, tracks: TrackCache,
                  open_qs: list[tuple[Delivery, bool]], report: PlanReport,
-                 questions: list[tuple[Delivery, Question, str]]) -> bool:
-    """Queue the enrollment's next unit (lesson, first question) for local day `day`; False if none.
+                 questions: list[tuple[Delivery, Question, str]], slot: datetime | None = None) -> bool:
+    """Queue the enrollment's nudge for local day `day`: due reviews, then the next new unit; False if none.
 
-    The caller has checked that day's key is free; the new question rows are collected in
-    `questions` for the caller to render once they have ids.
+    Open questions close first (an unanswered one is a lapse). The learner's daily question cap,
+    shared by all their campaigns, bounds what goes out; the rest waits for later days. New question
+    rows are collected in `questions` for the caller to render once they have ids.
     """
     found = tracks.get(e.campaign.track_id)
     if found is None:
         report.notes.append(f"campaign {e.campaign_id}: track {e.campaign.track_id} is not published")
         return False
     version, track = found
-    if e.position >= len(track.units):
-        enrollments.completed(e)
-        return False
-    unit = track.units[e.position]
-    # The key names the local day, not the unit, so a zone change that brings the same local date
-    # round again still finds that day's nudge.
-    lesson_key = nudge_key(e, day)
-    question = unit.questions[0]
-    q_key = enrollments.question_key(e.id, day, question.id)
     _close_open_questions(session, e, now, open_qs, track, report)
+    if learning.check_completion(session, e, track, now) is not None:
+        return False
     person = e.person
+    room = memory.cap_left(session, person, e.campaign, day)
+    where = {q.id: u.id for u in track.units for q in u.questions}
+    picks = [(where[q], q) for q in learning.due_questions(session, e, now) if q in where]
+    picks += learning.unasked_questions(session, e, track)
+    # A learner gone quiet gets one earlier question a day besides the new unit, not a growing pile.
+    picks = picks[: min(room, 1) if e.unanswered >= e.campaign.remind_after else room]
+    new_unit = e.position < len(track.units) and len(picks) < room
+    if not picks and not new_unit:
+        return False
     if enrollments.needs_reminder(e):
         msg = render.reminder_message(person.name, e.unanswered, e.campaign.title or e.campaign.id,
                                       locale=person.locale)
-        enqueue(session, key=enrollments.reminder_key(e.id, day), person=person, kind="reminder", message=msg, due=now,
-                enrollment_id=e.id, campaign_id=e.campaign_id, seq=0, check=False)
+        enqueue(session, key=enrollments.reminder_key(e.id, day), person=person, kind="reminder", message=msg,
+                due=now, enrollment_id=e.id, campaign_id=e.campaign_id, seq=0)
         enrollments.reminded(e)
-    # The reader's language version has the source's ids and keys; only its words differ.
-    mine = localized(session, version, track, person.locale)
-    enqueue(session, key=lesson_key, person=person, kind="lesson", due=now, item=unit.id, seq=1, check=False,
-            message=render.lesson_message(mine, mine.units[e.position], e.position + 1, locale=person.locale),
-            enrollment_id=e.id,
-            campaign_id=e.campaign_id, track_version_id=version.id)
-    d = enqueue(session, key=q_key, person=person, kind="question", message=None, due=now, item=question.id,
-                seq=2, check=False, enrollment_id=e.id, campaign_id=e.campaign_id, track_version_id=version.id,
-                flush=False)
-    assert d is not None
-    questions.append((d, mine.units[e.position].questions[0], person.locale))
-    enrollments.unit_sent(e, now)
-    report.lessons += 1
+    seq = 1
+    for unit_id, qid in picks:
+        _ask(session, e, track, version, day, slot, unit_id, qid, seq, now, questions, check=True)
+        seq += 1
+    if new_unit:
+        unit = track.units[e.position]
+        # The key names the local day, not the unit, so a zone change that brings the same local date
+        # round again still finds that day's nudge.
+        lesson = enqueue(session, key=nudge_key(e, day), kind="lesson", item=unit.id, seq=seq, check=False,
+                         message=render.lesson_message(localized(session, version, track, person.locale),
+                                                       localized(session, version, track, person.locale).units[
+                                                           e.position], e.position + 1, locale=person.locale),
+                         track_version_id=version.id, person=person, due=now, enrollment_id=e.id,
+                         campaign_id=e.campaign_id)
+        assert lesson is not None
+        lesson.slot_day, lesson.slot_at = day, slot
+        _ask(session, e, track, version, day, slot, unit.id, unit.questions[0].id, seq + 1, now, questions)
+        enrollments.unit_sent(e, now)
+        report.lessons += 1
     return True
+
+
+def _ask(session: Session, e: Enrollment, track: Track, version: TrackVersion, day: str, slot: datetime | None,
+         unit_id: str, qid: str, seq: int, now: datetime, questions: list[tuple[Delivery, Question, str]],
+         check: bool = False) -> None:
+    """Queue one question for the day's nudge and note that it was asked."""
+    d = enqueue(session, key=enrollments.question_key(e.id, day, qid), person=e.person, kind="question",
+                message=None, due=now, item=qid, seq=seq, check=check, enrollment_id=e.id,
+                campaign_id=e.campaign_id, track_version_id=version.id, flush=False)
+    if d is None:
+        return
+    d.slot_day, d.slot_at = day, slot
+    row = memory.asked(session, e, unit_id, qid, now)
+    if row.reviews:
+        d.payload = {"review": True}  # rendered with a note once the row has its id
+    # The reader's language version has the source's ids and keys; only its words differ.
+    mine = localized(session, version, track, e.person.locale)
+    questions.append((d, mine.question(qid)[1], e.person.locale))
 
 
 def _close_open_questions(session: Session, e: Enrollment, now: datetime, open_qs: list[tuple[Delivery, bool]],
@@ -179,6 +236,9 @@ def _close_open_questions(session: Session, e: Enrollment, now: datetime, open_q
         d.closed_at = now
         if not answered:
             missed += 1
+            row = memory.row(session, e.id, d.item)
+            if row is not None:
+                learning.review(session, e, row, None, None, now)
     if not missed:
         return
     enrollments.missed(e, missed)
@@ -199,14 +259,37 @@ def _close_open_questions(session: Session, e: Enrollment, now: datetime, open_q
 
 
 def deliver_now(session: Session, e: Enrollment, now: datetime) -> list[int]:
-    """Queue one extra unit for an enrollment right away (the `next` command); return the ids to send."""
-    report = PlanReport()
-    open_qs = due.open_questions(session, [e.id]).get(e.id, [])
-    day = f"extra-{now:%Y%m%dT%H%M%S}"
-    questions: list[tuple[Delivery, Question, str]] = []
-    if existing_keys(session, [nudge_key(e, day)]) or not deliver_unit(
-            session, e, day, now, TrackCache(session), open_qs, report, questions):
+    """Queue one extra unit for an enrollment right away (the `next` command); return the ids to send.
+
+    Anything already queued for the learner goes first and nothing new is added with it, so `next`
+    during a tick never overtakes or reorders units. Outside the campaign's dates nothing is sent, and
+    open questions stay open: asking for more is not skipping them.
+    """
+    if due.has_pending(session, e.id):
+        return pending_ids(session, e.person_id)
+    assert e.person.timezone is not None
+    today = now.astimezone(ZoneInfo(e.person.timezone)).date()
+    cad = cadence_of(e.campaign)
+    if today < cad.start or (cad.end is not None and today > cad.end):
         return []
+    found = TrackCache(session).get(e.campaign.track_id)
+    if found is None or e.position >= len(found[1].units):
+        return []
+    version, track = found
+    unit = track.units[e.position]
+    day = f"extra-{now:%Y%m%dT%H%M%S}"
+    if existing_keys(session, [nudge_key(e, day)]):
+        return []
+    lesson = enqueue(session, key=nudge_key(e, day), person=e.person, kind="lesson", item=unit.id, seq=1,
+                     check=False, due=now, enrollment_id=e.id, campaign_id=e.campaign_id,
+                     message=render.lesson_message(track, unit, e.position + 1, locale=e.person.locale),
+                     track_version_id=version.id)
+    assert lesson is not None
+    lesson.slot_day = today.isoformat()
+    questions: list[tuple[Delivery, Question, str]] = []
+    _ask(session, e, track, version, day, None, unit.id, unit.questions[0].id, 2, now, questions)
+    questions[-1][0].slot_day = today.isoformat()
+    enrollments.unit_sent(e, now)
     _render_questions(session, questions)
     return pending_ids(session, e.person_id)
 

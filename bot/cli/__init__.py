@@ -16,6 +16,7 @@ from bot.cli import (  # noqa: F401 - importing them registers their commands
     reach,
     report,
     serve,
+    simulate,
 )
 from bot.cli.common import CLIError, app, err, open_services
 from content.loader import ContentError

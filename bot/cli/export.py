@@ -28,6 +28,7 @@ class ExportKind(StrEnum):
     answers = "answers"
     people = "people"
     audit = "audit"
+    completions = "completions"
 
 
 class ExportFormat(StrEnum):
@@ -38,10 +39,10 @@ class ExportFormat(StrEnum):
 
 
 @app.command()
-def export(kind: Annotated[ExportKind, typer.Argument(help="deliveries, answers, people or audit")],
+def export(kind: Annotated[ExportKind, typer.Argument(help="deliveries, answers, people, completions or audit")],
            campaign: Annotated[str | None, typer.Option(help="Only this campaign.")] = None,
            fmt: Annotated[ExportFormat, typer.Option("--format", help="csv or json")] = ExportFormat.csv) -> None:
-    """Export deliveries, answers, people or the audit log as CSV or JSON on standard output."""
+    """Export deliveries, answers, people, completions or the audit log as CSV or JSON on standard output."""
     services = open_services()
     with session_of(services) as s:
         if campaign is not None:

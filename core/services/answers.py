@@ -14,7 +14,7 @@ from core.i18n import N_, translate
 from core.models import Answer, Delivery, Enrollment, Person, TrackVersion
 from core.ports import OutboundMessage
 from core.render import feedback_message, question_message
-from core.services import enrollments, statements
+from core.services import enrollments, memory, statements
 from core.services.outbox import enqueue
 from core.services.tracks import track_of
 from core.services.translations import localized
@@ -97,12 +97,18 @@ def record_answer(session: Session, *, delivery_id: int, choice_index: int, pers
             enrollments.answered(e, now)
     qids = [q.id for q in unit.questions]
     nxt = qids.index(question.id) + 1
-    if nxt < len(qids) and d.closed_at is None:
+    e = session.get(Enrollment, d.enrollment_id) if d.enrollment_id is not None else None
+    # The unit's next question follows at once, unless it was already asked or today's cap is reached;
+    # then it waits for a later nudge.
+    if (nxt < len(qids) and d.closed_at is None and e is not None and memory.row(session, e.id, qids[nxt]) is None
+            and memory.cap_left(session, person, e.campaign, d.slot_day) > 0):
         follow = unit.questions[nxt]
         nd = enqueue(session, key=enrollments.followup_key(d.key, follow.id), person=person, kind="question",
                      message=None, due=now, item=follow.id, enrollment_id=d.enrollment_id, campaign_id=d.campaign_id,
                      track_version_id=version.id, seq=d.seq + 1)
         if nd is not None:
+            nd.slot_day, nd.slot_at = d.slot_day, d.slot_at
+            memory.asked(session, e, unit.id, follow.id, now)
             nd.payload = question_message(localized(session, version, track, loc).question(follow.id)[1], nd.id,
                                           locale=loc).to_dict()
             result.followups.append(nd.id)

@@ -48,6 +48,8 @@ def apply_campaign(session: Session, spec: CampaignSpec, now: datetime) -> Apply
     c.manager_after = spec.escalation.manager_after
     c.digest_day = spec.digest.day
     c.digest_at = spec.digest.at.strftime("%H:%M")
+    c.daily_cap, c.mastery_days = spec.learning.cap, spec.learning.mastery_days
+    c.pass_mark, c.spacing = spec.learning.pass_mark, spec.learning.spacing
     c.updated_at = now
     session.flush()
     existing = {e.person_id: e for e in session.scalars(select(Enrollment).where(Enrollment.campaign_id == c.id))}

@@ -83,3 +83,9 @@ def campaigns_of_reports(session: Session, manager_id: int) -> list[Campaign]:
             select(Enrollment.campaign_id).where(Enrollment.person_id.in_(reports),
                                                  Enrollment.status.in_(("active", "completed")))))
         .order_by(Campaign.id)))
+
+
+def has_pending(session: Session, enrollment_id: int) -> bool:
+    """Return True when some of the enrollment's deliveries are queued but not sent yet."""
+    return session.scalars(select(Delivery.id).where(Delivery.enrollment_id == enrollment_id,
+                                                     Delivery.status == "pending").limit(1)).first() is not None

@@ -75,3 +75,8 @@ def escalated(e: Enrollment) -> None:
 def completed(e: Enrollment) -> None:
     """Record that the enrollment has nothing more to send."""
     e.status, e.next_due_at = "completed", None
+
+
+def ended(e: Enrollment) -> None:
+    """Record that the campaign ended before the learner completed it."""
+    e.status, e.next_due_at = "ended", None

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload
 
-from core.models import Answer, Delivery, Enrollment, Person, TrackVersion
+from core.models import Answer, Completion, Delivery, Enrollment, Person, TrackVersion
 from core.services import audit
 from core.services.people import ROSTER_COLUMNS
 from core.services.tracks import track_of
@@ -46,7 +46,8 @@ def delivery_rows(session: Session, campaign: str | None = None) -> list[Row]:
     return [{"id": d.id, "person": d.person.handle if d.person else f"{d.channel}:{d.address}",
              "campaign": d.campaign_id, "kind": d.kind, "item": d.item,
              "channel": d.channel, "due_at": _iso(d.due_at), "sent_at": _iso(d.sent_at), "status": d.status,
-             "attempts": d.attempts, "error": d.error} for d in session.scalars(stmt)]
+             "attempts": d.attempts, "error": d.error, "slot_day": d.slot_day, "slot_at": _iso(d.slot_at)}
+            for d in session.scalars(stmt)]
 
 
 def answer_rows(session: Session, campaign: str | None = None) -> list[Row]:
@@ -75,13 +76,26 @@ def _prompts(session: Session, version_ids: set[int]) -> dict[tuple[int | None, 
     return out
 
 
+def completion_rows(session: Session, campaign: str | None = None) -> list[Row]:
+    """Return one row per completed enrollment: when, how, the score and the campaign's pass mark."""
+    stmt = (select(Completion).options(joinedload(Completion.person))
+            .order_by(Completion.completed_at, Completion.enrollment_id))
+    if campaign is not None:
+        stmt = stmt.where(Completion.campaign_id == campaign)
+    return [{"person": c.person.handle, "campaign": c.campaign_id, "completed_at": _iso(c.completed_at),
+             "reason": c.reason, "score": round(c.score, 4), "pass_mark": c.pass_mark, "passed": c.passed,
+             "first_correct": c.first_correct, "questions": c.questions} for c in session.scalars(stmt)]
+
+
 REPORTS: dict[str, Callable[[Session, str | None], list[Row]]] = {
-    "people": people_rows, "deliveries": delivery_rows, "answers": answer_rows, "audit": audit.audit_rows}
+    "people": people_rows, "deliveries": delivery_rows, "answers": answer_rows, "completions": completion_rows,
+    "audit": audit.audit_rows}
 REPORT_FIELDS = {
     "people": ["email", "name", "timezone", "status", *(f"{p}_id" for p in COMPAT_PLATFORMS)],
     "deliveries": ["person", "campaign", "item", "due_at", "sent_at", "status"],
     "answers": ["person", "campaign", "question", "choice", "correct", "answered_at"],
     "audit": audit.AUDIT_FIELDS,
+    "completions": ["person", "campaign", "completed_at", "reason", "score", "pass_mark", "passed"],
 }
 
 

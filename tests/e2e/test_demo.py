@@ -27,4 +27,10 @@ def test_demo_auto_tells_the_whole_story(tmp_path: Path) -> None:
     assert "Manager heads-up: Lea Learner has gone quiet" in out
     assert "Weekly digest for your team" in out
     assert "Lea doesn't answer today." in out
+    # Tuesday's mistakes come back as reviews on a later day, and the track ends in a completion with a score.
+    tuesday, rest = out.split("Tuesday 05 January 2027", 1)[1].split("Wednesday 06 January 2027", 1)
+    assert "Not quite" in tuesday and "A review: you met this question before." in rest
+    wrong_prompt = tuesday.split("Not quite")[0].rsplit("│ ", 3)[0]
+    assert wrong_prompt
+    assert "completed on 2027-" in out and "score 82%" in out and "(pass mark 60%)" in out
     assert not list(tmp_path.iterdir())  # the demo cleans up after itself

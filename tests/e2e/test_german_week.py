@@ -129,7 +129,8 @@ def test_a_german_learner_reads_only_german_all_week(world: World) -> None:
 
     world.do(german)
     world.person("ida@example.org", "Europe/Berlin", name="Ida")  # campaigns start from a known audience
-    world.campaign(["ida@example.org"], cid="sicher-k", track="sicher", remind_after=2, manager_after=3)
+    world.campaign(["ida@example.org"], cid="sicher-k", track="sicher", remind_after=2, manager_after=3,
+                   learning={"spacing": "drip"})  # each question once: this week is about the language
     code = world.do(lambda s: create_invite(s, "sicher-k", now=world.clock.now()).code)
     me = Learner(world, lena)
 

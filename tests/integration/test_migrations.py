@@ -66,13 +66,14 @@ EXPECTED_PEOPLE = [
 ]
 EXPECTED_DELIVERIES = [
     {"id": 3, "person": "boss@example.org", "campaign": None, "kind": "digest", "item": "", "channel": "slack",
-     "due_at": "2027-01-04T09:30:00+00:00", "sent_at": None, "status": "pending", "attempts": 0, "error": None},
+     "due_at": "2027-01-04T09:30:00+00:00", "sent_at": None, "status": "pending", "attempts": 0, "error": None,
+     "slot_day": None, "slot_at": None},
     {"id": 1, "person": "ann@example.org", "campaign": "c1", "kind": "lesson", "item": "u1", "channel": "telegram",
      "due_at": "2027-01-04T09:30:00+00:00", "sent_at": "2027-01-04T09:31:00+00:00", "status": "sent",
-     "attempts": 1, "error": None},
+     "attempts": 1, "error": None, "slot_day": None, "slot_at": None},
     {"id": 2, "person": "ann@example.org", "campaign": "c1", "kind": "question", "item": "q1",
      "channel": "telegram", "due_at": "2027-01-04T09:30:00+00:00", "sent_at": "2027-01-04T09:31:00+00:00",
-     "status": "sent", "attempts": 1, "error": None},
+     "status": "sent", "attempts": 1, "error": None, "slot_day": None, "slot_at": None},
 ]
 EXPECTED_ANSWERS = [
     {"person": "ann@example.org", "campaign": "c1", "question": "q1", "question_text": None, "choice": "Verify it",

@@ -42,7 +42,12 @@ def test_commands_answer_in_the_learners_language(app: App) -> None:
     app.settle()
     assert person(app, ADA).status == "active"
 
-    app.post(app.updates.text(ADA, "/next", language_code="de"))  # an extra nudge, right now
+    # Sunday: the campaign starts tomorrow, so /next has nothing to send yet.
+    app.post(app.updates.text(ADA, "/next", language_code="de"))
+    app.settle()
+    assert app.emulator.sent_to(ADA)[-1].text.startswith("Du bist auf dem neuesten Stand")
+    app.clock.advance(timedelta(days=1))  # Monday noon: an extra nudge, right now
+    app.post(app.updates.text(ADA, "/next", language_code="de"))
     app.settle()
     lesson, question = app.emulator.sent_to(ADA)[-2:]  # the lesson itself is the answer to /next
     assert "1/6" in lesson.text and question.reply_markup is not None

@@ -103,10 +103,10 @@ def test_translate_fills_placeholders_and_picks_plural_forms() -> None:
     assert i18n.translate("it", "Your answer: {answer}", answer="42") == "Your answer: 42"
     assert i18n.translate("es_MX", "Your answer: {answer}", answer="42") == "Tu respuesta: 42"
     assert i18n.translate("fr", "Your answer: {answer}", answer="42") == "Votre réponse : 42"
-    one = ("Hi {name}, your last question in *{campaign}* is still waiting. "
-           "Each one takes about a minute; today's is just below.")
-    many = ("Hi {name}, your last {n} questions in *{campaign}* are still waiting. "
-            "Each one takes about a minute; today's is just below.")
+    one = ("Hi {name}, your last question in *{campaign}* went unanswered, so it will come back "
+           "on a later day. Each one takes about a minute; today's are just below.")
+    many = ("Hi {name}, your last {n} questions in *{campaign}* went unanswered, so they will come back "
+            "on later days. Each one takes about a minute; today's are just below.")
     assert "letzte Frage" in i18n.plural("de", one, many, 1, name="Ida", campaign="C")
     assert "letzten 3 Fragen" in i18n.plural("de", one, many, 3, name="Ida", campaign="C")
     assert i18n.plural("en", one, many, 3, name="Ida", campaign="C").startswith("Hi Ida, your last 3 questions")
@@ -129,10 +129,10 @@ def test_dates_and_weekdays_read_in_the_readers_language() -> None:
 
 
 def test_spanish_and_french_plurals_and_dates() -> None:
-    one = ("Hi {name}, your last question in *{campaign}* is still waiting. "
-           "Each one takes about a minute; today's is just below.")
-    many = ("Hi {name}, your last {n} questions in *{campaign}* are still waiting. "
-            "Each one takes about a minute; today's is just below.")
+    one = ("Hi {name}, your last question in *{campaign}* went unanswered, so it will come back "
+           "on a later day. Each one takes about a minute; today's are just below.")
+    many = ("Hi {name}, your last {n} questions in *{campaign}* went unanswered, so they will come back "
+            "on later days. Each one takes about a minute; today's are just below.")
     assert "tus últimas 3 preguntas" in i18n.plural("es", one, many, 3, name="Ana", campaign="C")
     assert "tu última pregunta" in i18n.plural("es", one, many, 1, name="Ana", campaign="C")
     # French treats 0 and 1 as singular.

@@ -195,15 +195,18 @@ def test_campaign_ends_after_last_unit(world: World) -> None:
     for n in range(5):
         world.tick(at(d(n), 8, 30))
     assert lessons(world, lea) == ["Unit 1", "Unit 2"]
-    assert world.enrollment(lea).status == "completed"
+    # Lea never answered: running out of units is not completing; her questions keep coming back.
+    assert world.enrollment(lea).status == "active"
+    assert len(world.deliveries(lea, "question")) > 2
 
 
 def _escalation_world(world: World, remind_after: int, manager_after: int) -> tuple[int, int]:
     world.publish(make_track(units=20))
     boss = world.person("max@example.org", "Europe/London", name="Max Manager", roles="manager")
     lea = world.person("lea@example.org", "Europe/Berlin", name="Lea Learner", manager=boss)
+    # A drip (each question once) keeps the count of missed questions one a day.
     world.campaign(["lea@example.org"], remind_after=remind_after, manager_after=manager_after,
-                   days="mon,tue,wed,thu,fri,sat,sun")
+                   days="mon,tue,wed,thu,fri,sat,sun", learning={"spacing": "drip"})
     return boss, lea
 
 
@@ -254,7 +257,7 @@ def _digest_world(world: World) -> tuple[int, int, int]:
     boss = world.person("mia@example.org", "America/New_York", name="Mia Manager", roles="manager")
     ann = world.person("ann@example.org", "Europe/Berlin", name="Ann Active", manager=boss)
     sam = world.person("sam@example.org", "Europe/Berlin", name="Sam Silent", manager=boss)
-    world.campaign(["ann@example.org", "sam@example.org"])
+    world.campaign(["ann@example.org", "sam@example.org"], learning={"spacing": "drip"})
     return boss, ann, sam
 
 

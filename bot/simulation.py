@@ -1,0 +1,164 @@
+"""`nudgebot simulate`: a synthetic cohort through the real planner and dispatcher on a virtual clock.
+
+Three copies of the same cohort (same learners, same random streams) each follow one campaign on the
+same track: FSRS reviews, a Leitner box schedule, and a plain drip that asks every question once.
+Every day at 09:30 UTC the real worker tick queues and sends (console channel); learners who answer
+that day answer every open question through the real answer flow, follow-ups included.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import tempfile
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bot.bootstrap import Services, bootstrap
+from bot.dbsetup import upgrade
+from bot.settings import Settings
+from content.campaign import CampaignSpec
+from content.schema import Track
+from core.clock import VirtualClock
+from core.models import Answer, Completion, Delivery, Person, TrackVersion
+from core.services import tracks
+from core.services.tracks import track_of
+from flows import campaigns as flows_campaigns
+from flows import learning as flows_learning
+from scheduler.cohort import SimLearner, make_cohort, recall_share
+from scheduler.worker import tick
+
+STRATEGIES = ("fsrs", "leitner", "drip")
+START = date(2027, 1, 4)  # a Monday
+
+
+@dataclass(frozen=True)
+class StrategyResult:
+    """What one schedule achieved with the cohort."""
+
+    strategy: str
+    learners: int
+    questions_asked: int
+    recall: float  # mean share of the track's questions a learner would recall at the end
+    completions: int
+
+    @property
+    def recall_per_100_asked(self) -> float:
+        """Return questions recalled at the end (over the cohort) per 100 questions asked."""
+        return 0.0 if not self.questions_asked else 100 * self.recall * self.learners * QUESTIONS / self.questions_asked
+
+
+UNITS, PER_UNIT = 8, 2
+QUESTIONS = UNITS * PER_UNIT
+
+
+def sim_track() -> Track:
+    """Return the synthetic track: 8 units of 2 questions, the first choice right."""
+    units = [{"id": f"u{u}", "title": f"Unit {u}", "lesson": f"Lesson {u}.",
+              "questions": [{"id": f"u{u}-q{i}", "prompt": f"Question {u}.{i}?",
+                             "choices": [{"text": "Right", "correct": True}, {"text": "Wrong"},
+                                         {"text": "Also wrong"}]} for i in (1, 2)]}
+             for u in range(1, UNITS + 1)]
+    return Track.model_validate({"id": "sim", "title": "Simulated track", "objective": "Remember it.",
+                                 "units": units})
+
+
+def simulate(learners: int, days: int, seed: int) -> list[StrategyResult]:
+    """Run the cohort for `days` days under each schedule in a throwaway database; return the results."""
+    with tempfile.TemporaryDirectory(prefix="nudgebot-sim-") as tmp:
+        return _Sim(Path(tmp), learners, days, seed).run()
+
+
+class _Sim:
+    def __init__(self, tmp: Path, learners: int, days: int, seed: int) -> None:
+        self.days, self.seed = days, seed
+        self.clock = VirtualClock(datetime.combine(START - timedelta(days=1), time(12), tzinfo=UTC))
+        settings = Settings(database_url=f"sqlite:///{tmp}/sim.db", _env_file=None)  # type: ignore[call-arg]
+        upgrade(settings.database_url)
+        self.services: Services = bootstrap(settings, clock=self.clock, echo=lambda *_: None, platforms=False)
+        self.cohorts = {s: make_cohort(learners, days, seed) for s in STRATEGIES}
+        self.rngs = {s: random.Random(seed + 1) for s in STRATEGIES}
+        self.people: dict[str, list[int]] = {}
+
+    def setup(self) -> None:
+        now = self.clock.now()
+        track = sim_track()
+        with self.services.db.session() as s:
+            tracks.publish(s, track, now)
+            for strategy, cohort in self.cohorts.items():
+                emails = [f"{strategy}-{x.index}@sim.example" for x in cohort]
+                rows = [Person(email=e, name=e.split("@")[0], timezone="UTC", created_at=now) for e in emails]
+                s.add_all(rows)
+                s.flush()
+                self.people[strategy] = [p.id for p in rows]
+                flows_campaigns.apply_campaign(s, CampaignSpec.model_validate({
+                    "id": f"sim-{strategy}", "track": "sim", "audience": {"emails": emails},
+                    "schedule": {"days": ["mon", "tue", "wed", "thu", "fri"], "at": "09:30",
+                                 "start": START.isoformat()},
+                    "learning": {"spacing": strategy}}), now)
+
+    def run(self) -> list[StrategyResult]:
+        self.setup()
+        db = self.services.db
+        for n in range(self.days):
+            day = START + timedelta(days=n)
+            self.clock.set(datetime.combine(day, time(9, 30), tzinfo=UTC))
+            asyncio.run(tick(db, self.services.dispatcher, self.clock.now()))
+            for strategy in STRATEGIES:
+                rng = self.rngs[strategy]
+                for learner, pid in zip(self.cohorts[strategy], self.people[strategy], strict=True):
+                    if learner.answers_today(n, rng):
+                        self._answer_all(learner, pid, day, rng)
+        end = datetime.combine(START + timedelta(days=self.days), time(9, 0), tzinfo=UTC)
+        qids = [q.id for u in sim_track().units for q in u.questions]
+        out = []
+        with db.session() as s:
+            for strategy in STRATEGIES:
+                ids = self.people[strategy]
+                asked = s.scalar(select(func.count(Delivery.id)).where(
+                    Delivery.person_id.in_(ids), Delivery.kind == "question", Delivery.status == "sent")) or 0
+                done = s.scalar(select(func.count(Completion.enrollment_id)).where(
+                    Completion.person_id.in_(ids))) or 0
+                cohort = self.cohorts[strategy]
+                recall = sum(recall_share(x, qids, end) for x in cohort) / len(cohort) if cohort else 0.0
+                out.append(StrategyResult(strategy, len(cohort), int(asked), recall, int(done)))
+        db.dispose()
+        return out
+
+    def _answer_all(self, learner: SimLearner, pid: int, day: date, rng: random.Random) -> None:
+        db = self.services.db
+        for _ in range(12):
+            self.clock.advance(timedelta(seconds=rng.randint(8, 40)))
+            now = self.clock.now()
+            with db.session() as s:
+                d = s.scalars(select(Delivery).where(
+                    Delivery.person_id == pid, Delivery.kind == "question", Delivery.status == "sent",
+                    Delivery.closed_at.is_(None), Delivery.id.not_in(select(Answer.delivery_id)))
+                    .order_by(Delivery.id)).first()
+                if d is None:
+                    return
+                assert d.track_version_id is not None
+                version = s.get(TrackVersion, d.track_version_id)
+                assert version is not None
+                unit, question = track_of(version).question(d.item)
+                lessons_today = set(s.scalars(select(Delivery.item).where(
+                    Delivery.person_id == pid, Delivery.kind == "lesson", Delivery.slot_day == day.isoformat())))
+                right = learner.answer(d.item, now, unit.id in lessons_today, rng)
+                choice = question.correct_index if right else (question.correct_index + 1) % len(question.choices)
+                person = s.get(Person, pid)
+                assert person is not None
+                flows_learning.answer(s, person, d.id, choice, now)
+            asyncio.run(self.services.dispatcher.run_once())  # the unit's next question, as the chat sends it
+
+
+def table(results: list[StrategyResult]) -> list[list[str]]:
+    """Return the comparison as rows of text (header first), for the terminal and the README."""
+    rows = [["schedule", "learners", "questions asked", "asked per learner", "recall at end",
+             "recalled per 100 asked", "completions"]]
+    for r in results:
+        rows.append([r.strategy, str(r.learners), str(r.questions_asked), f"{r.questions_asked / r.learners:.1f}",
+                     f"{r.recall:.0%}", f"{r.recall_per_100_asked:.1f}", str(r.completions)])
+    return rows
