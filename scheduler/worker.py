@@ -68,9 +68,13 @@ class Worker:
         self.interval = interval
         self.before_tick = list(before_tick)
         self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._running: asyncio.Task[object] | None = None
 
     async def run_tick(self) -> TickReport | None:
         """Run one tick now, logging instead of raising so the schedule keeps going."""
+        if self.dispatcher.stopping:
+            return None
+        self._running = asyncio.current_task()
         try:
             for hook in self.before_tick:
                 await hook()
@@ -78,6 +82,8 @@ class Worker:
         except Exception:
             log.exception("tick failed")
             return None
+        finally:
+            self._running = None
         if report.dispatch.sent or report.plan.lessons or report.plan.digests:
             log.info("tick: queued %d lessons, %d digests; sent %d", report.plan.lessons,
                      report.plan.digests, len(report.dispatch.sent))
@@ -94,3 +100,21 @@ class Worker:
         """Stop ticking."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+    async def shutdown(self, grace: float) -> bool:
+        """Take no new work; let a running tick finish within `grace` seconds, else cancel it.
+
+        A cancelled tick gives its unsent claims back at once. Return True if it finished in time.
+        """
+        self.dispatcher.stop()
+        self.stop()
+        task = self._running
+        if task is None or task.done():
+            return True
+        done, _ = await asyncio.wait([task], timeout=grace)
+        if done:
+            return True
+        log.warning("shutdown: the running tick did not finish within %gs; releasing what it holds", grace)
+        task.cancel()
+        await asyncio.wait([task], timeout=5)
+        return False
