@@ -219,7 +219,8 @@ class Dispatcher:
                 if waited + exc.retry_after > self.max_inline_wait:
                     return SendResult("retry", job, error=exc)
                 waited += exc.retry_after
-                await asyncio.sleep(exc.retry_after)
+                if not await self._nap(exc.retry_after):
+                    return SendResult("retry", job, error=exc)  # shutting down: leave it for later
             except RecipientGone as exc:
                 return SendResult("gone", job, error=exc)
             except TransientError as exc:
@@ -230,6 +231,16 @@ class Dispatcher:
             except Exception as exc:
                 log.exception("send failed for delivery %s", job.id)
                 return SendResult("error", job, error=exc)
+
+    async def _nap(self, seconds: float) -> bool:
+        """Sleep `seconds`, waking early on shutdown; return False if woken by it."""
+        end = asyncio.get_running_loop().time() + seconds
+        while not self.stopping:
+            left = end - asyncio.get_running_loop().time()
+            if left <= 0:
+                return True
+            await asyncio.sleep(min(left, 0.25))
+        return False
 
     async def _reconcile(self, channel: Reconciling, job: Job) -> SendResult | None:
         # The worker that claimed this before may have died after the platform accepted it.

@@ -79,6 +79,9 @@ class Worker:
             for hook in self.before_tick:
                 await hook()
             report = await tick(self.db, self.dispatcher, self.clock.now())
+        except asyncio.CancelledError:
+            log.info("tick cancelled at shutdown; its unsent claims were given back")
+            return None
         except Exception:
             log.exception("tick failed")
             return None
@@ -107,14 +110,16 @@ class Worker:
         A cancelled tick gives its unsent claims back at once. Return True if it finished in time.
         """
         self.dispatcher.stop()
-        self.stop()
+        if self.scheduler.running:
+            self.scheduler.pause()  # shutting the scheduler down now would cancel the running tick
         task = self._running
-        if task is None or task.done():
-            return True
-        done, _ = await asyncio.wait([task], timeout=grace)
-        if done:
-            return True
-        log.warning("shutdown: the running tick did not finish within %gs; releasing what it holds", grace)
-        task.cancel()
-        await asyncio.wait([task], timeout=5)
-        return False
+        finished = True
+        if task is not None and not task.done():
+            done, _ = await asyncio.wait([task], timeout=grace)
+            if not done:
+                log.warning("shutdown: the running tick did not finish within %gs; releasing what it holds", grace)
+                task.cancel()
+                await asyncio.wait([task], timeout=5)
+                finished = False
+        self.stop()
+        return finished

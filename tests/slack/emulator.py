@@ -57,6 +57,7 @@ class SlackEmulator:
         self.faults: list[Fault] = []
         self.gone: dict[str, str] = {}  # user id -> error for conversations.open / chat.postMessage
         self.revoked = False  # the app was uninstalled: every call answers invalid_auth
+        self.slow: dict[str, float] = {}  # method -> seconds to wait before answering (a slow Slack)
         self._ts = itertools.count(1)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -304,6 +305,8 @@ class SlackEmulator:
                 if not path.startswith("/api/"):
                     self._send(404, "not found", {})
                     return
+                if path[5:] in emu.slow:
+                    time.sleep(emu.slow[path[5:]])
                 status, body, headers = emu.handle(path[5:], args, self.headers.get("Authorization", ""))
                 if status >= 500:
                     self._send(status, "upstream connect error", headers)
