@@ -13,6 +13,7 @@ from prometheus_client import Histogram
 
 from core.clock import Clock
 from core.db import Database
+from core.services.outbox import write_lock
 from scheduler.digests import plan_digests, process_digests
 from scheduler.dispatcher import Dispatcher, DispatchReport
 from scheduler.planner import PlanReport, plan_pending, process_due
@@ -34,16 +35,20 @@ class TickReport:
 def plan_and_queue(db: Database, now: datetime, batch: int = 2000) -> PlanReport:
     """Plan new enrollments, queue due nudges and digests; each batch commits on its own."""
     report = PlanReport()
+    # Each transaction takes SQLite's write lock first, so concurrent ticks wait for each other.
     with db.session() as s:
+        write_lock(s)
         report.planned += plan_pending(s, now)
         plan_digests(s, now)
     while True:
         with db.session() as s:
+            write_lock(s)
             part = process_due(s, now, limit=batch)
         report.add(part)
         if part.due < batch:
             break
     with db.session() as s:
+        write_lock(s)
         report.add(process_digests(s, now))
     return report
 

@@ -16,6 +16,17 @@ from core.services.people import mark_unreachable
 MAX_ATTEMPTS = 8
 
 
+def write_lock(session: Session) -> None:
+    """On SQLite, take the database's write lock now, as the transaction's first statement.
+
+    Two processes that read first and write later would both see the same due rows (and one would
+    fail on a unique key); taking the lock first makes the second wait for the first to commit.
+    PostgreSQL needs nothing here: its row locks with SKIP LOCKED share the work instead.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Delivery).where(Delivery.id == -1).values(attempts=0))
+
+
 def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
     """Return which of `keys` already have a delivery."""
     wanted = list(keys)
@@ -77,6 +88,7 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta,
     Each row comes with `orphaned`: True when an earlier claim's lease ran out without a result, so
     that worker may have died after the platform accepted the message (the channel can look for it).
     """
+    write_lock(session)
     stmt = (
         select(Delivery)
         .where(

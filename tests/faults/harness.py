@@ -42,7 +42,7 @@ def slack_emulator_module() -> ModuleType:
 class Faults:
     """Emulators plus a database whose outbox holds one marked message per learner."""
 
-    def __init__(self, db_url: str, tmp_path: Path, learners: int = 200) -> None:
+    def __init__(self, db_url: str, tmp_path: Path, learners: int = 200, *, fill: bool = True) -> None:
         self.db_url = db_url
         self.tmp_path = tmp_path
         self.slack = slack_emulator_module().SlackEmulator().start()
@@ -51,10 +51,14 @@ class Faults:
             server.handle_error = _quiet  # a killed worker resets its connections; that is the point
         self.db = Database(db_url)
         self.keys: dict[str, str] = {}  # delivery key -> platform
+        self.learners = learners
         upgrade(db_url)
-        self._fill(learners)
+        if fill:
+            self.fill()
 
-    def _fill(self, learners: int) -> None:
+    def fill(self) -> None:
+        """Add the learners and queue one marked message each, due now."""
+        learners = self.learners
         now = datetime.now(UTC)
         rows = []
         for i in range(learners):
@@ -70,6 +74,7 @@ class Faults:
         with self.db.session() as s:
             people.import_roster(s, roster, now)
             for p in s.scalars(select(Person)):
+                p.platform_checked_at = now  # profiles are not what these tests are about
                 key = f"fault:{p.id}"
                 outbox.enqueue(s, key=key, person=p, kind="info", due=now,
                                message=info_message(f"marker {key} end"))
