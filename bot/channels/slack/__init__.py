@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import parse_qs
 
 import aiohttp
 
@@ -58,6 +60,8 @@ def install(host: ChannelHost, settings: Settings) -> None:
             return Response("invalid request signature", status_code=401)
         if not body.strip():
             return Response(status_code=200)  # signed but empty: nothing to do, and no reason to retry
+        if not _well_formed(body, request.headers.get("content-type", "")):
+            return Response("malformed request body", status_code=400)
         try:
             response = await handler.handle(request)
         except ValueError:
@@ -73,6 +77,23 @@ def install(host: ChannelHost, settings: Settings) -> None:
     host.provide("slack_channel", channel)
     if settings.slack_app_token:
         _socket_mode(host, app, settings.slack_app_token, settings.slack_api_url)
+
+
+def _well_formed(body: bytes, content_type: str) -> bool:
+    """Return True if a signed body has a shape Bolt can take: a JSON object, or a form (with a JSON object payload)."""
+    try:
+        text = body.decode("utf-8")
+        if "json" in content_type:
+            return isinstance(json.loads(text), dict)
+        form = parse_qs(text, keep_blank_values=True, strict_parsing=False)
+    except (UnicodeDecodeError, ValueError):
+        return False
+    if "payload" in form:
+        try:
+            return isinstance(json.loads(form["payload"][0]), dict)
+        except ValueError:
+            return False
+    return bool(form)
 
 
 def _tell_admins(host: ChannelHost) -> Callable[[str], Awaitable[None]]:
