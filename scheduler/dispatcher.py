@@ -8,7 +8,7 @@ only after the platform accepted it, and its unique key means it is never queued
 Crash safety: rows are claimed in small batches under a short lease that is renewed while the batch
 is being sent, and each send is recorded as soon as the platform answers. A worker killed mid-send
 leaves at most the messages in flight at that instant unrecorded; their lease runs out and another
-worker takes them. Before re-sending such an orphaned row, a channel that can (Slack) looks for it
+worker takes them. Before re-sending such an orphaned row, a channel that can look for it
 on the platform by its delivery key, so it is not sent twice. Rows due longer ago than the catch-up
 window are expired instead of sent.
 """
