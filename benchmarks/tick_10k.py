@@ -93,7 +93,7 @@ def main() -> None:
         print(f"database: {url.split(':')[0]}  learners: {args.learners}  send latency: {args.latency_ms} ms")
         print(f"roster import:          {t1 - t0:7.2f} s")
         print(f"campaign apply + plan:  {t2 - t1:7.2f} s")
-        print(f"tick: plan and queue:   {t3 - t2:7.2f} s  ({plan.lessons} lessons, {plan.questions} questions)")
+        print(f"tick: plan and queue:   {t3 - t2:7.2f} s  ({plan.lessons} lessons, {plan.due} due)")
         print(f"tick: dispatch:         {t4 - t3:7.2f} s  ({n} messages, {n / (t4 - t3):.0f} messages/s)")
         print(f"tick total:             {t4 - t2:7.2f} s")
         assert n == 2 * args.learners and channel.sent == n

@@ -89,7 +89,8 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, echo: Echo | No
     clock = clock or SystemClock()
     db = Database(settings.database_url)
     channels: dict[str, ChatChannel] = {"console": ConsoleChannel(db, clock, echo)}
-    dispatcher = Dispatcher(db, channels, clock, concurrency=settings.send_concurrency)
+    dispatcher = Dispatcher(db, channels, clock, concurrency=settings.send_concurrency, batch=settings.outbox_batch,
+                            lease=timedelta(seconds=settings.outbox_lease_seconds))
     conversation = Conversation(db, channels, dispatcher, clock)
     services = Services(settings, db, clock, channels, dispatcher, conversation)
     if platforms:

@@ -189,6 +189,8 @@ class Conversation:
         if person is None:
             if isinstance(event, ProfileChanged | Unreachable | Reachable):
                 return _Outcome(Reply())
+            if isinstance(event, AnswerChosen):  # a press gets a private note, not a new conversation
+                return _Outcome(Reply(notice=t(sender.language, "unknown_person")))
             return _Outcome(Reply(notice=t(sender.language, "unknown_person"),
                                   messages=[info_message(t(sender.language, "unknown_person"))]))
         if isinstance(event, AnswerChosen):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.engine import make_url
 
 import migrations
 from core.db import normalise_url
@@ -32,3 +34,33 @@ def downgrade(url: str, revision: str) -> None:
 def revision(url: str, message: str) -> None:
     """Autogenerate a new migration from the models (for developers)."""
     command.revision(alembic_config(url), message=message, autogenerate=True)
+
+
+def backup_sqlite(url: str, target: Path) -> int:
+    """Copy the SQLite database at `url` to `target` with SQLite's online backup API; return its size in bytes.
+
+    Safe while the web app and worker keep writing: the copy is one consistent snapshot. The copy is
+    checked with `PRAGMA integrity_check` before this returns.
+    """
+    source = make_url(normalise_url(url)).database
+    if not source or source == ":memory:":
+        raise ValueError("DATABASE_URL does not name a SQLite file")
+    if not Path(source).exists():
+        raise ValueError(f"{source}: no such database file")
+    if target.exists():
+        raise ValueError(f"{target}: already exists; choose a new file name")
+    if not target.parent.is_dir():
+        raise ValueError(f"{target.parent}: no such directory")
+    partial = target.with_name(target.name + ".partial")
+    src = sqlite3.connect(source, timeout=30)
+    dst = sqlite3.connect(partial)
+    try:
+        src.backup(dst, pages=1024)  # in steps, so writers are never held up for long
+        ok = dst.execute("PRAGMA integrity_check").fetchone()
+        if ok is None or ok[0] != "ok":
+            raise ValueError(f"{target}: the copy failed its integrity check ({ok})")
+    finally:
+        dst.close()
+        src.close()
+    partial.rename(target)
+    return target.stat().st_size

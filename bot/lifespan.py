@@ -1,16 +1,25 @@
-"""One lifespan for every long-running process (web, worker, run): start channels and worker, stop both."""
+"""One lifespan for every long-running process (web, worker, run): start channels and worker, stop both.
+
+Stopping is graceful: no new work is taken, a running tick and queued replies get `grace` seconds
+to finish, and whatever is still claimed after that is given back to the outbox for the next worker.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from bot.bootstrap import Services
 
+log = logging.getLogger("nudgebot")
+
 
 @contextlib.asynccontextmanager
-async def running(services: Services, *, worker: bool) -> AsyncIterator[None]:
+async def running(services: Services, *, worker: bool, grace: float | None = None) -> AsyncIterator[None]:
     """Start the channels (and the periodic worker); stop both, in reverse, on the way out."""
+    grace = services.settings.shutdown_grace_seconds if grace is None else grace
     await services.start()
     w = services.worker() if worker else None
     if w is not None:
@@ -18,6 +27,10 @@ async def running(services: Services, *, worker: bool) -> AsyncIterator[None]:
     try:
         yield
     finally:
+        services.dispatcher.stop()
         if w is not None:
-            w.stop()
-        await services.stop()
+            await w.shutdown(grace)
+        try:
+            await asyncio.wait_for(services.stop(), grace)
+        except TimeoutError:
+            log.warning("shutdown: replies still being sent after %gs were left in the outbox", grace)

@@ -15,6 +15,9 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     tick_seconds: float = 30.0
     send_concurrency: int = 200
+    outbox_batch: int = 100  # deliveries claimed at a time: at most these are in flight if a worker dies
+    outbox_lease_seconds: float = 60.0  # a claim lasts this long (renewed while sending)
+    shutdown_grace_seconds: float = 10.0  # on SIGTERM, in-flight sends get this long to finish
 
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None

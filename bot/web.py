@@ -8,12 +8,63 @@ from collections.abc import AsyncIterator
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.bootstrap import Services
 from bot.lifespan import running
+
+MAX_BODY = 1024 * 1024  # webhook bodies are small; anything bigger is refused before it is parsed
+
+
+class BodyLimit:
+    """Answer 413 to a request body over `limit` bytes (declared or streamed), before any endpoint reads it."""
+
+    def __init__(self, app: ASGIApp, limit: int = MAX_BODY) -> None:
+        self.app = app
+        self.limit = limit
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Buffer at most `limit` bytes of the body, then hand the request on with that body replayed."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None:
+            if not declared.isdigit():
+                await Response("bad Content-Length", status_code=400)(scope, receive, send)
+                return
+            if int(declared) > self.limit:
+                await Response("request body too large", status_code=413)(scope, receive, send)
+                return
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.limit:
+                await Response("request body too large", status_code=413)(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body"):
+                break
+        body = b"".join(chunks)
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
 
 
 def create_app(services: Services, *, run_worker: bool = False) -> Starlette:
@@ -39,4 +90,4 @@ def create_app(services: Services, *, run_worker: bool = False) -> Starlette:
 
     routes = [Route("/healthz", healthz, methods=["GET"]), Route("/metrics", metrics, methods=["GET"]),
               *(Route(path, endpoint, methods=methods) for path, endpoint, methods in services.routes)]
-    return Starlette(routes=routes, lifespan=lifespan)
+    return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(BodyLimit)])

@@ -52,6 +52,9 @@ class OutboundMessage:
     # channel falls back to a direct message when it is empty or no longer works.
     reply_via: str = ""
     locale: str = "en"  # the reader's language, for the few words a channel adds around the text
+    # The outbox key, set by the dispatcher (never stored in the payload): a channel that can tag a
+    # message with it can later tell whether a send interrupted by a crash reached the platform.
+    delivery_key: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise for storage in the outbox."""
@@ -120,6 +123,15 @@ class ChatChannel(Protocol):
 
     async def edit(self, address: str, ref: str, message: OutboundMessage) -> None:
         """Replace a sent message (e.g. a question with its feedback)."""
+        ...
+
+
+@runtime_checkable
+class Reconciling(Protocol):
+    """A channel that can find a message it sent by its `delivery_key` (after a crash mid-send)."""
+
+    async def find_sent(self, address: str, delivery_key: str) -> str | None:
+        """Return the ref of the message tagged with `delivery_key` at `address`, or None if none was sent."""
         ...
 
 

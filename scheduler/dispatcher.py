@@ -4,6 +4,13 @@ Messages to one address go in order, one at a time; different addresses go in pa
 `concurrency`. Platform rate limits (per chat, per workspace) are the channels' own business:
 their `send` waits for a slot. A 429 is waited out and retried; the outbox row is marked sent
 only after the platform accepted it, and its unique key means it is never queued twice.
+
+Crash safety: rows are claimed in small batches under a short lease that is renewed while the batch
+is being sent, and each send is recorded as soon as the platform answers. A worker killed mid-send
+leaves at most the messages in flight at that instant unrecorded; their lease runs out and another
+worker takes them. Before re-sending such an orphaned row, a channel that can look for it
+on the platform by its delivery key, so it is not sent twice. Rows due longer ago than the catch-up
+window are expired instead of sent.
 """
 
 from __future__ import annotations
@@ -12,7 +19,7 @@ import asyncio
 import logging
 from collections import defaultdict
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -21,8 +28,9 @@ from sqlalchemy.orm import Session
 
 from core.clock import Clock
 from core.db import Database
-from core.ports import ChatChannel, OutboundMessage, RecipientGone, RetryLater, TransientError
+from core.ports import ChatChannel, OutboundMessage, RecipientGone, Reconciling, RetryLater, TransientError
 from core.services import outbox
+from scheduler.planner import CATCH_UP  # anything due longer ago is too late to be useful
 
 log = logging.getLogger("nudgebot.dispatcher")
 SENT = Counter("nudgebot_messages_sent", "Messages accepted by a chat platform", ["channel", "kind"])
@@ -41,9 +49,11 @@ class Job:
     item: str
     person_id: int | None
     payload: dict[str, object]
+    key: str = ""
+    orphaned: bool = False  # an earlier claim ran out without a result: it may have reached the platform
 
 
-SendStatus = Literal["sent", "retry", "gone", "error", "defer", "follow"]
+SendStatus = Literal["sent", "retry", "gone", "error", "defer", "follow", "release"]
 
 
 @dataclass(frozen=True)
@@ -65,14 +75,16 @@ class DispatchReport:
     retried: int = 0
     failed: int = 0
     undeliverable: int = 0
+    expired: int = 0
+    released: int = 0
 
 
 class Dispatcher:
     """Sends due outbox rows; safe to run in several processes at once."""
 
-    def __init__(self, db: Database, channels: Mapping[str, ChatChannel], clock: Clock, *, batch: int = 1000,
-                 concurrency: int = 200, lease: timedelta = timedelta(minutes=5),
-                 max_inline_wait: float = 60.0) -> None:
+    def __init__(self, db: Database, channels: Mapping[str, ChatChannel], clock: Clock, *, batch: int = 100,
+                 concurrency: int = 200, lease: timedelta = timedelta(seconds=60),
+                 max_inline_wait: float = 60.0, catch_up: timedelta = CATCH_UP) -> None:
         self.db = db
         self.channels = channels
         self.clock = clock
@@ -80,18 +92,33 @@ class Dispatcher:
         self.concurrency = concurrency
         self.lease = lease
         self.max_inline_wait = max_inline_wait
+        self.catch_up = catch_up
+        self.stopping = False  # set on shutdown: claim nothing more, give back what is not yet sent
         self._lock = asyncio.Lock()
+
+    def stop(self) -> None:
+        """Stop taking new work; a running pass releases what it has not started sending."""
+        self.stopping = True
 
     def _claim(self, ids: list[int] | None = None) -> list[Job]:
         with self.db.session() as s:
-            rows = outbox.claim(s, self.clock.now(), self.batch, self.lease, ids)
-            return [Job(d.id, d.channel, d.address, d.kind, d.item, d.person_id, d.payload) for d in rows]
+            rows = outbox.claim(s, self.clock.now(), self.batch if ids is None else len(ids), self.lease, ids)
+            return [Job(d.id, d.channel, d.address, d.kind, d.item, d.person_id, d.payload, d.key, orphaned)
+                    for d, orphaned in rows]
+
+    def _expire(self) -> int:
+        with self.db.session() as s:
+            return outbox.expire_stale(s, self.clock.now(), self.catch_up)
 
     async def run_once(self) -> DispatchReport:
-        """Send everything due now; return what was sent."""
+        """Send everything due now (expiring what is too old); return what was sent."""
         report = DispatchReport()
         async with self._lock:  # one pass at a time per process; other processes are kept apart by leases
-            while True:
+            report.expired = await asyncio.to_thread(self._expire)
+            if report.expired:
+                log.warning("expired %d deliveries older than the %s catch-up window", report.expired,
+                            self.catch_up)
+            while not self.stopping:
                 jobs = await asyncio.to_thread(self._claim)
                 if not jobs:
                     break
@@ -116,7 +143,9 @@ class Dispatcher:
         for j in jobs:
             by_address[(j.channel, j.address)].append(j)
         results: asyncio.Queue[SendResult | None] = asyncio.Queue()
-        writer = asyncio.create_task(self._write_results(results, report))
+        unfinished = {j.id for j in jobs}
+        writer = asyncio.create_task(self._write_results(results, report, unfinished))
+        renewer = asyncio.create_task(self._renew_leases(unfinished))
         sem = asyncio.Semaphore(self.concurrency)
 
         async def run(key: tuple[str, str], items: list[Job]) -> None:
@@ -126,8 +155,30 @@ class Dispatcher:
         try:
             await asyncio.gather(*(run(k, v) for k, v in by_address.items()))
         finally:
+            renewer.cancel()
             await results.put(None)
-            await writer
+            try:
+                await asyncio.shield(writer)
+            finally:
+                if unfinished:  # cancelled (shutdown grace ran out): give the rest back at once
+                    await asyncio.shield(asyncio.to_thread(self._release, sorted(unfinished)))
+
+    async def _renew_leases(self, unfinished: set[int]) -> None:
+        # A batch may take longer than one lease (rate limits); keep it ours while we work on it.
+        every = max(self.lease.total_seconds() / 3, 0.05)
+        while True:
+            await asyncio.sleep(every)
+            ids = sorted(unfinished)
+            if ids:
+                await asyncio.to_thread(self._renew, ids)
+
+    def _renew(self, ids: list[int]) -> None:
+        with self.db.session() as s:
+            outbox.renew(s, ids, self.clock.now() + self.lease)
+
+    def _release(self, ids: list[int]) -> None:
+        with self.db.session() as s:
+            outbox.release(s, ids)
 
     async def _send_address(self, channel_name: str, jobs: list[Job],
                             results: asyncio.Queue[SendResult | None]) -> None:
@@ -138,6 +189,10 @@ class Dispatcher:
                 for rest in jobs[i:]:
                     await results.put(SendResult("defer", rest, error=missing))
                 return
+            if self.stopping:
+                for rest in jobs[i:]:
+                    await results.put(SendResult("release", rest))
+                return
             outcome = await self._send_one(channel, job)
             await results.put(outcome)
             if outcome.status != "sent":
@@ -147,8 +202,12 @@ class Dispatcher:
                 return
 
     async def _send_one(self, channel: ChatChannel, job: Job) -> SendResult:
-        message = OutboundMessage.from_dict(dict(job.payload))
+        message = replace(OutboundMessage.from_dict(dict(job.payload)), delivery_key=job.key)
         edit_ref = str(job.payload.get("edit_ref") or "")
+        if job.orphaned and not edit_ref and isinstance(channel, Reconciling):
+            found = await self._reconcile(channel, job)
+            if found is not None:
+                return found
         transient = 0
         waited = 0.0
         while True:
@@ -160,7 +219,8 @@ class Dispatcher:
                 if waited + exc.retry_after > self.max_inline_wait:
                     return SendResult("retry", job, error=exc)
                 waited += exc.retry_after
-                await asyncio.sleep(exc.retry_after)
+                if not await self._nap(exc.retry_after):
+                    return SendResult("retry", job, error=exc)  # shutting down: leave it for later
             except RecipientGone as exc:
                 return SendResult("gone", job, error=exc)
             except TransientError as exc:
@@ -171,6 +231,32 @@ class Dispatcher:
             except Exception as exc:
                 log.exception("send failed for delivery %s", job.id)
                 return SendResult("error", job, error=exc)
+
+    async def _nap(self, seconds: float) -> bool:
+        """Sleep `seconds`, waking early on shutdown; return False if woken by it."""
+        end = asyncio.get_running_loop().time() + seconds
+        while not self.stopping:
+            left = end - asyncio.get_running_loop().time()
+            if left <= 0:
+                return True
+            await asyncio.sleep(min(left, 0.25))
+        return False
+
+    async def _reconcile(self, channel: Reconciling, job: Job) -> SendResult | None:
+        # The worker that claimed this before may have died after the platform accepted it.
+        try:
+            ref = await channel.find_sent(job.address, job.key)
+        except RecipientGone as exc:
+            return SendResult("gone", job, error=exc)
+        except (RetryLater, TransientError) as exc:
+            return SendResult("retry", job, error=exc)  # look again later rather than risk a duplicate
+        except Exception as exc:
+            log.exception("could not look for delivery %s on %s", job.id, job.channel)
+            return SendResult("error", job, error=exc)
+        if ref is None:
+            return None
+        log.info("delivery %s was sent before a crash (%s); recording it instead of sending again", job.id, ref)
+        return SendResult("sent", job, ref)
 
     async def _edit(self, channel: ChatChannel, job: Job, ref: str, message: OutboundMessage) -> str:
         try:
@@ -183,8 +269,8 @@ class Dispatcher:
             log.warning("could not edit message %s (%r); sending it anew", ref, exc)
             return await channel.send(job.address, message)
 
-    async def _write_results(self, results: asyncio.Queue[SendResult | None],
-                             report: DispatchReport) -> None:
+    async def _write_results(self, results: asyncio.Queue[SendResult | None], report: DispatchReport,
+                             unfinished: set[int]) -> None:
         pending: list[SendResult] = []
         done = False
         while not done:
@@ -193,8 +279,9 @@ class Dispatcher:
                 done = True
             else:
                 pending.append(item)
-                # Batch the bookkeeping, but never hold a sent mark back for long.
-                while not results.empty() and len(pending) < 200:
+                # Record each answer at once: only what is ready now shares a transaction, never
+                # waiting for more, so a crash loses the record of at most the sends in flight.
+                while not results.empty() and len(pending) < 50:
                     nxt = results.get_nowait()
                     if nxt is None:
                         done = True
@@ -202,6 +289,7 @@ class Dispatcher:
                     pending.append(nxt)
             if pending:
                 await asyncio.to_thread(self._apply, pending, report)
+                unfinished.difference_update(r.job.id for r in pending)
                 pending = []
 
     def _apply(self, items: list[SendResult], report: DispatchReport) -> None:
@@ -216,6 +304,10 @@ class Dispatcher:
             SENT.labels(job.channel, job.kind).inc()
             outbox.mark_sent(s, job.id, r.ref, now)
             report.sent.append(job)
+            return
+        if r.status == "release":
+            outbox.release(s, [job.id])
+            report.released += 1
             return
         NOT_SENT.labels(job.channel, r.status).inc()
         if r.status == "follow" and isinstance(error, RecipientGone):

@@ -13,6 +13,7 @@ from prometheus_client import Histogram
 
 from core.clock import Clock
 from core.db import Database
+from core.services.outbox import write_lock
 from scheduler.digests import plan_digests, process_digests
 from scheduler.dispatcher import Dispatcher, DispatchReport
 from scheduler.planner import PlanReport, plan_pending, process_due
@@ -34,16 +35,20 @@ class TickReport:
 def plan_and_queue(db: Database, now: datetime, batch: int = 2000) -> PlanReport:
     """Plan new enrollments, queue due nudges and digests; each batch commits on its own."""
     report = PlanReport()
+    # Each transaction takes SQLite's write lock first, so concurrent ticks wait for each other.
     with db.session() as s:
+        write_lock(s)
         report.planned += plan_pending(s, now)
         plan_digests(s, now)
     while True:
         with db.session() as s:
+            write_lock(s)
             part = process_due(s, now, limit=batch)
         report.add(part)
         if part.due < batch:
             break
     with db.session() as s:
+        write_lock(s)
         report.add(process_digests(s, now))
     return report
 
@@ -68,16 +73,25 @@ class Worker:
         self.interval = interval
         self.before_tick = list(before_tick)
         self.scheduler = AsyncIOScheduler(timezone="UTC")
+        self._running: asyncio.Task[object] | None = None
 
     async def run_tick(self) -> TickReport | None:
         """Run one tick now, logging instead of raising so the schedule keeps going."""
+        if self.dispatcher.stopping:
+            return None
+        self._running = asyncio.current_task()
         try:
             for hook in self.before_tick:
                 await hook()
             report = await tick(self.db, self.dispatcher, self.clock.now())
+        except asyncio.CancelledError:
+            log.info("tick cancelled at shutdown; its unsent claims were given back")
+            return None
         except Exception:
             log.exception("tick failed")
             return None
+        finally:
+            self._running = None
         if report.dispatch.sent or report.plan.lessons or report.plan.digests:
             log.info("tick: queued %d lessons, %d digests; sent %d", report.plan.lessons,
                      report.plan.digests, len(report.dispatch.sent))
@@ -94,3 +108,23 @@ class Worker:
         """Stop ticking."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
+
+    async def shutdown(self, grace: float) -> bool:
+        """Take no new work; let a running tick finish within `grace` seconds, else cancel it.
+
+        A cancelled tick gives its unsent claims back at once. Return True if it finished in time.
+        """
+        self.dispatcher.stop()
+        if self.scheduler.running:
+            self.scheduler.pause()  # shutting the scheduler down now would cancel the running tick
+        task = self._running
+        finished = True
+        if task is not None and not task.done():
+            done, _ = await asyncio.wait([task], timeout=grace)
+            if not done:
+                log.warning("shutdown: the running tick did not finish within %gs; releasing what it holds", grace)
+                task.cancel()
+                await asyncio.wait([task], timeout=5)
+                finished = False
+        self.stop()
+        return finished

@@ -9,6 +9,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from bot.cli import (  # noqa: F401 - importing them registers their commands
     admin,
+    backup,
     console,
     export,
     importing,

@@ -56,6 +56,7 @@ def tick(at: Annotated[str | None, typer.Option("--at", help="ISO-8601 instant (
     extra = [f"{report.dispatch.retried} to retry" if report.dispatch.retried else "",
              f"{report.dispatch.failed} failed" if report.dispatch.failed else "",
              f"{report.dispatch.undeliverable} undeliverable" if report.dispatch.undeliverable else "",
+             f"{report.dispatch.expired} expired (older than the catch-up window)" if report.dispatch.expired else "",
              f"{report.plan.skipped} skipped (paused or missed window)" if report.plan.skipped else ""]
     if any(extra):
         out.print("  " + ", ".join(x for x in extra if x))

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import signal
+from collections.abc import Callable
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -14,6 +18,10 @@ from bot.cli.common import (
     open_services,
     out,
 )
+from bot.logredact import redact_secrets
+from bot.settings import Settings
+
+log = logging.getLogger("nudgebot")
 
 # ----------------------------------------------------------------------------- demo, run, web, worker
 
@@ -44,19 +52,40 @@ def web(port: Annotated[int | None, typer.Option(help="Port (default $PORT or 80
 def worker() -> None:
     """Run the periodic worker only."""
     settings = load_settings()
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _logging(settings)
     services = open_services(settings=settings)
 
     async def main() -> None:
         from bot.lifespan import running
 
+        stop = asyncio.Event()
+        signals = Signals(on_first=stop.set)
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, signals.handle, sig, None)
         async with running(services, worker=True):
-            await asyncio.Event().wait()
+            await stop.wait()
 
-    try:
-        asyncio.run(main())
-    except KeyboardInterrupt:
-        pass
+    asyncio.run(main())
+
+
+class Signals:
+    """The first SIGTERM/SIGINT asks for a graceful stop; a second one exits at once."""
+
+    def __init__(self, on_first: Callable[[], None]) -> None:
+        self.on_first = on_first
+        self.count = 0
+
+    def handle(self, sig: int, _frame: FrameType | None) -> None:
+        """Handle one signal."""
+        self.count += 1
+        if self.count > 1:
+            log.warning("second %s: exiting now", signal.Signals(sig).name)
+            logging.shutdown()
+            os._exit(1)
+        log.info("%s: finishing what is in flight, then exiting (send it again to exit at once)",
+                 signal.Signals(sig).name)
+        self.on_first()
 
 
 def _serve(*, worker: bool, telegram_polling: bool, port: int | None) -> None:
@@ -67,9 +96,30 @@ def _serve(*, worker: bool, telegram_polling: bool, port: int | None) -> None:
     settings = load_settings()
     if telegram_polling:
         settings.telegram_polling = True
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    _logging(settings)
     services = open_services(settings=settings)
     app_ = create_app(services, run_worker=worker)
-    uvicorn.run(app_, host="0.0.0.0", port=port or settings.port, log_level=settings.log_level.lower())
+    config = uvicorn.Config(app_, host="0.0.0.0", port=port or settings.port, log_level=settings.log_level.lower(),
+                            timeout_graceful_shutdown=max(1, int(settings.shutdown_grace_seconds)))
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            # Unlike uvicorn, do not re-raise the signal after a clean shutdown: that would turn exit 0
+            # into "killed by SIGTERM".
+            signals.handle(sig, frame)
+
+    server = Server(config)
+
+    def first() -> None:
+        services.dispatcher.stop()
+        server.should_exit = True
+
+    signals = Signals(on_first=first)
+    server.run()
+    if not server.started:
+        raise SystemExit(1)
 
 
+def _logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    redact_secrets(settings)

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.models import Answer, Delivery, Person
@@ -15,6 +15,17 @@ from core.services import statements
 from core.services.people import mark_unreachable
 
 MAX_ATTEMPTS = 8
+
+
+def write_lock(session: Session) -> None:
+    """On SQLite, take the database's write lock now, as the transaction's first statement.
+
+    Two processes that read first and write later would both see the same due rows (and one would
+    fail on a unique key); taking the lock first makes the second wait for the first to commit.
+    PostgreSQL needs nothing here: its row locks with SKIP LOCKED share the work instead.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(update(Delivery).where(Delivery.id == -1).values(attempts=0))
 
 
 def existing_keys(session: Session, keys: Iterable[str]) -> set[str]:
@@ -72,8 +83,13 @@ def enqueue_reply(session: Session, *, channel: str, address: str, person_id: in
 
 
 def claim(session: Session, now: datetime, limit: int, lease: timedelta,
-          ids: Sequence[int] | None = None) -> list[Delivery]:
-    """Lease up to `limit` pending deliveries that are due (or just `ids`); other workers skip leased rows."""
+          ids: Sequence[int] | None = None) -> list[tuple[Delivery, bool]]:
+    """Lease up to `limit` pending deliveries that are due (or just `ids`); other workers skip leased rows.
+
+    Each row comes with `orphaned`: True when an earlier claim's lease ran out without a result, so
+    that worker may have died after the platform accepted the message (the channel can look for it).
+    """
+    write_lock(session)
     stmt = (
         select(Delivery)
         .where(
@@ -89,11 +105,39 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta,
     if session.get_bind().dialect.name == "postgresql":
         stmt = stmt.with_for_update(skip_locked=True)
     rows = list(session.scalars(stmt))
+    out = []
     for d in rows:
+        out.append((d, d.lease_until is not None))
         d.lease_until = now + lease
         d.attempts += 1
     session.flush()
-    return rows
+    return out
+
+
+def renew(session: Session, ids: Sequence[int], until: datetime) -> None:
+    """Extend the lease of deliveries this worker is still sending."""
+    for i in range(0, len(ids), 500):
+        session.execute(update(Delivery).where(Delivery.id.in_(list(ids[i : i + 500])), Delivery.status == "pending",
+                                               Delivery.lease_until.is_not(None))
+                        .values(lease_until=until))
+
+
+def release(session: Session, ids: Sequence[int]) -> None:
+    """Give claimed deliveries back unsent (shutting down): another worker may take them at once."""
+    for i in range(0, len(ids), 500):
+        session.execute(update(Delivery).where(Delivery.id.in_(list(ids[i : i + 500])), Delivery.status == "pending")
+                        .values(lease_until=None, attempts=func.max(Delivery.attempts - 1, 0)
+                                if session.get_bind().dialect.name == "sqlite"
+                                else func.greatest(Delivery.attempts - 1, 0)))
+
+
+def expire_stale(session: Session, now: datetime, window: timedelta) -> int:
+    """Mark pending deliveries due more than `window` ago `expired` (too late to be useful); return how many."""
+    result = session.execute(update(Delivery).where(Delivery.status == "pending", Delivery.due_at < now - window,
+                                                    or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))
+                             .values(status="expired", lease_until=None,
+                                     error=f"not sent within {window.total_seconds() / 3600:g} hours of its time"))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def mark_sent(session: Session, delivery_id: int, ref: str, now: datetime) -> None:

@@ -56,6 +56,8 @@ class SlackEmulator:
         self.responses: list[dict[str, Any]] = []
         self.faults: list[Fault] = []
         self.gone: dict[str, str] = {}  # user id -> error for conversations.open / chat.postMessage
+        self.revoked = False  # the app was uninstalled: every call answers invalid_auth
+        self.slow: dict[str, float] = {}  # method -> seconds to wait before answering (a slow Slack)
         self._ts = itertools.count(1)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
@@ -136,7 +138,7 @@ class SlackEmulator:
                     return fault.status, {}, {}
                 self.calls.append(Call(method, args, 200, fault.error))
                 return 200, {"ok": False, "error": fault.error}, {}
-            if auth != f"Bearer {TOKEN}":
+            if auth != f"Bearer {TOKEN}" or self.revoked:
                 self.calls.append(Call(method, args, 200, "invalid_auth"))
                 return 200, {"ok": False, "error": "invalid_auth"}, {}
             fn = getattr(self, "m_" + method.replace(".", "_"), None)
@@ -155,7 +157,7 @@ class SlackEmulator:
         if user not in self.users:
             return {"ok": False, "error": "user_not_found"}
         if self.users[user]["deleted"]:
-            return {"ok": False, "error": "account_inactive"}
+            return {"ok": False, "error": "user_disabled"}
         if self.users[user]["is_bot"]:
             return {"ok": False, "error": "cannot_dm_bot"}
         self.dms[user] = self.dm_of(user)
@@ -195,10 +197,30 @@ class SlackEmulator:
         if bad:
             return {"ok": False, "error": bad}
         ts = f"{1712345000 + next(self._ts)}.000100"
+        metadata = args.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
         msg = {"channel": channel, "ts": ts, "text": args.get("text", ""), "blocks": args.get("blocks") or [],
-               "edits": 0}
+               "edits": 0, "metadata": metadata}
         self.messages[(channel, ts)] = msg
         return {"ok": True, "channel": channel, "ts": ts, "message": dict(msg)}
+
+    def m_conversations_history(self, args: dict[str, Any]) -> dict[str, Any]:
+        # Newest first, in pages; metadata only with include_all_metadata, as Slack does.
+        channel = str(args.get("channel", ""))
+        if channel not in self.dms.values():
+            return {"ok": False, "error": "channel_not_found"}
+        limit = max(1, min(int(args.get("limit") or 100), 999))
+        start = int(str(args.get("cursor") or "0") or 0)
+        found = sorted((m for m in self.messages.values() if m["channel"] == channel),
+                       key=lambda m: float(m["ts"]), reverse=True)
+        page = found[start : start + limit]
+        with_meta = str(args.get("include_all_metadata", "")).lower() in ("true", "1")
+        out = [{"type": "message", "ts": m["ts"], "text": m["text"],
+                **({"metadata": m["metadata"]} if with_meta and m.get("metadata") else {})} for m in page]
+        more = start + limit < len(found)
+        return {"ok": True, "messages": out, "has_more": more,
+                "response_metadata": {"next_cursor": str(start + limit) if more else ""}}
 
     def m_chat_update(self, args: dict[str, Any]) -> dict[str, Any]:
         key = (str(args.get("channel", "")), str(args.get("ts", "")))
@@ -283,6 +305,8 @@ class SlackEmulator:
                 if not path.startswith("/api/"):
                     self._send(404, "not found", {})
                     return
+                if path[5:] in emu.slow:
+                    time.sleep(emu.slow[path[5:]])
                 status, body, headers = emu.handle(path[5:], args, self.headers.get("Authorization", ""))
                 if status >= 500:
                     self._send(status, "upstream connect error", headers)

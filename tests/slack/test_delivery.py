@@ -36,7 +36,7 @@ def test_a_429_storm_still_delivers_everything_exactly_once(slack_app: Any, h: A
 def test_recipient_who_left_is_marked_and_not_retried(slack_app: Any, h: Any) -> None:
     uids = slack_app.learners(2)
     slack_app.tick()
-    slack_app.emu.gone["U0002"] = "account_inactive"
+    slack_app.emu.gone["U0002"] = "user_disabled"
     slack_app.tick(h.NINE)
     slack_app.tick()
     assert len(slack_app.emu.posted("DU0001")) == 2

@@ -16,6 +16,7 @@ from bot.channels.slack.home import home_data
 from bot.channels.slack.messages import dm_event
 from bot.channels.slack.render import home_view
 from core.ports import ChannelHost, Reachable, Reply
+from core.render import parse_answer_action
 
 log = logging.getLogger("nudgebot.slack")
 
@@ -46,6 +47,12 @@ def build_app(host: ChannelHost, channel: SlackChannel, signing_secret: str) -> 
         if event is None:
             return
         reply = await conversation.handle(event)
+        if reply.notice and not reply.messages:
+            # Presses on an answered (or closed) question: one note per person and question, not one per press.
+            parsed = parse_answer_action(event.action)
+            about = str(parsed[0]) if parsed else event.action
+            if await conversation.seen(f"slack:note:{event.sender.user_id}:{about}"):
+                return
         where = event.message_ref.partition(":")[0] or event.sender.user_id
         await show_notice(channel, event.sender.user_id, where, reply, respond=None)
 
@@ -76,6 +83,12 @@ def build_app(host: ChannelHost, channel: SlackChannel, signing_secret: str) -> 
         await conversation.handle(profile)
         if not profile.deleted and not user.get("is_bot"):
             await conversation.handle(Reachable(sender_of(user)))
+
+    @app.event("app_uninstalled")
+    @app.event("tokens_revoked")
+    async def on_revoked(body: dict[str, Any], event: dict[str, Any]) -> None:
+        """Stop all Slack sending at once; the queue stays for when the app is back."""
+        await channel.stop_sending(str(event.get("type") or "tokens revoked"))
 
     @app.event("message")
     async def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:

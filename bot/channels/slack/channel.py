@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
@@ -20,9 +20,15 @@ log = logging.getLogger("nudgebot.slack")
 
 # Errors meaning this person can never get a DM from us: left, deactivated, or not a DM-able user.
 GONE_ERRORS = frozenset({
-    "user_not_found", "users_not_found", "account_inactive", "user_disabled", "cannot_dm_bot",
+    "user_not_found", "users_not_found", "user_disabled", "cannot_dm_bot",
     "user_not_visible", "is_bot", "user_is_bot", "not_in_workspace",
 })
+# Errors meaning our token no longer works (app uninstalled, token revoked, workspace or bot
+# deactivated): every further call would fail the same way, so all Slack sending stops at once.
+AUTH_ERRORS = frozenset({"invalid_auth", "account_inactive", "token_revoked", "token_expired", "not_authed",
+                         "app_uninstalled", "team_disabled"})
+METADATA_EVENT = "nudgebot_delivery"  # message metadata tagging each post with its outbox key
+STOPPED_RETRY = 600.0  # while sending is stopped, queued messages are looked at again this often
 # Errors meaning a cached DM channel id went stale; opening the conversation again fixes it.
 STALE_CHANNEL_ERRORS = frozenset({"channel_not_found", "is_archived", "not_in_channel"})
 
@@ -88,10 +94,15 @@ def classify(err: Exception, address: str) -> DeliveryError:
     return DeliveryError(f"slack: {err!r}")
 
 
+class SendingStopped(RetryLater):
+    """Slack refused our token: nothing is sent until the app is reinstalled and the process restarted."""
+
+
 class SlackChannel:
     """Sends DMs through the Slack Web API; `send` waits for a per-DM and a workspace-wide slot."""
 
     name = "slack"
+    stopped: str = ""  # why sending stopped (an auth error or uninstall event); empty while sending
 
     def __init__(self, client: AsyncWebClient, *, workspace_rate: float = 20.0,
                  per_channel_interval: float = 1.0) -> None:
@@ -101,11 +112,33 @@ class SlackChannel:
         self._last_post: dict[str, float] = {}
         self._dm: dict[str, str] = {}  # user id -> DM channel id from conversations.open
         self._opening: dict[str, asyncio.Lock] = {}
+        self.on_stop: Callable[[str], Awaitable[None]] | None = None  # tells admins; set by install
+
+    async def stop_sending(self, reason: str) -> None:
+        """Stop every Slack call at once (the queue stays), and say so once."""
+        if self.stopped:
+            return
+        self.stopped = reason
+        log.error("slack: sending stopped (%s); queued messages stay queued until the app is reinstalled "
+                  "and nudgebot restarted", reason)
+        if self.on_stop is not None:
+            try:
+                await self.on_stop(reason)
+            except Exception:
+                log.exception("slack: could not tell the admins that sending stopped")
+
+    def _check_running(self) -> None:
+        if self.stopped:
+            raise SendingStopped(STOPPED_RETRY, f"slack sending stopped ({self.stopped})")
 
     async def _call(self, method: str, address: str, **kwargs: Any) -> Any:
+        self._check_running()
         try:
             return await self.client.api_call(method, json=kwargs)
         except Exception as exc:  # every failure is mapped to the port's errors
+            if isinstance(exc, SlackApiError) and error_code(exc) in AUTH_ERRORS:
+                await self.stop_sending(error_code(exc))
+                raise SendingStopped(STOPPED_RETRY, f"slack sending stopped ({error_code(exc)})") from exc
             mapped = classify(exc, address)
             if isinstance(mapped, RetryLater):
                 # Web API limits are per workspace: everyone waits, not just this sender.
@@ -138,13 +171,17 @@ class SlackChannel:
 
     async def send(self, address: str, message: OutboundMessage) -> str:
         """Post `message` as a DM to a Slack user (or privately where they typed a command); return its ref."""
+        self._check_running()
         if message.reply_via and await self._respond(message.reply_via, message):
             return "ephemeral:"
         channel = await self.dm_channel(address)
         await self._pace(channel)
+        extra: dict[str, Any] = {}
+        if message.delivery_key:
+            extra["metadata"] = {"event_type": METADATA_EVENT, "event_payload": {"key": message.delivery_key}}
         try:
             resp = await self._call("chat.postMessage", address, channel=channel, unfurl_links=False,
-                                    unfurl_media=False, **render(message))
+                                    unfurl_media=False, **render(message), **extra)
         except DeliveryError as exc:
             stale = _code(exc) in STALE_CHANNEL_ERRORS and address in self._dm
             if stale:
@@ -152,6 +189,25 @@ class SlackChannel:
                 raise TransientError(f"slack: DM channel for {address} went stale; reopening") from exc
             raise
         return f"{resp['channel']}:{resp['ts']}"
+
+    async def find_sent(self, address: str, delivery_key: str) -> str | None:
+        """Return the ref of our recent DM to `address` tagged with `delivery_key` (conversations.history)."""
+        channel = await self.dm_channel(address)
+        cursor = ""
+        for _ in range(5):  # a crashed send is among the last few hundred messages of its DM
+            args: dict[str, Any] = {"channel": channel, "limit": 100, "include_all_metadata": True}
+            if cursor:
+                args["cursor"] = cursor
+            resp = await self._call("conversations.history", address, **args)
+            for m in resp.get("messages") or []:
+                meta = m.get("metadata") or {}
+                payload = meta.get("event_payload") or {}
+                if meta.get("event_type") == METADATA_EVENT and payload.get("key") == delivery_key:
+                    return f"{channel}:{m['ts']}"
+            cursor = str((resp.get("response_metadata") or {}).get("next_cursor") or "")
+            if not cursor:
+                break
+        return None
 
     async def _respond(self, response_url: str, message: OutboundMessage) -> bool:
         # A slash command's response_url shows the answer only to its author, where they typed it.
@@ -168,6 +224,7 @@ class SlackChannel:
 
     async def edit(self, address: str, ref: str, message: OutboundMessage) -> None:
         """Replace a sent message in place (chat.update), waiting out a rate limit a few times."""
+        self._check_running()
         channel, _, ts = ref.partition(":")
         if not channel or not ts:
             raise DeliveryError(f"slack: not a message reference: {ref!r}")
@@ -187,6 +244,7 @@ class SlackChannel:
     async def post_ephemeral(self, channel: str, user: str, text: str) -> None:
         """Show `text` to one user only, in the conversation where they acted; never raises."""
         try:
+            await self.workspace.wait()  # paced like every other call
             await self._call("chat.postEphemeral", user, channel=channel, user=user, text=text)
         except DeliveryError as exc:
             log.warning("slack: could not show a note to %s: %s", user, exc)

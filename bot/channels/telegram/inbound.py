@@ -169,10 +169,13 @@ def webhook_endpoint(inbound: Inbound, secret: str | None) -> Callable[[Request]
 class Poller:
     """Long polling for development: getUpdates in a task, feeding the same handler as the webhook."""
 
-    def __init__(self, inbound: Inbound, *, timeout: int = 25, idle: float = 1.0) -> None:
+    def __init__(self, inbound: Inbound, *, timeout: int = 25, idle: float = 1.0, max_backoff: float = 60.0,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> None:
         self.inbound = inbound
         self.timeout = timeout
         self.idle = idle
+        self.max_backoff = max_backoff
+        self.sleep = sleep
         self.offset: int | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -206,16 +209,27 @@ class Poller:
         return len(updates)
 
     async def _loop(self) -> None:
+        failures = 0
         while True:
             try:
-                await self.poll_once()
+                started = asyncio.get_running_loop().time()
+                got = await self.poll_once()
+                failures = 0
+                if not got and asyncio.get_running_loop().time() - started < self.idle:
+                    # An empty answer that came at once (no long poll): don't hammer the server.
+                    await self.sleep(self.idle)
             except asyncio.CancelledError:
                 raise
             except RetryAfter as exc:
-                await asyncio.sleep(retry_seconds(exc))
+                await self.sleep(retry_seconds(exc))
             except Conflict as exc:
+                failures += 1
                 log.error("getUpdates conflict (another poller or a webhook?): %s", exc.message)
-                await asyncio.sleep(self.idle * 5)
-            except Exception as exc:  # keep polling through network trouble
+                await self.sleep(self._backoff(failures, 5))
+            except Exception as exc:  # keep polling through network trouble, waiting longer each time
+                failures += 1
                 log.warning("getUpdates failed: %s", exc)
-                await asyncio.sleep(self.idle)
+                await self.sleep(self._backoff(failures, 1))
+
+    def _backoff(self, failures: int, base: float) -> float:
+        return float(min(self.max_backoff, self.idle * base * 2 ** (failures - 1)))
