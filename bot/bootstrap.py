@@ -90,7 +90,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, echo: Echo | No
     db = Database(settings.database_url)
     channels: dict[str, ChatChannel] = {"console": ConsoleChannel(db, clock, echo)}
     dispatcher = Dispatcher(db, channels, clock, concurrency=settings.send_concurrency)
-    conversation = Conversation(db, channels, dispatcher, clock)
+    conversation = Conversation(db, channels, dispatcher, clock, settings.dashboard_url)
     services = Services(settings, db, clock, channels, dispatcher, conversation)
     if platforms:
         for name in platforms_registry.configured(settings):

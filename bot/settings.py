@@ -28,3 +28,12 @@ class Settings(BaseSettings):
     telegram_bot_username: str | None = None
     telegram_global_rate: float = 30.0
     telegram_polling: bool = False
+
+    # The dashboard's public address as people's browsers see it (behind the organisation's HTTPS reverse
+    # proxy, e.g. https://learn.example.org/dashboard). Sign-in links are built from it; the session cookie
+    # is marked Secure when it starts with https.
+    dashboard_url: str = "http://localhost:8000/dashboard"
+    # Signs the session cookie. When unset, one is generated once and kept in the database.
+    dashboard_secret: str | None = None
+    # Managers also see their reports' reports.
+    dashboard_skip_level: bool = False

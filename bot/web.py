@@ -1,4 +1,4 @@
-"""The web app: health, metrics and the chat platforms' endpoints (added by each channel)."""
+"""The web app: health, metrics, the chat platforms' endpoints (added by each channel) and the dashboard."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 
 from bot.bootstrap import Services
+from bot.dashboard.routes import create_dashboard, mount_path
 from bot.lifespan import running
 
 
@@ -38,5 +39,6 @@ def create_app(services: Services, *, run_worker: bool = False) -> Starlette:
             yield
 
     routes = [Route("/healthz", healthz, methods=["GET"]), Route("/metrics", metrics, methods=["GET"]),
-              *(Route(path, endpoint, methods=methods) for path, endpoint, methods in services.routes)]
+              *(Route(path, endpoint, methods=methods) for path, endpoint, methods in services.routes),
+              Mount(mount_path(services.settings), app=create_dashboard(services))]
     return Starlette(routes=routes, lifespan=lifespan)

@@ -317,3 +317,48 @@ class PendingPrompt(Base):
     kind: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime]
+
+
+# --- dashboard ---
+
+
+class SignInToken(Base):
+    """A single-use dashboard sign-in link; only the SHA-256 of the token is stored."""
+
+    __tablename__ = "sign_in_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+class AuditEntry(Base):
+    """One change made through the dashboard: who, what, to which object, when."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"), Index("ix_audit_log_action", "action", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(320))  # the actor's handle, kept when the person is gone
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AppSecret(Base):
+    """A secret the service generated for itself (e.g. the dashboard's cookie-signing key)."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+# Dashboard pages count a campaign's learners and answers without scanning the other campaigns'.
+Index("ix_enrollments_campaign_status", Enrollment.campaign_id, Enrollment.status)
+Index("ix_answers_campaign_at", Answer.campaign_id, Answer.answered_at)

@@ -7,7 +7,7 @@ import sys
 import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot.cli import admin, console, export, serve  # noqa: F401 - importing them registers their commands
+from bot.cli import admin, console, dashboard, export, serve  # noqa: F401 - importing them registers their commands
 from bot.cli.common import CLIError, app, err, open_services
 from content.loader import ContentError
 from core.errors import UserError

@@ -1,0 +1,174 @@
+"""Campaign pages: the list, one campaign (funnel, teams, weeks, items), its learners, pause and resume."""
+
+from __future__ import annotations
+
+import functools
+import io
+
+from sqlalchemy.orm import Session
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from bot.dashboard.app import Dashboard, Denied, check_csrf, guarded, render, require, viewer_of
+from core.analysis import FLAG_HINTS
+from core.charts import PALETTE
+from core.errors import UserError
+from core.models import Campaign
+from core.services import campaigns as campaign_service
+from core.services import dashboard as access
+from core.services import dashboard_pages as pages
+from flows import campaigns as flows_campaigns
+
+
+def _dash(request: Request) -> Dashboard:
+    dash: Dashboard = request.app.state.dash
+    return dash
+
+
+def _page(request: Request) -> int:
+    raw = request.query_params.get("page", "1")
+    return max(1, min(int(raw), 100_000)) if raw.isdigit() else 1
+
+
+def _campaign(s: Session, campaign_id: str) -> Campaign:
+    try:
+        return campaign_service.get_campaign(s, campaign_id)
+    except UserError:
+        raise Denied(404, "There is no such campaign.") from None
+
+
+@guarded
+async def campaign_list(request: Request) -> Response:
+    """List campaigns with status, audience, reached, active this week and completion."""
+    dash = _dash(request)
+
+    def read(s: Session) -> Response:
+        viewer = viewer_of(dash, s, request)
+        require(viewer)
+        return render(request, "campaigns.html", viewer, rows=pages.campaign_rows(s, dash.now()))
+
+    return await dash.db(read)
+
+
+@guarded
+async def campaign_page(request: Request) -> Response:
+    """Show one campaign: funnel, completion and accuracy by team and week, item analysis, pause/resume."""
+    dash = _dash(request)
+    cid = request.path_params["cid"]
+
+    def read(s: Session) -> Response:
+        viewer = viewer_of(dash, s, request)
+        require(viewer)
+        c = _campaign(s, cid)
+        overview = pages.campaign_overview(s, c, dash.now())
+        items, keys = pages.campaign_items(s, c)
+        prompts = pages.question_prompts(s, c.track_id)
+        return render(request, "campaign.html", viewer, c=c, o=overview, items=items, keys=keys, hints=FLAG_HINTS,
+                      prompts=prompts, chart_version=_chart_version(overview))
+
+    return await dash.db(read)
+
+
+def _chart_version(o: pages.CampaignOverview) -> str:
+    return "-".join(f"{w.week:%Y%m%d}.{w.answered}.{w.correct}" for w in o.weeks)[-60:] or "empty"
+
+
+@functools.lru_cache(maxsize=64)
+def _weekly_svg(title: str, weeks: tuple[tuple[str, int, int], ...]) -> bytes:
+    """Render accuracy and answers by week as SVG (cached: the same figures give the same chart)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    fig = Figure(figsize=(6.4, 3.2), dpi=100)
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.09, 0.17, 0.82, 0.7))
+    labels = [w[0] for w in weeks]
+    acc = [100 * w[2] / w[1] if w[1] else 0.0 for w in weeks]
+    ax.bar(labels, [w[1] for w in weeks], color="#DDDDDD", label="answers")
+    ax.set_ylabel("answers")
+    right = ax.twinx()
+    right.plot(labels, acc, color=PALETTE[0], marker="o", label="accuracy %")
+    right.set_ylim(0, 100)
+    right.set_ylabel("accuracy %")
+    fig.suptitle(title, x=0.02, ha="left", fontsize=11, fontweight="bold")
+    if not weeks:
+        ax.text(0.5, 0.5, "No answers yet", transform=ax.transAxes, ha="center", color="#666666")
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None})
+    return buf.getvalue()
+
+
+@guarded
+async def campaign_chart(request: Request) -> Response:
+    """Serve the campaign's accuracy-by-week chart as SVG (the page shows the same figures as a table)."""
+    dash = _dash(request)
+    cid = request.path_params["cid"]
+
+    def read(s: Session) -> tuple[str, tuple[tuple[str, int, int], ...]]:
+        require(viewer_of(dash, s, request))
+        c = _campaign(s, cid)
+        o = pages.campaign_overview(s, c, dash.now())
+        return c.title or c.id, tuple((f"{w.week:%d %b}", w.answered, w.correct) for w in o.weeks)
+
+    title, weeks = await dash.db(read)
+    return Response(_weekly_svg(f"{title}: accuracy by week", weeks), media_type="image/svg+xml",
+                    headers={"Cache-Control": "private, max-age=60"})
+
+
+@guarded
+async def campaign_learners(request: Request) -> Response:
+    """List a page of a campaign's learners with where they are."""
+    dash = _dash(request)
+    cid = request.path_params["cid"]
+
+    def read(s: Session) -> Response:
+        viewer = viewer_of(dash, s, request)
+        require(viewer)
+        c = _campaign(s, cid)
+        found = pages.campaign_learners(s, c.id, page=_page(request))
+        return render(request, "learners.html", viewer, c=c, found=found)
+
+    return await dash.db(read)
+
+
+@guarded
+async def confirm_status(request: Request) -> Response:
+    """Ask for confirmation before pausing or resuming a campaign."""
+    dash = _dash(request)
+    cid, action = request.path_params["cid"], request.path_params["action"]
+    if action not in ("pause", "resume"):
+        raise Denied(404, "There is no such page.")
+
+    def read(s: Session) -> Response:
+        viewer = viewer_of(dash, s, request)
+        require(viewer)
+        c = _campaign(s, cid)
+        row = next(r for r in pages.campaign_rows(s, dash.now()) if r.campaign.id == c.id)
+        return render(request, "confirm_status.html", viewer, c=c, action=action, row=row)
+
+    return await dash.db(read)
+
+
+@guarded
+async def change_status(request: Request) -> Response:
+    """Pause or resume a campaign (POST with CSRF token), and write it to the audit log."""
+    dash = _dash(request)
+    cid, action = request.path_params["cid"], request.path_params["action"]
+    if action not in ("pause", "resume"):
+        raise Denied(404, "There is no such page.")
+    form = await request.form()
+    check_csrf(request, form)
+
+    def change(s: Session) -> None:
+        viewer = viewer_of(dash, s, request)
+        require(viewer)
+        c = _campaign(s, cid)
+        before = c.status
+        if action == "pause":
+            flows_campaigns.pause_campaign(s, c.id)
+        else:
+            flows_campaigns.resume_campaign(s, c.id, dash.now())
+        access.audit(s, viewer, f"campaign.{action}", c.id, dash.now(), before=before, after=c.status)
+
+    await dash.db(change)
+    return RedirectResponse(f"{request.scope.get('root_path', '')}/campaigns/{cid}", status_code=303)
