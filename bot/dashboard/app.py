@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import hmac
 import secrets
-import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -127,10 +126,10 @@ HEADERS = {
 }
 
 
-def start_session(request: Request, person: Person) -> None:
-    """Replace whatever session there was with a fresh one for `person`."""
+def start_session(request: Request, person: Person, now: datetime) -> None:
+    """Replace whatever session there was with a fresh one for `person`, started at `now`."""
     request.session.clear()
-    request.session.update(pid=person.id, since=int(time.time()), csrf=secrets.token_urlsafe(24))
+    request.session.update(pid=person.id, since=int(now.timestamp()), csrf=secrets.token_urlsafe(24))
 
 
 def csrf_token(request: Request) -> str:
@@ -151,9 +150,14 @@ def check_csrf(request: Request, form: FormData) -> None:
 
 
 def viewer_of(dash: Dashboard, s: Session, request: Request) -> Person:
-    """Return the signed-in person; Denied(401) when nobody is, or the session is older than 8 hours."""
+    """Return the signed-in person; Denied(401) when nobody is, or the session is older than 8 hours.
+
+    The cookie itself also expires after 8 hours; the age is checked here too, by the service clock,
+    because the cookie's own lifetime restarts whenever the session is written.
+    """
     pid, since = request.session.get("pid"), request.session.get("since")
-    if not isinstance(pid, int) or not isinstance(since, int) or time.time() - since > SESSION_HOURS * 3600:
+    age = dash.now().timestamp() - since if isinstance(since, int) else None
+    if not isinstance(pid, int) or age is None or not 0 <= age <= SESSION_HOURS * 3600:
         raise Denied(401, "Please sign in.")
     person = s.get(Person, pid)
     if person is None or person.status == "left":

@@ -34,7 +34,7 @@ async def signin(request: Request) -> Response:
         person = access.redeem_sign_in(s, token, dash.now())
         if person is None:
             return None
-        start_session(request, person)
+        start_session(request, person, dash.now())
         access.audit(s, person, "sign_in", person.handle, dash.now())
         return person.id
 
