@@ -359,6 +359,8 @@ class AppSecret(Base):
     created_at: Mapped[datetime]
 
 
-# Dashboard pages count a campaign's learners and answers without scanning the other campaigns'.
-Index("ix_enrollments_campaign_status", Enrollment.campaign_id, Enrollment.status)
+# Dashboard pages count and page a campaign's learners (in enrollment order, status covered), its answers
+# and a manager's team without scanning the rest.
+Index("ix_enrollments_campaign", Enrollment.campaign_id, Enrollment.id, Enrollment.status)
 Index("ix_answers_campaign_at", Answer.campaign_id, Answer.answered_at)
+Index("ix_people_manager", Person.manager_id)

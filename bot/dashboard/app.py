@@ -10,7 +10,7 @@ import asyncio
 import hmac
 import secrets
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -26,6 +26,7 @@ from starlette.responses import HTMLResponse, Response
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from bot.bootstrap import Services
+from bot.dashboard.snapshots import Snapshots
 from core.models import Person
 from core.services import dashboard as access
 
@@ -64,9 +65,13 @@ class Denied(Exception):
 
 @dataclass
 class Dashboard:
-    """The dashboard's shared state: the services and its settings."""
+    """The dashboard's shared state: the services, its settings and the figures' snapshots."""
 
     services: Services
+    snapshots: Snapshots = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.snapshots = Snapshots(self.services.db, self.services.clock.now)
 
     @property
     def url(self) -> str:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import functools
 import io
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot.dashboard.app import Dashboard, Denied, check_csrf, guarded, render, require, viewer_of
-from core.analysis import FLAG_HINTS
+from bot.dashboard.snapshots import Snapshot
+from core.analysis import FLAG_HINTS, ItemStats, QuestionKey
 from core.charts import PALETTE
 from core.errors import UserError
 from core.models import Campaign
@@ -45,9 +47,30 @@ async def campaign_list(request: Request) -> Response:
     def read(s: Session) -> Response:
         viewer = viewer_of(dash, s, request)
         require(viewer)
-        return render(request, "campaigns.html", viewer, rows=pages.campaign_rows(s, dash.now()))
+        counts = dash.snapshots.get("counts", lambda s2: pages.campaign_counts(s2, dash.now()))
+        return render(request, "campaigns.html", viewer, rows=pages.campaign_rows(s, dash.now(), counts.value),
+                      snap=counts)
 
     return await dash.db(read)
+
+
+@dataclass(frozen=True)
+class Figures:
+    """A campaign's counted figures: the overview and the item analysis."""
+
+    overview: pages.CampaignOverview
+    items: list[ItemStats]
+    keys: dict[str, QuestionKey]
+    prompts: dict[str, str]
+
+
+def _figures(dash: Dashboard, cid: str) -> Snapshot[Figures]:
+    def count(s: Session) -> Figures:
+        c = _campaign(s, cid)
+        items, keys = pages.campaign_items(s, c)
+        return Figures(pages.campaign_overview(s, c, dash.now()), items, keys, pages.question_prompts(s, c.track_id))
+
+    return dash.snapshots.get(("campaign", cid), count)
 
 
 @guarded
@@ -60,11 +83,10 @@ async def campaign_page(request: Request) -> Response:
         viewer = viewer_of(dash, s, request)
         require(viewer)
         c = _campaign(s, cid)
-        overview = pages.campaign_overview(s, c, dash.now())
-        items, keys = pages.campaign_items(s, c)
-        prompts = pages.question_prompts(s, c.track_id)
-        return render(request, "campaign.html", viewer, c=c, o=overview, items=items, keys=keys, hints=FLAG_HINTS,
-                      prompts=prompts, chart_version=_chart_version(overview))
+        snap = _figures(dash, c.id)
+        f = snap.value
+        return render(request, "campaign.html", viewer, c=c, o=f.overview, items=f.items, keys=f.keys,
+                      hints=FLAG_HINTS, prompts=f.prompts, chart_version=_chart_version(f.overview), snap=snap)
 
     return await dash.db(read)
 
@@ -107,7 +129,7 @@ async def campaign_chart(request: Request) -> Response:
     def read(s: Session) -> tuple[str, tuple[tuple[str, int, int], ...]]:
         require(viewer_of(dash, s, request))
         c = _campaign(s, cid)
-        o = pages.campaign_overview(s, c, dash.now())
+        o = _figures(dash, c.id).value.overview
         return c.title or c.id, tuple((f"{w.week:%d %b}", w.answered, w.correct) for w in o.weeks)
 
     title, weeks = await dash.db(read)
@@ -143,7 +165,7 @@ async def confirm_status(request: Request) -> Response:
         viewer = viewer_of(dash, s, request)
         require(viewer)
         c = _campaign(s, cid)
-        row = next(r for r in pages.campaign_rows(s, dash.now()) if r.campaign.id == c.id)
+        row = _figures(dash, c.id).value.overview.row
         return render(request, "confirm_status.html", viewer, c=c, action=action, row=row)
 
     return await dash.db(read)

@@ -2,14 +2,13 @@
 
 Campaign figures come from the enrollments table (reached = a unit was sent, active = answered in
 the last 7 days), so listing campaigns never scans the outbox. Weekly and per-team accuracy are one
-GROUP BY over the campaign's answers. Item analysis (core.analysis) needs every first attempt; its
-result is kept per campaign until an answer is added (the key is the answers' count and highest id),
-so it is recomputed exactly when its input changes.
+GROUP BY over the campaign's answers. Item analysis (core.analysis) needs every first attempt. On a
+campaign of 100,000 learners these take seconds, so the dashboard keeps them briefly
+(bot/dashboard/snapshots.py).
 """
 
 from __future__ import annotations
 
-import threading
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -52,11 +51,20 @@ def _enrollment_counts(now: datetime) -> list[Any]:
             func.sum(case((Enrollment.status == "completed", 1), else_=0))]
 
 
-def campaign_rows(session: Session, now: datetime) -> list[CampaignRow]:
-    """Return every campaign with audience, reached, active this week and completed (two queries)."""
+Counts = dict[str, tuple[int, int, int, int, int]]
+
+
+def campaign_counts(session: Session, now: datetime) -> Counts:
+    """Return each campaign's (audience, reached, answered, active this week, completed) in one query."""
     q = (select(Enrollment.campaign_id, *_enrollment_counts(now))
          .where(Enrollment.status != "removed").group_by(Enrollment.campaign_id))
-    counts = {cid: tuple(int(v or 0) for v in rest) for cid, *rest in session.execute(q)}
+    return {cid: (int(a or 0), int(b or 0), int(c or 0), int(d or 0), int(e or 0))
+            for cid, a, b, c, d, e in session.execute(q)}
+
+
+def campaign_rows(session: Session, now: datetime, counts: Counts | None = None) -> list[CampaignRow]:
+    """Return every campaign with audience, reached, active this week and completed (two queries)."""
+    counts = campaign_counts(session, now) if counts is None else counts
     return [CampaignRow(c, *counts.get(c.id, (0, 0, 0, 0, 0)))
             for c in session.scalars(select(Campaign).order_by(Campaign.created_at.desc(), Campaign.id))]
 
@@ -159,27 +167,13 @@ def campaign_overview(session: Session, campaign: Campaign, now: datetime) -> Ca
     return CampaignOverview(row, funnel, teams, weeks)
 
 
-_items_lock = threading.Lock()
-_items_memo: dict[str, tuple[tuple[int, int], list[ItemStats]]] = {}
-
-
 def campaign_items(session: Session, campaign: Campaign) -> tuple[list[ItemStats], dict[str, QuestionKey]]:
-    """Return the item analysis of a campaign's first attempts, recomputed only when answers changed."""
+    """Return the item analysis of a campaign's first attempts (every answer is read: keep the result)."""
     keys = question_keys(session, campaign.track_id)
-    n, top = session.execute(select(func.count(Answer.id), func.max(Answer.id))
-                             .where(Answer.campaign_id == campaign.id)).one()
-    version = (int(n), int(top or 0))
-    with _items_lock:
-        hit = _items_memo.get(campaign.id)
-    if hit is not None and hit[0] == version:
-        return hit[1], keys
     rows = session.execute(select(Answer.person_id, Answer.question_id, Answer.choice_index, Answer.correct,
                                   Answer.latency_ms)
                            .where(Answer.campaign_id == campaign.id).order_by(Answer.answered_at, Answer.id))
-    stats = item_analysis((FirstAttempt(*r) for r in rows), keys)
-    with _items_lock:
-        _items_memo[campaign.id] = (version, stats)
-    return stats, keys
+    return item_analysis((FirstAttempt(*r) for r in rows), keys), keys
 
 
 def question_keys(session: Session, track_id: str) -> dict[str, QuestionKey]:
@@ -213,7 +207,7 @@ class LearnerLine:
 
 def campaign_learners(session: Session, campaign_id: str, *, page: int = 1, per_page: int = 50,
                       status: str = "") -> Page[LearnerLine]:
-    """Return a page of a campaign's learners by name (two queries: the count and the page)."""
+    """Return a page of a campaign's learners in the order they were enrolled (two indexed queries)."""
     q = (select(Enrollment, Person).join(Person, Person.id == Enrollment.person_id)
          .where(Enrollment.campaign_id == campaign_id, Enrollment.status != "removed"))
     count = select(func.count(Enrollment.id)).where(Enrollment.campaign_id == campaign_id,
@@ -222,5 +216,5 @@ def campaign_learners(session: Session, campaign_id: str, *, page: int = 1, per_
         q = q.where(Enrollment.status == status)
         count = count.where(Enrollment.status == status)
     total = session.scalar(count) or 0
-    rows = session.execute(q.order_by(Person.name, Person.id).limit(per_page).offset((max(page, 1) - 1) * per_page))
+    rows = session.execute(q.order_by(Enrollment.id).limit(per_page).offset((max(page, 1) - 1) * per_page))
     return Page([LearnerLine(p, e) for e, p in rows], page, per_page, total)

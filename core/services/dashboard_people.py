@@ -106,16 +106,17 @@ def answers_of(session: Session, person_id: int, limit: int = 25) -> list[Answer
                                 .order_by(Answer.answered_at.desc(), Answer.id.desc()).limit(limit)))
 
 
-def managers(session: Session) -> list[Person]:
-    """Return everyone who manages someone, by name."""
-    ids = select(Person.manager_id).where(Person.manager_id.is_not(None))
-    return list(session.scalars(select(Person).where(Person.id.in_(ids)).order_by(Person.name, Person.id)))
+def managers(session: Session, limit: int = 200) -> list[Person]:
+    """Return up to `limit` people who manage someone, by name (for a picker)."""
+    ids = select(Person.manager_id).where(Person.manager_id.is_not(None)).distinct()
+    return list(session.scalars(select(Person).where(Person.id.in_(ids)).order_by(Person.name, Person.id)
+                                .limit(limit)))
 
 
 def _paged(session: Session, where: list[object], page: int, per_page: int) -> Page[Person]:
     q = select(Person).where(*where)  # type: ignore[arg-type]
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
-    rows = list(session.scalars(q.order_by(Person.name, Person.id).limit(per_page)
+    rows = list(session.scalars(q.order_by(Person.id).limit(per_page)
                                 .offset((max(page, 1) - 1) * per_page)))
     return Page(rows, page, per_page, total)
 

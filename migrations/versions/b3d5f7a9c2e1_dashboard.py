@@ -1,4 +1,4 @@
-"""dashboard: sign-in tokens, audit log, generated secrets, per-campaign indexes
+"""dashboard: sign-in tokens, audit log, generated secrets, indexes for per-campaign and per-team pages
 
 Revision ID: b3d5f7a9c2e1
 Revises: 7c1e0a5b9f42
@@ -50,13 +50,15 @@ def upgrade() -> None:
         sa.Column('created_at', core.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint('name'),
     )
-    op.create_index('ix_enrollments_campaign_status', 'enrollments', ['campaign_id', 'status'], unique=False)
+    op.create_index('ix_enrollments_campaign', 'enrollments', ['campaign_id', 'id', 'status'], unique=False)
     op.create_index('ix_answers_campaign_at', 'answers', ['campaign_id', 'answered_at'], unique=False)
+    op.create_index('ix_people_manager', 'people', ['manager_id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_people_manager', table_name='people')
     op.drop_index('ix_answers_campaign_at', table_name='answers')
-    op.drop_index('ix_enrollments_campaign_status', table_name='enrollments')
+    op.drop_index('ix_enrollments_campaign', table_name='enrollments')
     op.drop_table('app_secrets')
     op.drop_index('ix_audit_log_action', table_name='audit_log')
     op.drop_index('ix_audit_log_at', table_name='audit_log')
