@@ -66,10 +66,13 @@ def site(tmp_path_factory: pytest.TempPathFactory, migrated_template: Path) -> I
     world.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(site: Site) -> Iterator[Any]:
-    """Debian's chromium driven by Playwright (never a downloaded browser); the site is seeded first, since
-    Playwright's sync API keeps an event loop running in this thread."""
+    """Debian's chromium driven by Playwright (never a downloaded browser).
+
+    Playwright's sync API keeps an event loop running in this thread while it is started, so the site is
+    seeded first and the browser is closed after its module: later tests may call asyncio.run again.
+    """
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as pw:
