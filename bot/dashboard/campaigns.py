@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import functools
-import io
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from bot.dashboard import charts
 from bot.dashboard.app import Dashboard, Denied, check_csrf, guarded, render, require, viewer_of
 from bot.dashboard.snapshots import Snapshot
 from core.analysis import FLAG_HINTS, ItemStats, QuestionKey
-from core.charts import PALETTE
 from core.errors import UserError
 from core.models import Campaign
 from core.services import campaigns as campaign_service
@@ -95,46 +93,27 @@ def _chart_version(o: pages.CampaignOverview) -> str:
     return "-".join(f"{w.week:%Y%m%d}.{w.answered}.{w.correct}" for w in o.weeks)[-60:] or "empty"
 
 
-@functools.lru_cache(maxsize=64)
-def _weekly_svg(title: str, weeks: tuple[tuple[str, int, int], ...]) -> bytes:
-    """Render accuracy and answers by week as SVG (cached: the same figures give the same chart)."""
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(6.4, 3.2), dpi=100)
-    FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.09, 0.17, 0.82, 0.7))
-    labels = [w[0] for w in weeks]
-    acc = [100 * w[2] / w[1] if w[1] else 0.0 for w in weeks]
-    ax.bar(labels, [w[1] for w in weeks], color="#DDDDDD", label="answers")
-    ax.set_ylabel("answers")
-    right = ax.twinx()
-    right.plot(labels, acc, color=PALETTE[0], marker="o", label="accuracy %")
-    right.set_ylim(0, 100)
-    right.set_ylabel("accuracy %")
-    fig.suptitle(title, x=0.02, ha="left", fontsize=11, fontweight="bold")
-    if not weeks:
-        ax.text(0.5, 0.5, "No answers yet", transform=ax.transAxes, ha="center", color="#666666")
-    buf = io.BytesIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
-    return buf.getvalue()
-
-
 @guarded
 async def campaign_chart(request: Request) -> Response:
-    """Serve the campaign's accuracy-by-week chart as SVG (the page shows the same figures as a table)."""
+    """Serve a campaign chart as SVG: `weeks` or `teams` (the page shows the same figures in a table)."""
     dash = _dash(request)
-    cid = request.path_params["cid"]
+    cid, which = request.path_params["cid"], request.path_params["chart"]
+    if which not in ("weeks", "teams"):
+        raise Denied(404, "There is no such chart.")
 
-    def read(s: Session) -> tuple[str, tuple[tuple[str, int, int], ...]]:
+    def read(s: Session) -> tuple[str, pages.CampaignOverview]:
         require(viewer_of(dash, s, request))
         c = _campaign(s, cid)
-        o = _figures(dash, c.id).value.overview
-        return c.title or c.id, tuple((f"{w.week:%d %b}", w.answered, w.correct) for w in o.weeks)
+        return c.title or c.id, _figures(dash, c.id).value.overview
 
-    title, weeks = await dash.db(read)
-    return Response(_weekly_svg(f"{title}: accuracy by week", weeks), media_type="image/svg+xml",
-                    headers={"Cache-Control": "private, max-age=60"})
+    title, o = await dash.db(read)
+    if which == "weeks":
+        svg = charts.weekly_svg(f"{title}: accuracy by week",
+                                tuple((f"{w.week:%d %b}", w.answered, w.correct) for w in o.weeks))
+    else:
+        svg = charts.teams_svg(f"{title}: completion and accuracy by team",
+                               tuple((t.manager, t.completion or 0.0, t.accuracy) for t in o.teams))
+    return Response(svg, media_type="image/svg+xml", headers={"Cache-Control": "private, max-age=60"})
 
 
 @guarded

@@ -57,7 +57,8 @@ def teams_svg(title: str, teams: tuple[tuple[str, float, float | None], ...]) ->
     """Render completion and accuracy per team as paired bars; `teams` holds (name, completion, accuracy)."""
     shown = teams[:TEAMS_SHOWN]
     fig = _figure(6.4, max(2.2, 0.9 + 0.42 * len(shown)))
-    ax = fig.add_axes((0.3, 0.12, 0.66, 0.8 - 0.2 / max(1, len(shown))))
+    height = max(2.2, 0.9 + 0.42 * len(shown))
+    ax = fig.add_axes((0.3, 0.5 / height, 0.66, 1 - 1.05 / height))
     ys = list(range(len(shown)))[::-1]
     ax.barh([y + 0.2 for y in ys], [100 * t[1] for t in shown], height=0.38, color=PALETTE[2], label="completion")
     ax.barh([y - 0.2 for y in ys], [100 * (t[2] or 0.0) for t in shown], height=0.38, color=PALETTE[0],
@@ -65,7 +66,7 @@ def teams_svg(title: str, teams: tuple[tuple[str, float, float | None], ...]) ->
     ax.set_yticks(ys, [t[0][:28] for t in shown])
     ax.set_xlim(0, 100)
     ax.set_xlabel("%")
-    ax.legend(loc="lower right", fontsize=8, frameon=False)
+    ax.legend(loc="lower right", bbox_to_anchor=(1.0, 1.0), ncol=2, fontsize=8, frameon=False)
     fig.suptitle(title, x=0.02, ha="left", fontsize=11, fontweight="bold", color=INK)
     if not shown:
         ax.text(0.5, 0.5, "Nobody enrolled yet", transform=ax.transAxes, ha="center", color="#666666")

@@ -35,7 +35,7 @@ def create_dashboard(services: Services) -> Starlette:
         Route("/campaigns/apply", admin.apply_preview, methods=["POST"]),
         Route("/campaigns/apply/confirm", admin.apply_confirm, methods=["POST"]),
         Route("/campaigns/{cid}", campaigns.campaign_page, methods=["GET"]),
-        Route("/campaigns/{cid}/chart.svg", campaigns.campaign_chart, methods=["GET"]),
+        Route("/campaigns/{cid}/charts/{chart}.svg", campaigns.campaign_chart, methods=["GET"]),
         Route("/campaigns/{cid}/learners", campaigns.campaign_learners, methods=["GET"]),
         Route("/campaigns/{cid}/{action:str}", campaigns.confirm_status, methods=["GET"]),
         Route("/campaigns/{cid}/{action:str}", campaigns.change_status, methods=["POST"]),

@@ -36,7 +36,10 @@ def test_admin_signs_in_by_link_and_sees_the_campaign(page: Any, site: Site) -> 
     row.get_by_role("link", name="Spotting phishing").click()
     page.wait_for_url(re.compile(r"/campaigns/phishing-q1$"))
     assert page.get_by_role("heading", name="Funnel").is_visible()
-    assert page.locator("img[src*='chart.svg']").evaluate("img => img.complete && img.naturalWidth > 0")
+    for chart in page.locator("img[src*='/charts/']").all():
+        assert chart.evaluate("img => img.complete && img.naturalWidth > 0")
+    teams = page.get_by_role("table", name=re.compile("By manager's team"))
+    assert "Max Manager" in teams.inner_text() and "Mia Manager" in teams.inner_text()
     weeks = page.get_by_role("table", name=re.compile("Answers by week"))
     assert "04 Jan 2027" in weeks.inner_text() and "11 Jan 2027" in weeks.inner_text()
     items = page.locator("section[aria-labelledby=items] tbody tr")
