@@ -51,10 +51,13 @@ async def team_page(request: Request) -> Response:
             if found is None:
                 raise Denied(404, "There is no such manager.")
             manager = found
+        others = team.managers(s) if access.role_of(viewer) == "admin" else []
         ids = access.team_ids(s, manager.id, skip_level=dash.skip_level)
+        if not ids and others and manager is viewer:  # an admin without reports starts at the first team
+            manager = others[0]
+            ids = access.team_ids(s, manager.id, skip_level=dash.skip_level)
         lines = team.team_lines(s, ids, sort=sort, descending=descending)
         page, per = _int(request, "page"), 50
-        others = team.managers(s) if access.role_of(viewer) == "admin" else []
         return render(request, "team.html", viewer, manager=manager, lines=lines[(page - 1) * per:page * per],
                       total=len(lines), page=page, pages=max(1, -(-len(lines) // per)), sort=sort,
                       descending=descending, sorts=team.SORTS, managers=others)
