@@ -124,7 +124,7 @@ def main() -> None:
         with TestClient(create_app(services), base_url="http://testserver") as client:
             page = client.get(f"/dashboard/signin?token={token}").text
             csrf = page.split('name="csrf" value="')[1].split('"')[0]
-            client.post("/dashboard/signin", data={"csrf": csrf, "token": token})
+            client.post("/dashboard/signin", data={"csrf": csrf, "token": token}, follow_redirects=False)
             pages = {
                 "campaigns list": "/dashboard/campaigns",
                 "campaign page (funnel, teams, weeks, items)": "/dashboard/campaigns/big",
