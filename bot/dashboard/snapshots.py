@@ -33,19 +33,19 @@ class Snapshot(Generic[T]):
     took: float
     at: float  # monotonic time of computation
 
-    @property
-    def live(self) -> bool:
-        """Return True when the value is recomputed on every request."""
-        return self.took < FRESH_BELOW
+    live: bool  # recomputed on every request (it is cheap)
 
 
 class Snapshots:
     """Per-key snapshots of expensive figures, refreshed in the background."""
 
-    def __init__(self, db: Database, now: Callable[[], datetime], max_age: float = MAX_AGE) -> None:
+    def __init__(self, db: Database, now: Callable[[], datetime], max_age: float = MAX_AGE,
+                 fresh_below: float = FRESH_BELOW) -> None:
         self.db = db
         self.now = now
         self.max_age = max_age
+        self.fresh_below = fresh_below
+        self._threads: list[threading.Thread] = []
         self._lock = threading.Lock()
         self._data: dict[Any, Snapshot[Any]] = {}
         self._running: set[Any] = set()
@@ -55,7 +55,8 @@ class Snapshots:
         as_of = self.now()
         with self.db.session() as s:
             value = fn(s)
-        snap = Snapshot(value, as_of, time.perf_counter() - start, time.monotonic())
+        took = time.perf_counter() - start
+        snap = Snapshot(value, as_of, took, time.monotonic(), took < self.fresh_below)
         with self._lock:
             self._data[key] = snap
             self._running.discard(key)
@@ -72,7 +73,9 @@ class Snapshots:
         if hit is None or hit.live:
             return self._compute(key, fn)
         if refresh:
-            threading.Thread(target=self._refresh, args=(key, fn), daemon=True, name="dashboard-snapshot").start()
+            thread = threading.Thread(target=self._refresh, args=(key, fn), daemon=True, name="dashboard-snapshot")
+            self._threads = [t for t in self._threads if t.is_alive()] + [thread]
+            thread.start()
         return hit
 
     def _refresh(self, key: Any, fn: Callable[[Session], Any]) -> None:
@@ -81,6 +84,11 @@ class Snapshots:
         finally:
             with self._lock:
                 self._running.discard(key)
+
+    def join(self, timeout: float = 30.0) -> None:
+        """Wait for the background recounts started so far (for tests and shutdown)."""
+        for t in list(self._threads):
+            t.join(timeout)
 
     def forget(self, key: Any) -> None:
         """Drop a key's snapshot (after a change that its page must show at once)."""
