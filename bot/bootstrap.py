@@ -91,7 +91,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, echo: Echo | No
     channels: dict[str, ChatChannel] = {"console": ConsoleChannel(db, clock, echo)}
     dispatcher = Dispatcher(db, channels, clock, concurrency=settings.send_concurrency, batch=settings.outbox_batch,
                             lease=timedelta(seconds=settings.outbox_lease_seconds))
-    conversation = Conversation(db, channels, dispatcher, clock)
+    conversation = Conversation(db, channels, dispatcher, clock, settings.dashboard_url)
     services = Services(settings, db, clock, channels, dispatcher, conversation)
     if platforms:
         for name in platforms_registry.configured(settings):

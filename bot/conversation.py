@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot.dashboard.links import sign_in_url
 from bot.i18n import LANGUAGES, MESSAGES, format_datetime, format_time, format_weekdays, language_of, t
 from bot.reach import TYPED_COMMANDS, didnt_understand, help_text
 from core.clock import Clock
@@ -38,7 +39,7 @@ from core.ports import (
     Unreachable,
 )
 from core.render import answer_action, info_message, parse_answer_action
-from core.services import inbound, outbox, people
+from core.services import dashboard, inbound, outbox, people
 from core.services.memory import completion_of
 from core.services.progress import active_enrollments, person_stats
 from core.services.tracks import latest_version, track_of, unit_count
@@ -102,8 +103,9 @@ class Conversation:
     """Handles neutral inbound events for every channel."""
 
     def __init__(self, db: Database, channels: Mapping[str, ChatChannel], dispatcher: Dispatcher,
-                 clock: Clock) -> None:
+                 clock: Clock, dashboard_url: str = "") -> None:
         self.db = db
+        self.dashboard_url = dashboard_url
         self.channels = channels
         self.dispatcher = dispatcher
         self.clock = clock
@@ -257,6 +259,9 @@ class Conversation:
             return self._text(s, " ".join(args), person, now, force_zone=True)
         if cmd == "next":
             return self._next(s, person, now)
+        if cmd == "dashboard" and self.dashboard_url:
+            token = dashboard.issue_sign_in(s, person, now)
+            return _reply(t(loc, "dashboard_link", url=sign_in_url(self.dashboard_url, token)))
         if cmd == "channel":
             return self._channel(person, args)
         if cmd == "language":

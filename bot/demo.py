@@ -40,13 +40,21 @@ AUTO_PLAN: list[str | None] = ["right", "wrong", None, None, None, "right"]
 MAX_DAYS = 40  # scheduled days at most, should mastery never come
 
 
-def run_demo(*, auto: bool, console: Console) -> None:
-    """Run the demo in a throwaway SQLite file, printing the conversation as it happens."""
+def run_demo(*, auto: bool, console: Console, serve: bool = False, port: int = 8000) -> None:
+    """Run the demo in a throwaway SQLite file, printing the conversation as it happens.
+
+    With `serve`, the web dashboard is then served on the demo's data until interrupted.
+    """
     interactive = not auto and sys.stdin.isatty()
     if not auto and not interactive:
         console.print("[dim](no terminal to type into: answering automatically)[/]")
     with tempfile.TemporaryDirectory(prefix="nudgebot-demo-") as tmp:
-        Demo(Path(tmp), console, interactive).run()
+        demo = Demo(Path(tmp), console, interactive)
+        demo.run()
+        if serve:
+            from bot.demo_serve import serve_dashboard
+
+            serve_dashboard(demo.services, Path(tmp), console, port)
 
 
 class Demo:

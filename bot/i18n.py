@@ -64,6 +64,9 @@ MESSAGES: dict[str, str] = {
     "tz_source_platform": N_("from your chat profile"),
     "goal": N_("Goal: {objective}"),
     "there": N_("there"),
+    "dashboard_link": N_(
+        "Your dashboard sign-in link (it works once, for 15 minutes; don't share it):\n{url}"
+    ),
 }
 
 

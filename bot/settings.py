@@ -40,3 +40,11 @@ class Settings(BaseSettings):
     xapi_home_page: str = "https://nudgebot.example"
     xapi_namespace: str | None = None  # a UUID per installation; never change it once statements were sent
     xapi_identify_by: str = "account"  # or "mbox" to identify learners by email
+    # The dashboard's public address as people's browsers see it (behind the organisation's HTTPS reverse
+    # proxy, e.g. https://learn.example.org/dashboard). Sign-in links are built from it; the session cookie
+    # is marked Secure when it starts with https.
+    dashboard_url: str = "http://localhost:8000/dashboard"
+    # Signs the session cookie. When unset, one is generated once and kept in the database.
+    dashboard_secret: str | None = None
+    # Managers also see their reports' reports.
+    dashboard_skip_level: bool = False

@@ -1,4 +1,4 @@
-"""The web app: health, metrics and the chat platforms' endpoints (added by each channel)."""
+"""The web app: health, metrics, the chat platforms' endpoints (added by each channel) and the dashboard."""
 
 from __future__ import annotations
 
@@ -11,10 +11,11 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import Route
+from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.bootstrap import Services
+from bot.dashboard.routes import create_dashboard, mount_path
 from bot.lifespan import running
 
 MAX_BODY = 1024 * 1024  # webhook bodies are small; anything bigger is refused before it is parsed
@@ -89,5 +90,6 @@ def create_app(services: Services, *, run_worker: bool = False) -> Starlette:
             yield
 
     routes = [Route("/healthz", healthz, methods=["GET"]), Route("/metrics", metrics, methods=["GET"]),
-              *(Route(path, endpoint, methods=methods) for path, endpoint, methods in services.routes)]
+              *(Route(path, endpoint, methods=methods) for path, endpoint, methods in services.routes),
+              Mount(mount_path(services.settings), app=create_dashboard(services))]
     return Starlette(routes=routes, lifespan=lifespan, middleware=[Middleware(BodyLimit)])

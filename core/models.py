@@ -362,7 +362,8 @@ class AuditEntry(Base):
     """One thing done to or about a person (escalation step, snooze, export, erasure), for the record."""
 
     __tablename__ = "audit_log"
-    __table_args__ = (Index("ix_audit_log_subject", "subject_id", "id"),)
+    __table_args__ = (Index("ix_audit_log_subject", "subject_id", "id"), Index("ix_audit_log_at", "at"),
+                      Index("ix_audit_log_action", "action", "at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime]
@@ -375,6 +376,9 @@ class AuditEntry(Base):
     reason: Mapped[str] = mapped_column(Text, default="")
     campaign_id: Mapped[str | None] = mapped_column(String(100))
     delivery_key: Mapped[str | None] = mapped_column(String(200))
+    # What a dashboard change was applied to (a campaign, a person's handle) and its details.
+    target: Mapped[str] = mapped_column(String(200), default="")
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
 class XapiStatement(Base):
@@ -453,3 +457,36 @@ class Completion(Base):
     first_correct: Mapped[int] = mapped_column(Integer)
 
     person: Mapped[Person] = relationship()
+
+
+# --- dashboard ---
+
+
+class SignInToken(Base):
+    """A single-use dashboard sign-in link; only the SHA-256 of the token is stored."""
+
+    __tablename__ = "sign_in_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+
+
+
+class AppSecret(Base):
+    """A secret the service generated for itself (e.g. the dashboard's cookie-signing key)."""
+
+    __tablename__ = "app_secrets"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+
+
+# Dashboard pages count and page a campaign's learners (in enrollment order, status covered), its answers
+# and a manager's team without scanning the rest.
+Index("ix_enrollments_campaign", Enrollment.campaign_id, Enrollment.id, Enrollment.status)
+Index("ix_answers_campaign_at", Answer.campaign_id, Answer.answered_at)
+Index("ix_people_manager", Person.manager_id)

@@ -27,11 +27,14 @@ log = logging.getLogger("nudgebot")
 
 
 @app.command()
-def demo(auto: Annotated[bool, typer.Option("--auto", help="Answer by itself and exit.")] = False) -> None:
+def demo(auto: Annotated[bool, typer.Option("--auto", help="Answer by itself and exit.")] = False,
+         serve: Annotated[bool, typer.Option("--serve", help="Then serve the web dashboard on the demo's data.")]
+         = False,
+         port: Annotated[int, typer.Option(help="Dashboard port with --serve.")] = 8000) -> None:
     """Walk through a campaign on the console channel with a virtual clock (no account needed)."""
     from bot.demo import run_demo
 
-    run_demo(auto=auto, console=out)
+    run_demo(auto=auto, console=out, serve=serve, port=port)
 
 
 @app.command()

@@ -40,7 +40,10 @@ def team_stats(session: Session, person_ids: Sequence[int], since: datetime | No
     """Return each person's Stats with one query for the whole group (digests, a manager's Home tab)."""
     q = (select(Delivery.person_id, Delivery.sent_at, Answer.correct, Answer.answered_at)
          .outerjoin(Answer, Answer.delivery_id == Delivery.id)
-         .where(Delivery.person_id.in_(list(person_ids)), Delivery.kind == "question", Delivery.status == "sent")
+         # status is wrapped so that SQLite looks rows up by person (ix_deliveries_person) instead of
+         # scanning every sent delivery through the outbox's status index.
+         .where(Delivery.person_id.in_(list(person_ids)), Delivery.kind == "question",
+                func.coalesce(Delivery.status, "") == "sent")
          .order_by(Delivery.person_id, Delivery.sent_at.desc(), Delivery.id.desc()))
     if campaign_id is not None:
         q = q.where(Delivery.campaign_id == campaign_id)
