@@ -52,6 +52,9 @@ class OutboundMessage:
     # channel falls back to a direct message when it is empty or no longer works.
     reply_via: str = ""
     locale: str = "en"  # the reader's language, for the few words a channel adds around the text
+    # A platform habit the channel may honour: "ask_location" (offer a share-location button),
+    # "close_keyboard" (take away a reply keyboard offered earlier), "long" (show typing first).
+    hint: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise for storage in the outbox."""
@@ -65,6 +68,7 @@ class OutboundMessage:
             "footer": self.footer,
             "reply_via": self.reply_via,
             "locale": self.locale,
+            "hint": self.hint,
         }
 
     @classmethod
@@ -81,6 +85,7 @@ class OutboundMessage:
             footer=data.get("footer", ""),
             reply_via=data.get("reply_via", ""),
             locale=data.get("locale", "en"),
+            hint=data.get("hint", ""),
         )
 
 
@@ -205,8 +210,24 @@ class Reachable:
     sender: Sender
 
 
+@dataclass(frozen=True)
+class UnsupportedSent:
+    """A person sent something the bot cannot read (a sticker, a photo, a voice message, a file)."""
+
+    sender: Sender
+    what: str = ""
+
+
+@dataclass(frozen=True)
+class GroupChat:
+    """Someone addressed the bot in a group chat (or added it to one); `chat_id` is the group's address."""
+
+    sender: Sender
+    chat_id: str
+
+
 InboundEvent = (AnswerChosen | CommandIssued | TextSent | Joined | LocationShared | ProfileChanged
-                | Unreachable | Reachable)
+                | Unreachable | Reachable | UnsupportedSent | GroupChat)
 
 
 # What a channel package may use: the inbound handler it hands events to, and the host it installs into.

@@ -11,6 +11,7 @@ from bot.cli import (  # noqa: F401 - importing them registers their commands
     admin,
     console,
     export,
+    history,
     importing,
     privacy,
     reach,
