@@ -35,3 +35,21 @@ def test_a_shared_file_gets_one_kind_reply_a_day(slack_app: Any, h: Any) -> None
     slack_app.event(typed(uid, "stats"), event_id="Ev6")
     h.wait_for(lambda: len(emu.posted(dm)) == before + 4, what="the second stats reply")
     assert "answered" in emu.posted(dm)[-1]["text"]
+
+
+def test_history_and_search_in_the_dm_and_by_slash_command(slack_app: Any, h: Any) -> None:
+    from tests.slack.test_commands_home import command
+
+    [uid] = slack_app.learners(1)
+    slack_app.tick()
+    slack_app.tick(h.NINE)
+    emu = slack_app.emu
+    dm = emu.dm_of(uid)
+    count = len(emu.posted(dm))
+    slack_app.event(typed(uid, "search invoice"))
+    h.wait_for(lambda: len(emu.posted(dm)) == count + 1, what="the search reply")
+    found = emu.posted(dm)[-1]["text"]
+    assert "Lessons about invoice" in found and "What phishing is" in found and "*invoice*" in found
+    listing = command(slack_app, h, uid, "history")
+    assert "Your lessons" in listing and "Spotting phishing · 1/6: What phishing is" in listing
+    assert "No lesson you received mentions unicorn." in command(slack_app, h, uid, "search unicorn")

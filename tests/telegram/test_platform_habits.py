@@ -86,3 +86,33 @@ def test_a_stranger_s_sticker_gets_the_invite_hint(app: App) -> None:
     app.settle()
     [hint] = app.emulator.sent_to(999)
     assert "I don't know you yet" in hint.text
+
+
+def test_history_and_search_find_a_received_lesson(app: App) -> None:
+    join_berlin(app)
+    app.post(app.updates.text(ADA, "history"))
+    app.settle()
+    assert app.emulator.sent_to(ADA)[-1].text == "You haven't received any lessons yet."
+    app.tick(FIRST_NUDGE)
+    for typed in ("history", "/search invoice", "search@nudge_test_bot unicorn", "/search"):
+        app.post(app.updates.text(ADA, typed))
+        app.settle()
+    listing, found, missing, usage = app.emulator.sent_to(ADA)[-4:]
+    assert listing.text.startswith("<b>Your lessons</b>") and "Mon 04 Jan: Spotting phishing · 1/6" in listing.text
+    assert found.text.startswith("<b>Lessons about invoice</b>")
+    assert "<b>Spotting phishing · 1/6: What phishing is</b> (Mon 04 Jan)" in found.text
+    assert "<b>invoice</b>" in found.text  # the matched word is marked in the snippet
+    assert missing.text == "No lesson you received mentions unicorn."
+    assert usage.text.startswith("Send search and a few words")
+
+
+def test_history_and_search_speak_the_learners_language(app: App) -> None:
+    join_berlin(app, language_code="es")
+    app.post(app.updates.text(ADA, "language es"))
+    app.tick(FIRST_NUDGE)
+    app.post(app.updates.text(ADA, "/search nadaquever"))
+    app.post(app.updates.text(ADA, "/help"))
+    app.settle()
+    missing, help_ = app.emulator.sent_to(ADA)[-2:]
+    assert missing.text == "Ninguna de las lecciones que recibiste menciona nadaquever."
+    assert "/search [palabras]: encontrar de nuevo una lección" in help_.text
