@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from bot import habits, recall
 from bot.dashboard.links import sign_in_url
 from bot.i18n import LANGUAGES, MESSAGES, format_datetime, format_time, format_weekdays, language_of, t
 from bot.reach import TYPED_COMMANDS, didnt_understand, help_text
@@ -27,6 +28,7 @@ from core.ports import (
     Button,
     ChatChannel,
     CommandIssued,
+    GroupChat,
     InboundEvent,
     Joined,
     LocationShared,
@@ -37,6 +39,7 @@ from core.ports import (
     Sender,
     TextSent,
     Unreachable,
+    UnsupportedSent,
 )
 from core.render import answer_action, info_message, parse_answer_action
 from core.services import dashboard, inbound, outbox, people
@@ -170,13 +173,16 @@ class Conversation:
             reply = Reply(messages=[info_message(reply.notice)])
         person = people.person_by_chat(s, sender.channel, sender.user_id, sender.workspace)
         pid = person.id if person is not None else None
+        address = sender.user_id
+        if isinstance(event, GroupChat):  # the reply goes to the group, not to anyone's private chat
+            pid, address = None, event.chat_id
         ids: list[int] = []
         if outcome.edit is not None and outcome.edit.ref:
             e = outcome.edit
             ids.append(outbox.enqueue_reply(s, channel=e.channel, address=e.address, person_id=pid,
                                             message=e.message, now=now, edit_ref=e.ref).id)
         for m in reply.messages:
-            ids.append(outbox.enqueue_reply(s, channel=sender.channel, address=sender.user_id, person_id=pid,
+            ids.append(outbox.enqueue_reply(s, channel=sender.channel, address=address, person_id=pid,
                                             message=replace(m, reply_via=reply_via), now=now).id)
         return reply, ids + outcome.dispatch
 
@@ -188,6 +194,8 @@ class Conversation:
         person = people.person_by_chat(s, sender.channel, sender.user_id, sender.workspace)
         if isinstance(event, Joined):
             return self._joined(s, event, person, now)
+        if isinstance(event, GroupChat):
+            return _Outcome(habits.group_reply(s, event, person, now))
         if person is None:
             if isinstance(event, ProfileChanged | Unreachable | Reachable):
                 return _Outcome(Reply())
@@ -208,6 +216,8 @@ class Conversation:
             return self._set_zone(s, person, zone, "location", now)
         if isinstance(event, ProfileChanged):
             return self._profile(s, event, person, now)
+        if isinstance(event, UnsupportedSent):
+            return _Outcome(habits.unsupported_reply(s, event, person, now))
         if isinstance(event, Unreachable):
             people.mark_unreachable(s, person, sender.channel, sender.user_id, event.status)
             return _Outcome(Reply())
@@ -218,7 +228,12 @@ class Conversation:
 
     def _answer(self, s: Session, event: AnswerChosen, person: Person, now: datetime) -> _Outcome:
         if event.action.startswith("tz:"):
-            return self._set_zone(s, person, event.action[3:], "chat", now)
+            done = self._set_zone(s, person, event.action[3:], "chat", now)
+            # The suggestions have served: show the choice instead of buttons that still look pressable.
+            used = habits.without_buttons(s, person, event.sender.channel, event.message_ref, event.action[3:])
+            if used is not None and done.edit is None:
+                done.edit = _Edit(event.sender.channel, used[0], event.message_ref, used[1])
+            return done
         parsed = parse_answer_action(event.action)
         if parsed is None:
             return _Outcome(Reply(notice=t(person.locale, "didnt_understand")))
@@ -262,6 +277,8 @@ class Conversation:
         if cmd == "dashboard" and self.dashboard_url:
             token = dashboard.issue_sign_in(s, person, now)
             return _reply(t(loc, "dashboard_link", url=sign_in_url(self.dashboard_url, token)))
+        if cmd in ("history", "search"):
+            return _reply(*recall.chat_reply(s, person, cmd, args, event.sender.channel))
         if cmd == "channel":
             return self._channel(person, args)
         if cmd == "language":
@@ -324,7 +341,9 @@ class Conversation:
         z = ZoneInfo(canonical)
         loc = person.locale
         when = t(loc, "tz_next", when=format_datetime(nxt, z, loc, "day_at_time")) if nxt else ""
-        return _reply(t(loc, "tz_set", zone=canonical, local=format_time(now, z, loc), next=when))
+        done = _reply(t(loc, "tz_set", zone=canonical, local=format_time(now, z, loc), next=when))
+        done.reply.messages[0] = replace(done.reply.messages[0], hint="close_keyboard")
+        return done
 
     def _joined(self, s: Session, event: Joined, person: Person | None, now: datetime) -> _Outcome:
         sender = event.sender
@@ -351,6 +370,7 @@ class Conversation:
             inbound.expect(s, p.id, "timezone", now)
             zones = LIKELY_ZONES.get(language_of(sender.language), LIKELY_ZONES["en"])
             msgs.append(OutboundMessage(kind="info", text=t(p.locale, "ask_timezone"), locale=p.locale,
+                                        hint="ask_location",
                                         buttons=tuple(Button(z.replace("_", " "), f"tz:{z}") for z in zones)))
         return _Outcome(Reply(messages=msgs))
 

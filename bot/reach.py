@@ -7,11 +7,25 @@ from bot.i18n import t
 from core.i18n import translate
 
 # Words understood when typed on their own (or with a leading slash) in any chat.
-TYPED_COMMANDS = frozenset({"help", "stats", "pause", "resume", "timezone", "tz", "next", "channel", "language"})
+TYPED_COMMANDS = frozenset({"help", "stats", "pause", "resume", "timezone", "tz", "next", "channel", "language",
+                            "history", "search"})
 
 
 def help_text(locale: str | None, platform: str) -> str:
     """Return the help list in the reader's language, naming commands the way their platform types them."""
+    return f"{_help_text(locale, platform)}\n{_recall_help(locale, platform)}"
+
+
+def _recall_help(locale: str | None, platform: str) -> str:
+    if platform == "slack":
+        return translate(locale, "• `/nudge history`: the lessons you received\n"
+                                 "• `/nudge search [words]`: find a lesson again")
+    if platform == "telegram":
+        return translate(locale, "• /history: the lessons you received\n• /search [words]: find a lesson again")
+    return translate(locale, "• *history*: the lessons you received\n• *search [words]*: find a lesson again")
+
+
+def _help_text(locale: str | None, platform: str) -> str:
     if platform == "slack":
         return translate(
             locale,

@@ -490,3 +490,25 @@ class AppSecret(Base):
 Index("ix_enrollments_campaign", Enrollment.campaign_id, Enrollment.id, Enrollment.status)
 Index("ix_answers_campaign_at", Answer.campaign_id, Answer.answered_at)
 Index("ix_people_manager", Person.manager_id)
+
+
+# --- reach2: lesson history (searchable with SQLite FTS5 / PostgreSQL full-text search) ---
+
+
+class LessonHistory(Base):
+    """A lesson as a learner received it (title and text in their language), for `history` and `search`.
+
+    The full-text index beside it is the database's own (created by the migration): the FTS5 table
+    `lesson_history_fts` on SQLite, the generated `search_vector` column with a GIN index on PostgreSQL.
+    """
+
+    __tablename__ = "lesson_history"
+    __table_args__ = (Index("ix_lesson_history_person", "person_id", "sent_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    delivery_id: Mapped[int] = mapped_column(ForeignKey("deliveries.id", ondelete="CASCADE"), unique=True)
+    campaign_id: Mapped[str | None] = mapped_column(String(100))
+    title: Mapped[str] = mapped_column(Text)
+    body: Mapped[str] = mapped_column(Text)
+    sent_at: Mapped[datetime]

@@ -55,6 +55,9 @@ class OutboundMessage:
     # The outbox key, set by the dispatcher (never stored in the payload): a channel that can tag a
     # message with it can later tell whether a send interrupted by a crash reached the platform.
     delivery_key: str = ""
+    # A platform habit the channel may honour: "ask_location" (offer a share-location button),
+    # "close_keyboard" (take away a reply keyboard offered earlier), "long" (show typing first).
+    hint: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise for storage in the outbox."""
@@ -68,6 +71,7 @@ class OutboundMessage:
             "footer": self.footer,
             "reply_via": self.reply_via,
             "locale": self.locale,
+            "hint": self.hint,
         }
 
     @classmethod
@@ -84,6 +88,7 @@ class OutboundMessage:
             footer=data.get("footer", ""),
             reply_via=data.get("reply_via", ""),
             locale=data.get("locale", "en"),
+            hint=data.get("hint", ""),
         )
 
 
@@ -217,8 +222,24 @@ class Reachable:
     sender: Sender
 
 
+@dataclass(frozen=True)
+class UnsupportedSent:
+    """A person sent something the bot cannot read (a sticker, a photo, a voice message, a file)."""
+
+    sender: Sender
+    what: str = ""
+
+
+@dataclass(frozen=True)
+class GroupChat:
+    """Someone addressed the bot in a group chat (or added it to one); `chat_id` is the group's address."""
+
+    sender: Sender
+    chat_id: str
+
+
 InboundEvent = (AnswerChosen | CommandIssued | TextSent | Joined | LocationShared | ProfileChanged
-                | Unreachable | Reachable)
+                | Unreachable | Reachable | UnsupportedSent | GroupChat)
 
 
 # What a channel package may use: the inbound handler it hands events to, and the host it installs into.

@@ -16,7 +16,8 @@ CATALOGS = Path(__file__).resolve().parents[1] / "core" / "locales"
 ENGLISH_WORDS = ("the", "your", "you", "question", "answer", "lesson", "week", "reminder", "what", "and", "is",
                  "correct", "true", "false", "explanation")
 # Words the Spanish text keeps because one types them, or because they are names.
-KEPT = {"stats", "next", "pause", "resume", "timezone", "language", "help", "channel", "nudgebot", "phishing"}
+KEPT = {"stats", "next", "pause", "resume", "timezone", "language", "help", "channel", "nudgebot", "phishing",
+        "history", "search"}
 
 
 def publish_spanish_phishing(session: object, now: object) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from core.models import Answer, Delivery, Person
 from core.ports import OutboundMessage
-from core.services import statements
+from core.services import history, statements
 from core.services.people import mark_unreachable
 
 MAX_ATTEMPTS = 8
@@ -145,6 +145,7 @@ def mark_sent(session: Session, delivery_id: int, ref: str, now: datetime) -> No
     session.execute(update(Delivery).where(Delivery.id == delivery_id)
                     .values(status="sent", sent_at=now, message_ref=ref, lease_until=None, error=None))
     statements.on_sent(session, delivery_id, now)  # a lesson becomes an xAPI "experienced" statement
+    history.on_sent(session, delivery_id, now)  # a lesson joins the learner's searchable history
 
 
 def mark_retry(session: Session, delivery_id: int, when: datetime, error: str, *, count: bool = True) -> None:

@@ -21,6 +21,7 @@ from core.models import (
     Delivery,
     Enrollment,
     Invite,
+    LessonHistory,
     PendingPrompt,
     Person,
     XapiStatement,
@@ -77,6 +78,7 @@ def forget(session: Session, person: Person, now: datetime, actor: str, reason: 
     counts = {"chat_accounts": len(person.accounts)}
     counts["console_log"] = _run(session, delete(ChatLog).where(ChatLog.address.in_(addresses)))
     counts["pending_prompts"] = _run(session, delete(PendingPrompt).where(PendingPrompt.person_id == pid))
+    counts["lesson_history"] = _run(session, delete(LessonHistory).where(LessonHistory.person_id == pid))
     counts["messages_cancelled"] = _run(session,
         update(Delivery).where(Delivery.person_id == pid, Delivery.status == "pending")
         .values(status="cancelled", error="person forgotten"))

@@ -57,7 +57,7 @@ ENGLISH_WORDS = ("the", "your", "you", "question", "answer", "lesson", "week", "
 # Abbreviations only English uses (Jan, Feb, Apr, Jun, Jul, Aug, Sep and Nov are German too).
 ENGLISH_DATES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Mar", "May", "Oct", "Dec")
 # Command names the German help keeps, because they are what one types.
-COMMANDS = {"stats", "next", "pause", "resume", "timezone", "language", "help", "nudgebot"}
+COMMANDS = {"stats", "next", "pause", "resume", "timezone", "language", "help", "nudgebot", "history", "search"}
 
 
 def utc(day: date, hh: int, mm: int) -> datetime:

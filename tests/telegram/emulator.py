@@ -106,6 +106,26 @@ def html_text(text: str) -> tuple[str, list[str]]:
     return "".join(checker.text), errors
 
 
+CHAT_ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
+                "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"}
+
+
+def _check_markup(markup: dict[str, Any]) -> str:
+    """Return what Telegram would refuse in a reply_markup (one kind only; reply keyboards well formed)."""
+    kinds = [k for k in ("inline_keyboard", "keyboard", "remove_keyboard", "force_reply") if k in markup]
+    if len(kinds) > 1:
+        return "can't parse reply keyboard markup JSON object"
+    if "remove_keyboard" in markup and markup["remove_keyboard"] is not True:
+        return "remove_keyboard must be true"
+    for row in markup.get("keyboard", []):
+        for button in row:
+            if not isinstance(button, dict) or not str(button.get("text", "")).strip():
+                return "keyboard button text is empty"
+            if "request_location" in button and not isinstance(button["request_location"], bool):
+                return "request_location must be a Boolean"
+    return ""
+
+
 def utf16_len(text: str) -> int:
     """Return the length Telegram counts (UTF-16 code units)."""
     return len(text.encode("utf-16-le")) // 2
@@ -128,6 +148,8 @@ class TelegramEmulator:
         self.short_descriptions: dict[str, str] = {}
         self.webhook: dict[str, Any] = {}
         self.callback_answers: list[dict[str, Any]] = []
+        self.chat_actions: list[tuple[str, str]] = []  # (chat_id, action) in the order received
+        self.reply_keyboards: dict[str, dict[str, Any]] = {}  # the reply keyboard each chat shows now
         self.updates: list[dict[str, Any]] = []
         self.rate_violations: list[Call] = []
         self._next_message_id = itertools.count(100)
@@ -304,6 +326,9 @@ class TelegramEmulator:
         if utf16_len(visible) > 4096:
             return self._error(400, "Bad Request: message is too long")
         markup = p.get("reply_markup") or {}
+        bad_markup = _check_markup(markup)
+        if bad_markup:
+            return self._error(400, f"Bad Request: {bad_markup}")
         for row in markup.get("inline_keyboard", []):
             for button in row:
                 data = button.get("callback_data", "")
@@ -335,6 +360,11 @@ class TelegramEmulator:
         m = Message(str(p["chat_id"]), next(self._next_message_id), str(p["text"]), p.get("parse_mode"),
                     p.get("reply_markup"))
         self.messages[(m.chat_id, m.message_id)] = m
+        markup = p.get("reply_markup") or {}
+        if "keyboard" in markup:
+            self.reply_keyboards[m.chat_id] = markup
+        elif markup.get("remove_keyboard"):
+            self.reply_keyboards.pop(m.chat_id, None)
         return self._message_json(m)
 
     def _m_editMessageText(self, p: dict[str, Any]) -> Any:
@@ -345,6 +375,8 @@ class TelegramEmulator:
         if bad is not None:
             return bad
         markup = p.get("reply_markup")
+        if markup and "inline_keyboard" not in markup:
+            return self._error(400, "Bad Request: only inline keyboards can be edited into a message")
         if m.text == p["text"] and m.reply_markup == markup:
             return self._error(400, "Bad Request: message is not modified")
         m.history.append(m.text)
@@ -359,6 +391,15 @@ class TelegramEmulator:
         m.reply_markup = p.get("reply_markup")
         m.edits += 1
         return self._message_json(m)
+
+    def _m_sendChatAction(self, p: dict[str, Any]) -> Any:
+        chat = str(p.get("chat_id", ""))
+        if chat in self.blocked:
+            return self._error(403, "Forbidden: bot was blocked by the user")
+        if p.get("action") not in CHAT_ACTIONS:
+            return self._error(400, "Bad Request: wrong parameter action in request")
+        self.chat_actions.append((chat, str(p["action"])))
+        return True
 
     def _m_answerCallbackQuery(self, p: dict[str, Any]) -> Any:
         self.callback_answers.append(dict(p))

@@ -5,7 +5,17 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.channels.telegram.inbound import parse_command, to_event
-from core.ports import AnswerChosen, CommandIssued, Joined, LocationShared, Reachable, Sender, TextSent, Unreachable
+from core.ports import (
+    AnswerChosen,
+    CommandIssued,
+    GroupChat,
+    Joined,
+    LocationShared,
+    Reachable,
+    Sender,
+    TextSent,
+    Unreachable,
+)
 from tests.telegram.emulator import Message, TelegramEmulator, Updates
 
 U = Updates(TelegramEmulator())
@@ -35,10 +45,11 @@ def test_blocking_and_unblocking_the_bot() -> None:
     assert event(U.my_chat_member(42, old="kicked", new="member")) == Reachable(sender)
 
 
-def test_group_chats_and_other_updates_are_ignored() -> None:
+def test_group_chats_become_group_events_and_other_updates_are_ignored() -> None:
     group = U.text(42, "/help")
     group["message"]["chat"] = {"id": -100, "type": "group", "title": "Team"}
-    assert event(group) is None
+    got = event(group)
+    assert isinstance(got, GroupChat) and got.chat_id == "-100" and got.sender.user_id == "42"
     edited = U.text(42, "hello")
     edited["edited_message"] = edited.pop("message")
     assert event(edited) is None

@@ -24,8 +24,11 @@ def test_invite_start_timezone_tick_and_answer(app: App) -> None:
     assert "Welcome, Ada!" in greeting.text and "<b>Spotting phishing</b>" in greeting.text
     assert "Mon, Tue, Wed, Thu, Fri at 09:30" in greeting.text
     assert "Which time zone are you in?" in ask.text
-    zones = [row[0]["callback_data"] for row in ask.reply_markup["inline_keyboard"]]
-    assert "tz:Europe/London" in zones
+    # A reply keyboard: the first button shares the location, the others send a likely zone's name.
+    share, *zones = [b for row in ask.reply_markup["keyboard"] for b in row]
+    assert share == {"text": "📍 Share my location", "request_location": True}
+    assert {"text": "Europe/London"} in zones and ask.reply_markup["one_time_keyboard"] is True
+    assert emu.reply_keyboards[str(ADA)] == ask.reply_markup
     assert person(app, ADA).timezone is None  # nothing is scheduled until a zone is confirmed
     assert app.tick(FIRST_NUDGE).dispatch.sent == []
     app.clock.set(datetime(2027, 1, 3, 12, 0, tzinfo=UTC))
@@ -34,6 +37,7 @@ def test_invite_start_timezone_tick_and_answer(app: App) -> None:
     app.settle()
     confirm = emu.sent_to(ADA)[-1]
     assert "Time zone set to <b>Europe/Berlin</b>" in confirm.text
+    assert confirm.reply_markup == {"remove_keyboard": True} and str(ADA) not in emu.reply_keyboards
     assert "Mon 04 Jan at 09:30" in confirm.text
     assert person(app, ADA).timezone == "Europe/Berlin"
 
@@ -89,7 +93,7 @@ def test_command_menu_is_published_on_startup(app: App) -> None:
     emu = app.emulator
     wait_until(lambda: len(emu.commands) == 4 and len(emu.short_descriptions) == 4)
     names = [c["command"] for c in emu.commands[""]]
-    assert names == ["start", "help", "stats", "pause", "resume", "timezone", "next", "language"]
+    assert names == ["start", "help", "stats", "pause", "resume", "timezone", "next", "language", "history", "search"]
     assert emu.commands["de"][1] == {"command": "help", "description": "Was ich verstehe"}
     assert emu.commands["es"][1] == {"command": "help", "description": "Lo que entiendo"}
     assert emu.commands["fr"][1] == {"command": "help", "description": "Ce que je comprends"}

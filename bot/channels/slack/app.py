@@ -13,7 +13,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.channels.slack.channel import SlackChannel
 from bot.channels.slack.events import answer_event, command_event, profile_event, sender_of
 from bot.channels.slack.home import home_data
-from bot.channels.slack.messages import dm_event
+from bot.channels.slack.messages import dm_event, file_event
 from bot.channels.slack.render import home_view
 from core.ports import ChannelHost, Reachable, Reply
 from core.render import parse_answer_action
@@ -93,7 +93,7 @@ def build_app(host: ChannelHost, channel: SlackChannel, signing_secret: str) -> 
     @app.event("message")
     async def on_message(body: dict[str, Any], event: dict[str, Any]) -> None:
         """Typed DMs (the Messages tab): answers and commands, like /nudge; the bot's own messages are ignored."""
-        typed = dm_event(event)
+        typed = dm_event(event) or file_event(event)
         if typed is not None and await fresh(body):
             await conversation.handle(typed)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bot.channels.slack.events import sender_of
-from core.ports import TextSent
+from core.ports import TextSent, UnsupportedSent
 
 
 def dm_event(event: dict[str, Any]) -> TextSent | None:
@@ -22,3 +22,14 @@ def dm_event(event: dict[str, Any]) -> TextSent | None:
     if not user or not text:
         return None
     return TextSent(sender_of(user), text)
+
+
+def file_event(event: dict[str, Any]) -> UnsupportedSent | None:
+    """Return an UnsupportedSent for a file (image, voice clip, document) a person shared in the bot's DM."""
+    if event.get("type") != "message" or event.get("channel_type") != "im" or event.get("subtype") != "file_share":
+        return None
+    if event.get("bot_id") or event.get("bot_profile") or not event.get("user"):
+        return None
+    files = event.get("files") or [{}]
+    first = files[0] if isinstance(files[0], dict) else {}
+    return UnsupportedSent(sender_of(str(event["user"])), str(first.get("filetype") or "file"))

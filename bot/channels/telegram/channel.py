@@ -9,7 +9,7 @@ import weakref
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
@@ -87,6 +87,8 @@ class TelegramChannel:
 
     async def send(self, address: str, message: OutboundMessage) -> str:
         """Send `message` to chat `address`, split if too long; return the last part's ref."""
+        if is_long(message):
+            await self._typing(address)
         ref = ""
         for i, part in enumerate(render(message)):
             ref = await (self._send_part(address, part) if i == 0 else self._send_rest(address, part))
@@ -109,7 +111,7 @@ class TelegramChannel:
 
     async def _send_part(self, address: str, part: TelegramMessage) -> str:
         bot = await self.bot()
-        markup = InlineKeyboardMarkup.de_json(part.reply_markup, bot) if part.reply_markup else None
+        markup = _markup(part.reply_markup, bot)
         try:
             try:
                 async with self.limiter.slot(address):
@@ -132,7 +134,8 @@ class TelegramChannel:
         first, *rest = render(message)
         bot = await self.bot()
         # Without reply_markup Telegram drops the old keyboard, which is what an answered question needs.
-        markup = InlineKeyboardMarkup.de_json(first.reply_markup, bot) if first.reply_markup else None
+        inline = first.reply_markup if first.reply_markup and "inline_keyboard" in first.reply_markup else None
+        markup = InlineKeyboardMarkup.de_json(inline, bot) if inline else None
         try:
             async with self.limiter.slot(None):
                 await bot.edit_message_text(chat_id=chat, message_id=message_id, text=first.text,
@@ -152,12 +155,40 @@ class TelegramChannel:
         for part in rest:
             await self._send_part(address, part)
 
+    async def _typing(self, address: str) -> None:
+        # Best effort: a lesson that takes a moment to read arrives after "typing…", like a person's would.
+        try:
+            bot = await self.bot()
+            async with self.limiter.slot(None):
+                await bot.send_chat_action(chat_id=address, action="typing")
+        except TelegramError as exc:
+            log.info("sendChatAction to %s failed: %s", address, exc)
+
     async def set_commands(self, commands: dict[str, list[tuple[str, str]]]) -> None:
         """Publish the command menu: {language_code or "": [(command, description), ...]}."""
         bot = await self.bot()
         for lang, items in commands.items():
             async with self.limiter.slot(None):
                 await bot.set_my_commands(items, language_code=lang or None)
+
+
+LONG_LESSON = 400  # characters (about 20 seconds of reading): show typing first, as a person would
+
+
+def is_long(message: OutboundMessage) -> bool:
+    """Return True for a lesson long enough to show "typing…" before it."""
+    return message.kind == "lesson" and (message.hint == "long" or len(message.text) >= LONG_LESSON)
+
+
+def _markup(data: dict[str, Any] | None, bot: Bot) -> Any:
+    """Build PTB's markup object for a rendered reply_markup (inline, reply keyboard or removal)."""
+    if not data:
+        return None
+    if "keyboard" in data:
+        return ReplyKeyboardMarkup.de_json(data, bot)
+    if data.get("remove_keyboard"):
+        return ReplyKeyboardRemove()
+    return InlineKeyboardMarkup.de_json(data, bot)
 
 
 def _mapped(exc: TelegramError, chat: str | None, limiter: RateLimiter) -> Exception:

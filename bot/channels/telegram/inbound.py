@@ -21,6 +21,7 @@ from bot.channels.telegram.channel import TelegramChannel, retry_seconds
 from core.ports import (
     AnswerChosen,
     CommandIssued,
+    GroupChat,
     InboundEvent,
     InboundHandler,
     Joined,
@@ -32,6 +33,7 @@ from core.ports import (
     TextSent,
     TransientError,
     Unreachable,
+    UnsupportedSent,
 )
 
 log = logging.getLogger("nudgebot.telegram")
@@ -55,6 +57,18 @@ def parse_command(text: str) -> tuple[str, list[str]] | None:
     return (command, args) if command else None
 
 
+UNSUPPORTED = ("sticker", "photo", "voice", "video_note", "video", "animation", "audio", "document", "contact",
+               "poll", "dice", "venue")
+
+
+def unsupported_kind(message: Any) -> str:
+    """Return what a text-less message carries that the bot cannot read ("sticker", "photo", ...), or ''."""
+    for kind in UNSUPPORTED:
+        if getattr(message, kind, None):
+            return kind
+    return ""
+
+
 def to_event(update: Update) -> InboundEvent | None:
     """Translate an Update into a neutral inbound event, or None when nudgebot has nothing to do with it."""
     if update.callback_query is not None:
@@ -64,7 +78,8 @@ def to_event(update: Update) -> InboundEvent | None:
     if update.my_chat_member is not None:
         m = update.my_chat_member
         if m.chat.type != "private":
-            return None
+            joined = m.new_chat_member.status in ("member", "administrator")
+            return GroupChat(sender_of(m.from_user), str(m.chat.id)) if joined else None
         status = m.new_chat_member.status
         if status in ("kicked", "left"):
             return Unreachable(sender_of(m.from_user), "blocked")
@@ -72,14 +87,17 @@ def to_event(update: Update) -> InboundEvent | None:
             return Reachable(sender_of(m.from_user))
         return None
     msg = update.message
-    if msg is None or msg.from_user is None or msg.chat.type != "private":
+    if msg is None or msg.from_user is None:
         return None
     sender = sender_of(msg.from_user)
+    if msg.chat.type != "private":
+        return GroupChat(sender, str(msg.chat.id))
     if msg.location is not None:
         return LocationShared(sender, latitude=msg.location.latitude, longitude=msg.location.longitude)
     text = (msg.text or "").strip()
     if not text:
-        return None
+        what = unsupported_kind(msg)
+        return UnsupportedSent(sender, what) if what else None
     command = parse_command(text)
     if command is None:
         return TextSent(sender, text)

@@ -15,6 +15,8 @@ COMMANDS: list[tuple[str, str]] = [
     ("timezone", N_("Show or change your time zone")),
     ("next", N_("One extra question now")),
     ("language", N_("Choose my language")),
+    ("history", N_("The lessons you received")),
+    ("search", N_("Find a lesson again: /search words")),
 ]
 # Translators: Telegram shows this (at most 512 characters) in an empty chat with the bot.
 DESCRIPTION = N_("Two-minute lessons and quiz questions, in this chat, on your schedule. To join, open the "

@@ -206,10 +206,33 @@ def keyboard(buttons: tuple[Button, ...]) -> dict[str, Any] | None:
     return {"inline_keyboard": rows}
 
 
+def location_keyboard(message: OutboundMessage) -> dict[str, Any]:
+    """Return a one-time reply keyboard: share the location first, then the suggested zones as words to send.
+
+    Inline buttons cannot ask for a location; a reply keyboard can, and its other buttons simply send
+    their text (the IANA name, which the conversation takes as a typed zone).
+    """
+    rows: list[list[dict[str, Any]]] = [[{"text": translate(message.locale, "📍 Share my location"),
+                                          "request_location": True}]]
+    zones = [b.action[3:] for b in message.buttons if b.action.startswith("tz:")]
+    rows.extend([{"text": z} for z in zones[i:i + 2]] for i in range(0, len(zones), 2))
+    return {"keyboard": rows, "one_time_keyboard": True, "resize_keyboard": True,
+            "input_field_placeholder": translate(message.locale, "Your city or time zone")[:64]}
+
+
+def markup_of(message: OutboundMessage) -> dict[str, Any] | None:
+    """Return the message's reply_markup: inline buttons, a location keyboard, or the removal of one."""
+    if message.hint == "ask_location":
+        return location_keyboard(message)
+    if message.hint == "close_keyboard" and not message.buttons:
+        return {"remove_keyboard": True}
+    return keyboard(message.buttons)
+
+
 def render(message: OutboundMessage, limit: int = MAX_TEXT) -> list[TelegramMessage]:
     """Render a message as one or more Telegram HTML messages; the keyboard rides on the last part."""
     parts = split_html(_blocks(message, limit), limit)
-    markup = keyboard(message.buttons)
+    markup = markup_of(message)
     return [TelegramMessage(p, markup if i == len(parts) - 1 else None) for i, p in enumerate(parts)]
 
 
