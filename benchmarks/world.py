@@ -24,7 +24,7 @@ ZONES = [
     "Atlantic/Reykjavik",
 ]
 START = datetime(2027, 1, 3, 12, tzinfo=UTC)  # a Sunday: nothing is due
-TEAM = 20  # learners per manager
+TEAM = int(__import__("os").environ.get("TEAM", "20"))  # learners per manager
 
 
 def write_roster(path: Path, learners: int, *, managers_in_file: bool = True) -> int:

@@ -21,6 +21,12 @@ from scheduler.planner import cadence_of
 CHUNK = 1000
 
 
+def first_instant(campaign: Campaign, zone: str, now: datetime) -> datetime | None:
+    """Return a new enrollment's first due instant in `zone` (None when the campaign has no more days)."""
+    nxt = next_occurrence(cadence_of(campaign), ZoneInfo(zone), now)
+    return None if nxt is None else nxt[1]
+
+
 def plan_new_enrollments(session: Session, now: datetime) -> int:
     """Set the first next-due instant of every active enrollment that has never sent anything; return how many."""
     session.flush()
@@ -31,7 +37,7 @@ def plan_new_enrollments(session: Session, now: datetime) -> int:
                Enrollment.last_sent_at.is_(None), Campaign.status == "active", Person.timezone.is_not(None)))
     groups: dict[tuple[str, str], list[int]] = defaultdict(list)
     for eid, cid, tz in rows:
-        groups[(cid, tz)].append(eid)
+        groups[(cid, tz or "UTC")].append(eid)  # never None: the query excludes people without a zone
     campaigns = {c.id: c for c in session.scalars(select(Campaign).where(
         Campaign.id.in_({cid for cid, _ in groups})))}
     for (cid, tz), ids in groups.items():

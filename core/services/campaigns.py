@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -31,8 +31,15 @@ class ApplyReport:
     rescheduled: bool
 
 
-def apply_campaign(session: Session, spec: CampaignSpec, now: datetime) -> ApplyReport:
+FirstDue = Callable[[Campaign, str], datetime | None]
+
+
+def apply_campaign(session: Session, spec: CampaignSpec, now: datetime, first_due: FirstDue | None = None
+                   ) -> ApplyReport:
     """Create or update a campaign from its spec and enroll its audience; never duplicates.
+
+    `first_due(campaign, zone)` (from the scheduler) gives a new enrollment its first instant as it is
+    inserted, so planning 100,000 new learners costs one computation per zone and no second write.
 
     The audience and the existing enrollments are read as ids, and enrollments are written with chunked
     Core statements, so 100,000 learners take seconds and no statement nears PostgreSQL's parameter limit.
@@ -68,26 +75,40 @@ def apply_campaign(session: Session, spec: CampaignSpec, now: datetime) -> Apply
     fresh = [pid for pid in audience if pid not in existing]
     back = [existing[pid][0] for pid in audience if pid in existing and existing[pid][1] == "removed"]
     gone = [eid for pid, (eid, status) in existing.items() if pid not in wanted and status == "active"]
-    for part in _chunks(fresh):
-        session.execute(insert(ENROLLMENTS), [
-            {"person_id": pid, "campaign_id": c.id, "position": 0, "status": "active", "enrolled_at": now,
-             "next_due_at": None, "unanswered": 0, "reminded": False, "escalated": False} for pid in part])
-    _set_status(session, back, "active")
-    _set_status(session, gone, "removed")
     if rescheduled:
         session.execute(update(ENROLLMENTS).where(ENROLLMENTS.c.campaign_id == c.id, ENROLLMENTS.c.status == "active")
                         .values(next_due_at=None))
+    _insert_enrollments(session, c, fresh, now, first_due if c.status == "active" else None)
+    _set_status(session, back, "active")
+    _set_status(session, gone, "removed")
     # Managers' digest instants depend on their reports' campaigns: re-plan only the ones this changed.
-    if digest_moved:
+    changed = len(fresh) + len(back) + len(gone)
+    if digest_moved or changed > 5_000:
+        # One statement for the campaign's whole audience beats thousands of chunks.
         session.execute(update(PEOPLE).where(PEOPLE.c.id.in_(
             select(Person.manager_id).join(Enrollment, Enrollment.person_id == Person.id)
             .where(Enrollment.campaign_id == c.id, Person.manager_id.is_not(None)).scalar_subquery()
         )).values(next_digest_at=due.REPLAN))
-    changed = fresh + [pid for pid in audience if pid in existing and existing[pid][1] == "removed"]
-    changed += [pid for pid, (_eid, status) in existing.items() if pid not in wanted and status == "active"]
-    due.mark_managers_of_stale(session, changed)
+    elif changed:
+        moved = fresh + [pid for pid in audience if pid in existing and existing[pid][1] == "removed"]
+        moved += [pid for pid, (_eid, status) in existing.items() if pid not in wanted and status == "active"]
+        due.mark_managers_of_stale(session, moved)
     session.expire_all()
     return ApplyReport(c.id, created, len(fresh) + len(back), len(gone), rescheduled)
+
+
+def _insert_enrollments(session: Session, c: Campaign, person_ids: list[int], now: datetime,
+                        first_due: FirstDue | None) -> None:
+    zones: dict[int, str | None] = {}
+    if first_due is not None:
+        for part in _chunks(person_ids, 1000):
+            zones.update(session.execute(select(Person.id, Person.timezone).where(Person.id.in_(part))).all())
+    instants = {tz: first_due(c, tz) for tz in set(zones.values()) if tz} if first_due is not None else {}
+    for part in _chunks(person_ids):
+        session.execute(insert(ENROLLMENTS), [
+            {"person_id": pid, "campaign_id": c.id, "position": 0, "status": "active", "enrolled_at": now,
+             "next_due_at": instants.get(zones.get(pid) or ""), "unanswered": 0, "reminded": False,
+             "escalated": False} for pid in part])
 
 
 def _chunks(items: list[int], size: int = 500) -> Iterator[list[int]]:

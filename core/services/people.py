@@ -6,7 +6,7 @@ import difflib
 import re
 from collections.abc import Callable, Mapping
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
@@ -54,7 +54,7 @@ def canonical_timezone(name: str) -> str | None:
     return None if z is None or _loaded_zone(z) is None else z
 
 
-@lru_cache(maxsize=None)
+@cache
 def _loaded_zone(name: str) -> ZoneInfo | None:
     # Holding the zone keeps it in ZoneInfo's own cache too, so a 100,000-line roster over 40 zones
     # (and the planner after it) reads each zone file once instead of once per line.

@@ -148,8 +148,10 @@ def import_roster(session: Session, path: Path, now: datetime, id_checks: Mappin
     session.flush()
     report = ImportReport(full=full)
     known = _resolve(session, path, rows)
+    refs = _link_managers(session, path, rows, known, full)
+    _check_no_cycles(session, path, rows, known, refs)
     accounts = _accounts_of(session, sorted({k.id for k in known.values() if k is not None}))
-    ids = _insert_new(session, rows, known, now, report)
+    ids = _insert_new(session, rows, known, refs, now, report)
     updates: dict[int, dict[str, Any]] = {}
     replan: list[int] = []
     returned: list[int] = []
@@ -180,9 +182,8 @@ def import_roster(session: Session, path: Path, now: datetime, id_checks: Mappin
         if any(getattr(k, c) != values[c] for c in COLUMNS):
             updates[pid] = values
     report.returned = len(returned)
-    managers = _link_managers(session, path, rows, known, ids, full)
-    _check_no_cycles(session, path, rows, ids, managers)
-    stale = _write(session, known, ids, updates, managers, new_accounts, moved_accounts)
+    managers = {ids[r.line]: _manager_id(refs[r.line], ids) for r in rows}
+    stale = _write(session, known, updates, managers, new_accounts, moved_accounts)
     _replan(session, replan)
     _set_enrollments(session, returned, LEFT, "active")
     stale.update(replan)
@@ -193,38 +194,64 @@ def import_roster(session: Session, path: Path, now: datetime, id_checks: Mappin
     return report
 
 
-def _insert_new(session: Session, rows: list[RosterRow], known: dict[int, _Known | None], now: datetime,
-                report: ImportReport) -> dict[int, int]:
+Ref = int | None  # a person id, or -line for a row not inserted yet
+
+
+def _node(r: RosterRow, known: dict[int, _Known | None]) -> int:
+    k = known[r.line]
+    return k.id if k is not None else -r.line
+
+
+def _manager_id(ref: Ref, ids: dict[int, int]) -> int | None:
+    return None if ref is None else ids[-ref] if ref < 0 else ref
+
+
+def _insert_new(session: Session, rows: list[RosterRow], known: dict[int, _Known | None], refs: dict[int, Ref],
+                now: datetime, report: ImportReport) -> dict[int, int]:
     """Insert the people the database does not know yet; return {line: person id} for every row.
 
-    People with an email are inserted with multi-row statements and their ids read back by email;
-    the rare one known only by a chat id is inserted alone with RETURNING.
+    Managers go in before their reports (in waves), so each new person is written once, manager
+    included. People with an email are inserted with multi-row statements and their ids read back
+    by email; the rare one known only by a chat id is inserted alone with RETURNING.
     """
     ids = {r.line: k.id for r in rows if (k := known[r.line]) is not None}
-    fresh = [r for r in rows if known[r.line] is None]
-    with_email = [r for r in fresh if r.email]
-    for part in chunks(with_email):
-        session.execute(insert(PEOPLE), [{"email": r.email, "created_at": now, **_new_values(None, r)} for r in part])
-        got = dict(session.execute(select(Person.email, Person.id).where(
-            Person.email.in_([r.email for r in part]))).all())
-        ids.update((r.line, got[r.email]) for r in part)
-    for r in fresh:
-        if not r.email:
-            ids[r.line] = session.execute(insert(PEOPLE).returning(PEOPLE.c.id),
-                                          {"email": None, "created_at": now, **_new_values(None, r)}).scalar_one()
-    report.created = len(fresh)
+    waiting = [r for r in rows if known[r.line] is None]
+    report.created = len(waiting)
+    while waiting:
+        ready = [r for r in waiting if (ref := refs[r.line]) is None or ref > 0 or -ref in ids]
+        assert ready, "reporting lines were checked for loops"
+        _insert_people(session, ready, ids, refs, now)
+        waiting = [r for r in waiting if r.line not in ids]
     return ids
 
 
+def _insert_people(session: Session, rows: list[RosterRow], ids: dict[int, int], refs: dict[int, Ref],
+                   now: datetime) -> None:
+    def values(r: RosterRow) -> dict[str, Any]:
+        return {"email": r.email, "created_at": now, "manager_id": _manager_id(refs[r.line], ids),
+                **_new_values(None, r)}
+
+    with_email = [r for r in rows if r.email]
+    for part in chunks(with_email):
+        # RETURNING names each row by its email, so the ids need no second lookup (one that would walk a
+        # table growing within the transaction, its statistics stale on PostgreSQL).
+        got = dict(session.execute(insert(PEOPLE).returning(PEOPLE.c.email, PEOPLE.c.id),
+                                   [values(r) for r in part]).all())
+        ids.update((r.line, got[r.email]) for r in part)
+    for r in rows:
+        if not r.email:
+            ids[r.line] = session.execute(insert(PEOPLE).returning(PEOPLE.c.id), values(r)).scalar_one()
+
+
 def _link_managers(session: Session, path: Path, rows: list[RosterRow], known: dict[int, _Known | None],
-                   ids: dict[int, int], full: bool) -> dict[int, int | None]:
-    """Return {person id: manager id} for every row; a manager must be in the file or the database."""
-    in_file = {r.email: ids[r.line] for r in rows if r.email}
+                   full: bool) -> dict[int, Ref]:
+    """Return {line: manager reference} for every row; a manager must be in the file or the database."""
+    in_file = {r.email: _node(r, known) for r in rows if r.email}
     outside = sorted({r.manager_email for r in rows if r.manager_email and r.manager_email not in in_file})
     found = {k.email: k.id for k in _load_people(session, Person.email, outside)}
-    out: dict[int, int | None] = {}
+    out: dict[int, Ref] = {}
     for r in rows:
-        mgr: int | None = None
+        mgr: Ref = None
         if r.manager_email:
             mgr = in_file.get(r.manager_email)
             if mgr is None and full:
@@ -234,21 +261,21 @@ def _link_managers(session: Session, path: Path, rows: list[RosterRow], known: d
             if mgr is None:
                 raise UserError(f"{path}:{r.line}: manager_email: {r.manager_email} is not in this roster "
                                 "or the database")
-        out[ids[r.line]] = mgr
+        out[r.line] = mgr
     return out
 
 
-def _check_no_cycles(session: Session, path: Path, rows: list[RosterRow], ids: dict[int, int],
-                     managers: dict[int, int | None]) -> None:
+def _check_no_cycles(session: Session, path: Path, rows: list[RosterRow], known: dict[int, _Known | None],
+                     refs: dict[int, Ref]) -> None:
     """Refuse reporting lines that loop, walking each chain once (linear in the number of people)."""
     graph: dict[int, int | None] = dict(session.execute(
         select(Person.id, Person.manager_id).where(Person.manager_id.is_not(None))).all())
-    graph.update(managers)
+    graph.update((_node(r, known), refs[r.line]) for r in rows)
     safe: set[int] = set()
     for r in rows:
         path_ids: list[int] = []
         on_path: set[int] = set()
-        cur: int | None = ids[r.line]
+        cur: int | None = _node(r, known)
         while cur is not None and cur not in safe:
             if cur in on_path:
                 raise UserError(f"{path}:{r.line}: manager_email: reporting lines form a loop")
@@ -258,14 +285,17 @@ def _check_no_cycles(session: Session, path: Path, rows: list[RosterRow], ids: d
         safe.update(path_ids)
 
 
-def _write(session: Session, known: dict[int, _Known | None], ids: dict[int, int],
-           updates: dict[int, dict[str, Any]], managers: dict[int, int | None], new_accounts: list[dict[str, Any]],
+def _write(session: Session, known: dict[int, _Known | None], updates: dict[int, dict[str, Any]],
+           managers: dict[int, int | None], new_accounts: list[dict[str, Any]],
            moved_accounts: list[dict[str, Any]]) -> set[int]:
     """Write changed people and accounts in chunked executemany statements; return managers to re-plan."""
     old = {k.id: k.manager_id for k in known.values() if k is not None}
     stale: set[int] = set()
     for pid, mgr in managers.items():
-        before = old.get(pid)
+        if pid not in old:  # inserted with their manager already
+            stale.update([mgr] if mgr is not None else [])
+            continue
+        before = old[pid]
         if mgr != before:
             stale.update(m for m in (mgr, before) if m is not None)
             updates.setdefault(pid, {})["manager_id"] = mgr
