@@ -24,7 +24,7 @@ ZONES = [
     "Atlantic/Reykjavik",
 ]
 START = datetime(2027, 1, 3, 12, tzinfo=UTC)  # a Sunday: nothing is due
-TEAM = int(__import__("os").environ.get("TEAM", "20"))  # learners per manager
+TEAM = 20  # learners per manager
 
 
 def write_roster(path: Path, learners: int, *, managers_in_file: bool = True) -> int:
@@ -48,12 +48,12 @@ def write_managers(path: Path, managers: int) -> None:
             f.write(f"m{m}@example.org,Manager {m},{ZONES[m % 40]},en,,manager\n")
 
 
-def campaign_spec() -> CampaignSpec:
+def campaign_spec(digest_day: str = "mon") -> CampaignSpec:
     """Return the benchmark campaign: the sample track every weekday at 09:00 local time."""
     return CampaignSpec.model_validate({
         "id": "bench", "track": "phishing-basics", "audience": {"roles": ["learner"]},
         "schedule": {"days": ["mon", "tue", "wed", "thu", "fri"], "at": "09:00", "start": "2027-01-04"},
-        "digest": {"day": "mon", "at": "08:30"}})
+        "digest": {"day": digest_day, "at": "08:30"}})
 
 
 def peak_mb() -> float:

@@ -194,7 +194,9 @@ class Enrollment(Base):
     __tablename__ = "enrollments"
     __table_args__ = (
         UniqueConstraint("person_id", "campaign_id"),
-        Index("ix_enrollments_due", "next_due_at"),
+        # Planned enrollments only: the unplanned (and the finished, all NULL) are never walked by a tick.
+        Index("ix_enrollments_due", "next_due_at", sqlite_where=text("next_due_at IS NOT NULL"),
+              postgresql_where=text("next_due_at IS NOT NULL")),
         # Exactly the enrollments waiting to be planned, so finding none costs one probe.
         Index("ix_enrollments_unplanned", "id", sqlite_where=text("status = 'active' AND next_due_at IS NULL"),
               postgresql_where=text("status = 'active' AND next_due_at IS NULL")),

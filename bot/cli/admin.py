@@ -109,7 +109,7 @@ def people_import(file: Annotated[Path, typer.Argument(help="CSV: email,name,tim
         counts += f", {report.left} marked left"
     if report.returned:
         counts += f", {report.returned} back from having left"
-    out.print(f"{file} ({mode}): {counts}.", markup=False)
+    out.print(f"{file} ({mode}): {counts}.", markup=False, soft_wrap=True)
     for note in report.notes:
         out.print(note, markup=False)
 

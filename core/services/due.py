@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, func, literal_column, select, update
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from core.models import Answer, Campaign, Delivery, Enrollment, Person
@@ -33,7 +33,8 @@ def unplanned_enrollments(session: Session, limit: int) -> list[Enrollment]:
     costs one index probe however many people are enrolled (no ORDER BY: that would walk the primary key).
     """
     stmt = (select(Enrollment).join(Campaign).join(Person, Enrollment.person_id == Person.id)
-            .where(Enrollment.status == "active", Enrollment.next_due_at.is_(None),
+            # A literal, not a bound value, so both databases can prove the partial index applies.
+            .where(Enrollment.status == literal_column("'active'"), Enrollment.next_due_at.is_(None),
                    Campaign.status == "active", Person.timezone.is_not(None))
             .options(joinedload(Enrollment.person), selectinload(Enrollment.campaign))
             .limit(limit))

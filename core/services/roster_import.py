@@ -235,9 +235,9 @@ def _insert_people(session: Session, rows: list[RosterRow], ids: dict[int, int],
     for part in chunks(with_email):
         # RETURNING names each row by its email, so the ids need no second lookup (one that would walk a
         # table growing within the transaction, its statistics stale on PostgreSQL).
-        got = dict(session.execute(insert(PEOPLE).returning(PEOPLE.c.email, PEOPLE.c.id),
+        got: dict[str, int] = dict(session.execute(insert(PEOPLE).returning(PEOPLE.c.email, PEOPLE.c.id),
                                    [values(r) for r in part]).all())
-        ids.update((r.line, got[r.email]) for r in part)
+        ids.update((r.line, got[r.email or ""]) for r in part)
     for r in rows:
         if not r.email:
             ids[r.line] = session.execute(insert(PEOPLE).returning(PEOPLE.c.id), values(r)).scalar_one()
