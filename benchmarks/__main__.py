@@ -81,8 +81,10 @@ def drop_pg(url: str) -> None:
 def nudgebot(url: str, learners: int, tmp: str) -> dict[str, Any]:
     """Measure nudgebot's load, start-up, memory and idle tick at `learners` on `url`."""
     r = child("nb_load", url=url, learners=learners, tmp=tmp)
+    r["load_peak_mb"] = r.pop("peak_mb")
     r.update(cli_startup(url))
-    r.update(child("nb_tick", url=url, repeat=20))
+    tick = child("nb_tick", url=url, repeat=20)
+    r.update(tick_ms=tick["tick_ms"], tick_peak_mb=tick["peak_mb"])
     return r
 
 

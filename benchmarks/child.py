@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from benchmarks.world import START, ZONES, campaign_spec, peak_mb, rss_mb, write_roster
 
 Result = dict[str, Any]
+SAMPLE_MANAGERS = 500
 
 
 def nb_load(url: str, learners: int, tmp: str) -> Result:
@@ -196,8 +197,9 @@ def nb_digests(url: str, managers: int, tmp: str, team: int = 10) -> Result:
     tuesday = datetime(2027, 1, 5, 7, 45, tzinfo=UTC)  # 08:45 in Berlin: every digest is due
     with db.session() as s:
         one_by_one = due.managers_due(s, tuesday)
+        sample = one_by_one[:SAMPLE_MANAGERS]  # one at a time is slow: time a sample, project the rest
         t2 = time.perf_counter()
-        built = sum(build_digest(s, m, tuesday) is not None for m in one_by_one)
+        built = sum(build_digest(s, m, tuesday) is not None for m in sample)
         t3 = time.perf_counter()
         s.rollback()
     with db.session() as s:
@@ -205,8 +207,9 @@ def nb_digests(url: str, managers: int, tmp: str, team: int = 10) -> Result:
         queued = process_digests(s, tuesday).digests
         t5 = time.perf_counter()
     db.dispose()
-    assert planned == managers and queued == built == managers, (planned, queued, built)
-    return {"plan_s": t1 - t0, "batched_s": t5 - t4, "per_manager_s": t3 - t2}
+    assert planned == managers == queued == len(one_by_one) and built == len(sample), (planned, queued, built)
+    return {"plan_s": t1 - t0, "batched_s": t5 - t4, "per_manager_s": (t3 - t2) * managers / len(sample),
+            "sampled": len(sample)}
 
 
 TASKS = {"nb_load": nb_load, "nb_tick": nb_tick, "ptb_load": ptb_load, "aps_load": aps_load,

@@ -9,6 +9,8 @@ def _f(value: float | None, unit: str) -> str:
     if value is None:
         return "-"
     if unit == "ms":
+        if value < 0.1:
+            return f"{value * 1000:.0f} µs"
         return f"{value:.2f} ms" if value < 10 else f"{value:.0f} ms"
     if unit == "s":
         return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
@@ -34,7 +36,7 @@ def scheduling_table(rows: list[dict[str, Any]]) -> str:
         measures: list[tuple[str, str, Any, Any, Any, Any, str]] = [
             ("load (import + apply / add every job)", "s", nb["load_s"], pg.get("load_s"), ptb["load_s"],
              aps["load_s"], aps_load),
-            ("load peak memory", "MB", nb["peak_mb"], pg.get("peak_mb"), ptb["peak_mb"], None, "-"),
+            ("load peak memory", "MB", nb["load_peak_mb"], pg.get("load_peak_mb"), ptb["peak_mb"], None, "-"),
             ("start-up of a tick process (PTB: re-adding every job)", "s", nb["startup_s"], pg.get("startup_s"),
              ptb["load_s"], aps["process_s"], _f(aps["process_s"], "s")),
             ("memory of that process", "MB", nb["startup_mb"], pg.get("startup_mb"), ptb["peak_mb"], aps["peak_mb"],
@@ -58,8 +60,9 @@ def digests_table(rows: list[dict[str, Any]]) -> str:
            "| batched vs one at a time |", "|---:|---:|---:|---:|---:|"]
     for r in rows:
         faster = _ratio(r["batched_s"], r["per_manager_s"]).replace("less", "faster")
-        out.append(f"| {r['managers']:,} | {_f(r['plan_s'], 's')} | {_f(r['batched_s'], 's')} | "
-                   f"{_f(r['per_manager_s'], 's')} | {faster} |")
+        one = _f(r["per_manager_s"], "s") + (f" (projected from {r['sampled']:,})" if r["sampled"] < r["managers"]
+                                             else "")
+        out.append(f"| {r['managers']:,} | {_f(r['plan_s'], 's')} | {_f(r['batched_s'], 's')} | {one} | {faster} |")
     return "\n".join(out)
 
 

@@ -6,8 +6,9 @@ import subprocess
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import create_engine, event, inspect, text
 
 from bot.dbsetup import at_head, downgrade, head_revisions, upgrade
 from core.db import Database
@@ -73,3 +74,31 @@ def test_the_cli_imports_no_chat_sdk_until_a_platform_command_runs() -> None:
             "if m in sys.modules]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_tick_finds_its_work_through_indexes_only(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'plans.db'}"
+    upgrade(url)
+    db = Database(url)
+    seen: list[tuple[str, Any]] = []
+
+    def record(conn: object, cursor: object, stmt: str, params: Any, context: object, many: bool) -> None:
+        if stmt.startswith("SELECT"):
+            seen.append((stmt, params))
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    now = datetime(2027, 1, 4, 9, tzinfo=UTC)
+    with db.session() as s:
+        due.unplanned_enrollments(s, 100)
+        due.due_enrollments(s, now, 100)
+        due.managers_to_plan(s)
+        due.managers_due(s, now)
+    event.remove(db.engine, "before_cursor_execute", record)
+    with db.engine.connect() as conn:
+        plans = [" ".join(row[3] for row in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {stmt}", params))
+                 for stmt, params in seen]
+    assert "USING INDEX ix_enrollments_unplanned" in plans[0]
+    assert "USING INDEX ix_enrollments_due (next_due_at<?)" in plans[1]
+    assert all("USING INDEX ix_people_next_digest_at" in p for p in plans[2:]), plans
+    assert not any("SCAN people" in p for p in plans), plans
+    db.dispose()
