@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -60,7 +61,7 @@ class Person(Base):
     timezone: Mapped[str | None] = mapped_column(String(64))
     tz_source: Mapped[str] = mapped_column(String(16), default="roster")
     locale: Mapped[str] = mapped_column(String(16), default="en")
-    manager_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"))
+    manager_id: Mapped[int | None] = mapped_column(ForeignKey("people.id", ondelete="SET NULL"), index=True)
     roles: Mapped[str] = mapped_column(String(100), default="learner")
     # The platform the person chose to be nudged on; None means their most recently linked account.
     preferred_channel: Mapped[str | None] = mapped_column(String(32))
@@ -208,7 +209,12 @@ class Enrollment(Base):
     __tablename__ = "enrollments"
     __table_args__ = (
         UniqueConstraint("person_id", "campaign_id"),
-        Index("ix_enrollments_due", "next_due_at"),
+        # Planned enrollments only: the unplanned (and the finished, all NULL) are never walked by a tick.
+        Index("ix_enrollments_due", "next_due_at", sqlite_where=text("next_due_at IS NOT NULL"),
+              postgresql_where=text("next_due_at IS NOT NULL")),
+        # Exactly the enrollments waiting to be planned, so finding none costs one probe.
+        Index("ix_enrollments_unplanned", "id", sqlite_where=text("status = 'active' AND next_due_at IS NULL"),
+              postgresql_where=text("status = 'active' AND next_due_at IS NULL")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

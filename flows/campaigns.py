@@ -9,12 +9,14 @@ from sqlalchemy.orm import Session
 from content.campaign import CampaignSpec
 from core.services import campaigns
 from core.services.campaigns import ApplyReport
+from scheduler.first_plan import first_instant, plan_new_enrollments
 from scheduler.planner import plan_pending
 
 
 def apply_campaign(session: Session, spec: CampaignSpec, now: datetime) -> ApplyReport:
     """Create or update a campaign, enroll its audience and plan their first nudges."""
-    report = campaigns.apply_campaign(session, spec, now)
+    report = campaigns.apply_campaign(session, spec, now, lambda c, zone: first_instant(c, zone, now))
+    plan_new_enrollments(session, now)
     plan_pending(session, now)
     return report
 

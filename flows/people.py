@@ -11,14 +11,16 @@ from sqlalchemy.orm import Session
 from core.models import Person
 from core.services import people
 from core.services.invites import Redeemed, redeem
-from core.services.people import IdCheck, ImportReport
+from core.services.roster import IdCheck, ImportReport
+from scheduler.first_plan import plan_new_enrollments
 from scheduler.planner import plan_pending
 
 
 def import_roster(session: Session, path: Path, now: datetime,
-                  id_checks: Mapping[str, IdCheck] | None = None) -> ImportReport:
-    """Apply a roster file whole and plan the nudges of whoever it changed."""
-    report = people.import_roster(session, path, now, id_checks)
+                  id_checks: Mapping[str, IdCheck] | None = None, *, full: bool = False) -> ImportReport:
+    """Apply a roster file whole (with `full`, people missing from it leave) and plan whoever it changed."""
+    report = people.import_roster(session, path, now, id_checks, full=full)
+    plan_new_enrollments(session, now)
     plan_pending(session, now)
     return report
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
@@ -21,22 +22,31 @@ from bot.cli import (  # noqa: F401 - importing them registers their commands
     serve,
     simulate,
 )
-from bot.cli.common import CLIError, app, err, open_services
+from bot.cli.common import CLIError, app, err, lazy_commands, open_services
 from content.loader import ContentError
 from core.errors import UserError
 
 # ----------------------------------------------------------------------------- platform sub-commands
 
 
-def _mount_platforms() -> None:
-    from bot.channels.slack.cli import make_app as slack_cli
+def _telegram_command() -> Any:
     from bot.channels.telegram.cli import app as telegram_app
 
-    app.add_typer(telegram_app, name="telegram", help="Telegram webhook management.")
-    app.add_typer(slack_cli(lambda: open_services(platforms=False)), name="slack", help="Slack workspace sync.")
+    cmd = typer.main.get_command(telegram_app)
+    cmd.help = "Telegram webhook management."
+    return cmd
 
 
-_mount_platforms()
+def _slack_command() -> Any:
+    from bot.channels.slack.cli import make_app as slack_cli
+
+    cmd = typer.main.get_command(slack_cli(lambda: open_services(platforms=False)))
+    cmd.help = "Slack workspace sync."
+    return cmd
+
+
+# Imported only when their command is used: the chat SDKs cost most of the CLI's start-up.
+lazy_commands.update(telegram=_telegram_command, slack=_slack_command)
 
 
 def main() -> None:

@@ -100,12 +100,21 @@ def content_publish(paths: Annotated[list[Path], typer.Argument(help="Files or f
 
 @people_app.command("import")
 def people_import(file: Annotated[Path, typer.Argument(help="CSV: email,name,timezone,locale,manager_email,"
-                                                            "roles,slack_id,telegram_id")]) -> None:
+                                                            "roles,slack_id,telegram_id")],
+                  full: Annotated[bool, typer.Option("--full", help="The file lists everyone (an HR export): "
+                                                     "people missing from it are marked left.")] = False) -> None:
     """Create or update people from a roster CSV; a bad row changes nothing."""
     services = open_services()
     with session_of(services) as s:
-        report = flows_people.import_roster(s, file, services.clock.now(), id_checks())
-    out.print(f"{file}: {report.created} created, {report.updated} updated, {report.unchanged} unchanged.")
+        report = flows_people.import_roster(s, file, services.clock.now(), id_checks(), full=full)
+    mode = ("full import: people missing from the file are marked left" if full
+            else "update: people missing from the file are untouched")
+    counts = f"{report.created} created, {report.updated} updated, {report.unchanged} unchanged"
+    if full:
+        counts += f", {report.left} marked left"
+    if report.returned:
+        counts += f", {report.returned} back from having left"
+    out.print(f"{file} ({mode}): {counts}.", markup=False, soft_wrap=True)
     for note in report.notes:
         out.print(note, markup=False)
 

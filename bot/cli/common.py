@@ -2,21 +2,41 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import typer
 from rich.console import Console
 from sqlalchemy.orm import Session
+from typer.core import TyperGroup
 
 from bot.bootstrap import Services, bootstrap
 from bot.settings import Settings
 from core.clock import Clock
 
+# Sub-commands built only when named (or listed by --help), so `nudgebot tick` never imports a chat SDK.
+# (Typer carries its own click, so the commands are typed loosely here.)
+lazy_commands: dict[str, Callable[[], Any]] = {}
+
+
+class LazyGroup(TyperGroup):
+    """The top-level command group: adds the lazily built sub-commands on first use."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        """Return every command name, the lazy ones included."""
+        return list(super().list_commands(ctx)) + [n for n in lazy_commands if n not in self.commands]
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        """Return the command, building a lazy one the first time it is asked for."""
+        if cmd_name in lazy_commands and cmd_name not in self.commands:
+            self.add_command(lazy_commands[cmd_name](), cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+
 app = typer.Typer(help="nudgebot: microlessons and quizzes in chat, on each learner's schedule.",
-                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
+                  no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False, cls=LazyGroup)
 db_app = typer.Typer(help="Database migrations.", no_args_is_help=True)
 content_app = typer.Typer(help="Check and publish content files.", no_args_is_help=True)
 people_app = typer.Typer(help="Import and invite people.", no_args_is_help=True)
@@ -44,10 +64,12 @@ def open_services(clock: Clock | None = None, settings: Settings | None = None, 
     settings = settings or load_settings()
     services = bootstrap(settings, clock=clock, platforms=platforms)
     if services.db.is_sqlite:
-        # The embedded default needs no separate step: bring the file up to date on first use.
-        from bot.dbsetup import upgrade
+        # The embedded default needs no separate step: bring the file up to date on first use. Reading
+        # the stored revision is one query; Alembic is imported and run only when it is behind.
+        from bot.dbsetup import at_head, upgrade
 
-        upgrade(settings.database_url)
+        if not at_head(services.db.engine):
+            upgrade(settings.database_url)
     return services
 
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import difflib
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cache, lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from sqlalchemy import or_, select, update
@@ -19,12 +18,15 @@ from sqlalchemy.sql import ColumnElement
 from core.errors import UserError
 from core.models import ChatAccount, Enrollment, Person
 
+if TYPE_CHECKING:
+    from core.services.roster import ImportReport
+
 # slack_id and telegram_id stay for compatibility; any `<platform>_id` column names a chat account.
 ROSTER_COLUMNS = ("email", "name", "timezone", "locale", "manager_email", "roles", "channel", "slack_id",
                   "telegram_id")
+ACCOUNT_COLUMN = re.compile(r"^([a-z][a-z0-9]*)_id$")
 # Optional attributes for reports and audiences; an absent column leaves stored values alone.
 ATTRIBUTE_COLUMNS = ("department", "location", "groups")
-ACCOUNT_COLUMN = re.compile(r"^([a-z][a-z0-9]*)_id$")
 ROLES = {"learner", "manager", "admin"}
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -51,13 +53,17 @@ def suggest_timezones(name: str, n: int = 3) -> list[str]:
 def canonical_timezone(name: str) -> str | None:
     """Return the IANA spelling of `name` if it names a zone (any case), else None."""
     z = _zones().get(name.strip().lower())
-    if z is None:
-        return None
+    return None if z is None or _loaded_zone(z) is None else z
+
+
+@cache
+def _loaded_zone(name: str) -> ZoneInfo | None:
+    # Holding the zone keeps it in ZoneInfo's own cache too, so a 100,000-line roster over 40 zones
+    # (and the planner after it) reads each zone file once instead of once per line.
     try:
-        ZoneInfo(z)
+        return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
         return None
-    return z
 
 
 def validate_timezone(name: str) -> str:
@@ -164,226 +170,13 @@ def is_reachable(person: Person, today: date) -> bool:
     return person.status == "active"
 
 
-@dataclass
-class RosterRow:
-    """One validated roster line."""
-
-    line: int
-    email: str | None
-    name: str
-    timezone: str | None
-    locale: str
-    manager_email: str | None
-    roles: list[str]
-    accounts: dict[str, str] = field(default_factory=dict)  # platform -> user id
-    channel: str | None = None
-    attributes: dict[str, str] = field(default_factory=dict)  # department/location/groups given in the file
-
-    @property
-    def ident(self) -> str:
-        """Return how this row names its person in messages: email, else first chat id."""
-        if self.email:
-            return self.email
-        platform, user_id = next(iter(self.accounts.items()))
-        return f"{platform}:{user_id}"
-
-
-@dataclass
-class ImportReport:
-    """What a roster import did."""
-
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    notes: list[str] = field(default_factory=list)
-
-
-IdCheck = Callable[[str], str | None]
-
-
-def account_columns(header: list[str]) -> dict[str, str]:
-    """Return {column: platform} for the roster's `<platform>_id` columns."""
-    return {h: m.group(1) for h in header if (m := ACCOUNT_COLUMN.match(h))}
-
-
-def parse_roster(path: Path, id_checks: Mapping[str, IdCheck] | None = None) -> list[RosterRow]:
-    """Read and validate a roster CSV whole; raise UserError naming the first bad line.
-
-    `id_checks` maps a platform to a function that returns what is wrong with a user id, if anything.
-    """
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read: {exc.strerror}") from exc
-    reader = csv.DictReader(text.splitlines())
-    header = [h.strip() for h in (reader.fieldnames or [])]
-    expected = ",".join(ROSTER_COLUMNS)
-    missing = [c for c in ("email", "name", "timezone") if c not in header]
-    if missing:
-        raise UserError(f"{path}:1: missing column(s) {', '.join(missing)}; expected {expected}")
-    columns = account_columns(header)
-    unknown = [h for h in header if h not in ROSTER_COLUMNS and h not in ATTRIBUTE_COLUMNS and h not in columns]
-    if unknown:
-        raise UserError(f"{path}:1: unknown column(s) {', '.join(unknown)}; expected {expected} "
-                        "(and <platform>_id for other chat platforms)")
-    rows: list[RosterRow] = []
-    seen: dict[str, int] = {}
-    for raw in reader:
-        cell = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-        rows.append(_parse_row(path, reader.line_num, cell, columns, seen, id_checks or {}))
-    if not rows:
-        raise UserError(f"{path}: the roster has no rows")
-    for r in rows:
-        if r.manager_email and r.manager_email == r.email:
-            raise UserError(f"{path}:{r.line}: manager_email: a person cannot manage themselves")
-    return rows
-
-
-def _parse_row(path: Path, line: int, cell: dict[str, str], columns: dict[str, str], seen: dict[str, int],
-               id_checks: Mapping[str, IdCheck]) -> RosterRow:
-    def fail(col: str, msg: str) -> UserError:
-        return UserError(f"{path}:{line}: {col}: {msg}")
-
-    email = cell.get("email", "").lower() or None
-    accounts = {platform: cell[col] for col, platform in columns.items() if cell.get(col)}
-    if email and not EMAIL_RE.match(email):
-        raise fail("email", f"{email!r} is not an email address")
-    if not email and not accounts:
-        raise fail("email", "a person needs an email or a chat id (such as slack_id or telegram_id)")
-    for col, platform in columns.items():
-        problem = id_checks[platform](cell[col]) if cell.get(col) and platform in id_checks else None
-        if problem:
-            raise fail(col, problem)
-    row = RosterRow(line, email, cell.get("name", ""), None, cell.get("locale") or "en", None, [], accounts)
-    if row.ident in seen:
-        raise fail("email", f"{row.ident} already appears on line {seen[row.ident]}")
-    seen[row.ident] = line
-    for col, platform in columns.items():
-        key = f"{platform}:{cell.get(col)}"
-        if cell.get(col) and key != row.ident:
-            if key in seen:
-                raise fail(col, f"{cell[col]} already appears on line {seen[key]}")
-            seen[key] = line
-    tz = cell.get("timezone", "")
-    if tz:
-        try:
-            row.timezone = validate_timezone(tz)
-        except UserError as exc:
-            raise fail("timezone", str(exc)) from None
-    elif not accounts:
-        raise fail("timezone", "required unless the person has a chat id (a <platform>_id column) to ask")
-    row.roles = [r.strip().lower() for r in cell.get("roles", "").split(";") if r.strip()] or ["learner"]
-    bad = [r for r in row.roles if r not in ROLES]
-    if bad:
-        raise fail("roles", f"unknown role {bad[0]!r}; use learner, manager or admin separated by ';'")
-    row.manager_email = cell.get("manager_email", "").lower() or None
-    if row.manager_email and not EMAIL_RE.match(row.manager_email):
-        raise fail("manager_email", f"{row.manager_email!r} is not an email address")
-    row.channel = cell.get("channel", "").lower() or None
-    if row.channel and row.channel != "console" and row.channel not in columns.values():
-        raise fail("channel", f"{row.channel!r} has no {row.channel}_id column in this roster")
-    row.attributes = {c: cell[c] for c in ATTRIBUTE_COLUMNS if c in cell}
-    if "groups" in row.attributes:
-        row.attributes["groups"] = ";".join(g.strip() for g in row.attributes["groups"].split(";") if g.strip())
-    return row
-
-
 def import_roster(session: Session, path: Path, now: datetime,
-                  id_checks: Mapping[str, IdCheck] | None = None) -> ImportReport:
-    """Apply a roster whole: create or update people; any bad row changes nothing."""
-    rows = parse_roster(path, id_checks)
-    report = ImportReport()
-    by_email = {p.email: p for p in session.scalars(
-        select(Person).where(Person.email.in_([r.email for r in rows if r.email])))}
-    wanted = {(platform, uid) for r in rows for platform, uid in r.accounts.items()}
-    held: dict[tuple[str, str], Person] = {}
-    for platform in {p for p, _ in wanted}:
-        ids = [uid for p, uid in wanted if p == platform]
-        for a in session.scalars(select(ChatAccount).where(ChatAccount.platform == platform,
-                                                           ChatAccount.user_id.in_(ids))):
-            held[(a.platform, a.user_id)] = a.person
-    people: dict[int, Person] = {}
-    for r in rows:
-        p = by_email.get(r.email) if r.email else None
-        p = p or next((held[k] for k in r.accounts.items() if k in held), None)
-        for platform, uid in r.accounts.items():
-            other = held.get((platform, uid))
-            if other is not None and other is not p:
-                raise UserError(f"{path}:{r.line}: {platform}_id: {uid} already belongs to {other.handle}")
-        if p is None:
-            p = Person(email=r.email, created_at=now, status="active")
-            session.add(p)
-            report.created += 1
-        elif _row_changes(p, r):
-            report.updated += 1
-        else:
-            report.unchanged += 1
-        _apply_row(session, p, r, now)
-        people[r.line] = p
-    session.flush()
-    _link_managers(session, path, rows, people)
-    _check_no_cycles(session, path, rows, people)
-    return report
+                  id_checks: Mapping[str, Callable[[str], str | None]] | None = None, *,
+                  full: bool = False) -> ImportReport:
+    """Apply a roster whole in bulk (see core.services.roster_import); any bad row changes nothing."""
+    from core.services.roster_import import import_roster as bulk_import
 
-
-def _row_changes(p: Person, r: RosterRow) -> bool:
-    before = (p.name, p.timezone, p.locale, p.roles, p.preferred_channel)
-    after = (r.name, r.timezone or p.timezone, r.locale, ";".join(r.roles), r.channel or p.preferred_channel)
-    return (before != after or any(p.account_id(platform) != uid for platform, uid in r.accounts.items())
-            or any((getattr(p, c) or "") != v for c, v in r.attributes.items()))
-
-
-def _apply_row(session: Session, p: Person, r: RosterRow, now: datetime) -> None:
-    if r.timezone and r.timezone != p.timezone:
-        if p.id is not None:
-            replan(session, p.id)
-        p.timezone, p.tz_source = r.timezone, "roster"
-    elif not r.timezone and p.tz_source in (None, "roster") and p.timezone is None:
-        p.tz_source = "platform"
-    p.name = r.name or p.name or (r.email or "")
-    p.locale = r.locale
-    p.roles = ";".join(r.roles)
-    # An empty cell keeps a chat id learned since (a lookup by email, an invite).
-    for platform, uid in r.accounts.items():
-        account = p.account_on(platform)
-        if account is None:
-            p.accounts.append(ChatAccount(platform=platform, workspace="", user_id=uid, status="active",
-                                          linked_at=now))
-        elif account.user_id != uid:
-            account.user_id, account.linked_at = uid, now
-    if r.channel:
-        p.preferred_channel = r.channel
-    for column, value in r.attributes.items():
-        setattr(p, column, value if value or column == "groups" else None)
-    if p.status == "left":
-        p.status = "active"
-
-
-def _link_managers(session: Session, path: Path, rows: list[RosterRow], people: dict[int, Person]) -> None:
-    all_by_email = {p.email: p for p in people.values() if p.email}
-    for r in rows:
-        p = people[r.line]
-        if not r.manager_email:
-            p.manager_id = None
-            continue
-        mgr = all_by_email.get(r.manager_email) or session.scalars(
-            select(Person).where(Person.email == r.manager_email)).first()
-        if mgr is None:
-            raise UserError(f"{path}:{r.line}: manager_email: {r.manager_email} is not in this roster "
-                            "or the database")
-        p.manager_id = mgr.id
-
-
-def _check_no_cycles(session: Session, path: Path, rows: list[RosterRow], people: dict[int, Person]) -> None:
-    managers = {p.id: p.manager_id for p in session.scalars(select(Person))}
-    for r in rows:
-        seen: set[int] = set()
-        cur: int | None = people[r.line].id
-        while cur is not None:
-            if cur in seen:
-                raise UserError(f"{path}:{r.line}: manager_email: reporting lines form a loop")
-            seen.add(cur)
-            cur = managers.get(cur)
+    return bulk_import(session, path, now, id_checks, full=full)
 
 
 def reports_of(session: Session, manager_id: int) -> list[Person]:

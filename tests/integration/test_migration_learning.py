@@ -14,6 +14,7 @@ from core.services import memory
 from tests.integration.test_migrations import _exports, _fill_initial
 
 PREVIOUS = "b4d7e2a91c63"  # managers
+THIS = "a8d4f1c2e7b3"
 
 
 TABLES = ("people", "chat_accounts", "campaigns", "enrollments", "deliveries", "answers", "track_versions")
@@ -31,10 +32,11 @@ def _check(url: str) -> None:
     _fill_initial(url)
     upgrade(url, PREVIOUS)
     before = _raw(url)
-    upgrade(url)
+    upgrade(url, THIS)
     raw = _raw(url)
     for table, rows in before.items():
         assert [{k: r[k] for k in rows[0]} for r in raw[table]] == rows if rows else raw[table] == [], table
+    upgrade(url)
     after = _exports(url)
     assert all(r["slot_day"] is None and r["slot_at"] is None for r in after["deliveries"])
     assert after["completions"] == []

@@ -1,0 +1,153 @@
+"""`python -m benchmarks [--quick] [--out FILE] [--postgres none]`: nudgebot beside the usual designs.
+
+Every figure is measured in this run, each measurement in its own process (so peak memory is its own):
+1. Scheduling at 10,000 and 100,000 learners over 40 zones: nudgebot (SQLite and PostgreSQL) loads the
+   roster and campaign, starts `nudgebot tick`, and ticks with nothing due; beside it one
+   python-telegram-bot JobQueue daily job per learner, and one APScheduler 3 SQLAlchemyJobStore
+   CronTrigger job per learner.
+2. Digests for 1,000 and 5,000 managers: batched (what the worker does) beside one manager at a time.
+Delivery rate and the answer path are measured by later benchmarks (see README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from benchmarks.world import START
+
+REPO = Path(__file__).resolve().parents[1]
+PG_ADMIN = os.environ.get("NUDGEBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+APS_SAMPLE = 10_000  # APScheduler jobs added through its API per run; more are copied in (see aps_load)
+
+
+def child(task: str, **args: Any) -> dict[str, Any]:
+    """Run one measurement in a fresh process and return its JSON."""
+    out = subprocess.run([sys.executable, "-m", "benchmarks.child", task, json.dumps(args)], cwd=REPO,
+                         capture_output=True, text=True, check=False)
+    if out.returncode != 0:
+        raise SystemExit(f"benchmark {task} failed:\n{out.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(out.stdout.strip().splitlines()[-1])
+    return result
+
+
+def cli_startup(url: str, runs: int = 3) -> dict[str, float]:
+    """Time `nudgebot tick` (nothing due) as a new process; return median seconds and its peak memory."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "TELEGRAM_"))}
+    env["DATABASE_URL"] = url
+    walls, peaks = [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        p = subprocess.Popen([sys.executable, "-m", "bot.cli", "tick", "--at", START.isoformat()], cwd=REPO, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        _, status, usage = os.wait4(p.pid, 0)
+        walls.append(time.perf_counter() - t0)
+        peaks.append(usage.ru_maxrss / 1024)
+        if status != 0:
+            raise SystemExit(f"nudgebot tick failed: {p.stderr.read().decode() if p.stderr else ''}")
+    return {"startup_s": statistics.median(walls), "startup_mb": max(peaks)}
+
+
+def pg_database() -> str | None:
+    """Create a throwaway PostgreSQL database; None when no server answers."""
+    try:
+        import psycopg
+
+        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as admin:
+            name = f"nudgebot_bench_{uuid.uuid4().hex[:8]}"
+            admin.execute(f'CREATE DATABASE "{name}"')
+    except Exception:
+        return None
+    return f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
+
+
+def drop_pg(url: str) -> None:
+    """Drop a database made by pg_database."""
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
+
+
+def nudgebot(url: str, learners: int, tmp: str) -> dict[str, Any]:
+    """Measure nudgebot's load, start-up, memory and idle tick at `learners` on `url`."""
+    r = child("nb_load", url=url, learners=learners, tmp=tmp)
+    r["load_peak_mb"] = r.pop("peak_mb")
+    r.update(cli_startup(url))
+    tick = child("nb_tick", url=url, repeat=20)
+    r.update(tick_ms=tick["tick_ms"], tick_peak_mb=tick["peak_mb"])
+    return r
+
+
+def empty_startup(url: str) -> dict[str, float]:
+    """Start-up of `nudgebot tick` on an empty, migrated database (the memory baseline)."""
+    subprocess.run([sys.executable, "-c", f"from bot.dbsetup import upgrade; upgrade({url!r})"], cwd=REPO,
+                   check=True)
+    return cli_startup(url)
+
+
+def scheduling(sizes: list[int], pg: bool) -> list[dict[str, Any]]:
+    """Run the scheduling comparison at each size."""
+    rows = []
+    for n in sizes:
+        with tempfile.TemporaryDirectory() as tmp:
+            row: dict[str, Any] = {"learners": n}
+            row["empty"] = empty_startup(f"sqlite:///{tmp}/empty.db")
+            row["nudgebot_sqlite"] = nudgebot(f"sqlite:///{tmp}/nb.db", n, tmp)
+            pg_url = pg_database() if pg else None
+            if pg_url is not None:
+                try:
+                    row["nudgebot_postgres"] = nudgebot(pg_url, n, tmp)
+                finally:
+                    drop_pg(pg_url)
+            row["ptb_jobqueue"] = child("ptb_load", learners=n, repeat=20)
+            aps_url = f"sqlite:///{tmp}/aps.db"
+            aps = child("aps_load", url=aps_url, learners=n, sample=min(n, APS_SAMPLE))
+            t0 = time.perf_counter()
+            aps.update(child("aps_tick", url=aps_url, repeat=20))
+            aps["process_s"] = time.perf_counter() - t0
+            row["apscheduler_sqlalchemy"] = aps
+            rows.append(row)
+            print(f"scheduling at {n:,} learners: done", file=sys.stderr)
+    return rows
+
+
+def digests(counts: list[int]) -> list[dict[str, Any]]:
+    """Run the digest comparison for each number of managers."""
+    rows = []
+    for m in counts:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows.append({"managers": m, **child("nb_digests", url=f"sqlite:///{tmp}/d.db", managers=m, tmp=tmp)})
+        print(f"digests for {m:,} managers: done", file=sys.stderr)
+    return rows
+
+
+def main() -> None:
+    """Run every benchmark, write the JSON and print the table."""
+    ap = argparse.ArgumentParser(prog="python -m benchmarks")
+    ap.add_argument("--quick", action="store_true", help="small sizes (1,000 and 5,000 learners)")
+    ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results.json")
+    ap.add_argument("--postgres", default="auto", help="'none' to skip PostgreSQL")
+    args = ap.parse_args()
+    sizes = [1_000, 5_000] if args.quick else [10_000, 100_000]
+    managers = [100, 500] if args.quick else [1_000, 5_000]
+    results = {"quick": args.quick, "scheduling": scheduling(sizes, args.postgres != "none"),
+               "digests": digests(managers)}
+    args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+    from benchmarks.table import render
+
+    print(render(results))
+    print(f"\n(written to {args.out})")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""Reading a roster CSV: every line validated before anything is written; errors name file, line and column."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from core.errors import UserError
+from core.services.people import ACCOUNT_COLUMN, ATTRIBUTE_COLUMNS, EMAIL_RE, ROLES, ROSTER_COLUMNS, validate_timezone
+
+IdCheck = Callable[[str], str | None]
+
+
+@dataclass(slots=True)
+class RosterRow:
+    """One validated roster line."""
+
+    line: int
+    email: str | None
+    name: str
+    timezone: str | None
+    locale: str
+    manager_email: str | None
+    roles: list[str]
+    accounts: dict[str, str] = field(default_factory=dict)  # platform -> user id
+    channel: str | None = None
+    attributes: dict[str, str] = field(default_factory=dict)  # department/location/groups given in the file
+
+    @property
+    def ident(self) -> str:
+        """Return how this row names its person in messages: email, else first chat id."""
+        if self.email:
+            return self.email
+        platform, user_id = next(iter(self.accounts.items()))
+        return f"{platform}:{user_id}"
+
+
+@dataclass
+class ImportReport:
+    """What a roster import did."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    left: int = 0  # marked left by a --full import (missing from the file)
+    returned: int = 0  # had left and are in the file again
+    full: bool = False
+    notes: list[str] = field(default_factory=list)
+
+
+def account_columns(header: list[str]) -> dict[str, str]:
+    """Return {column: platform} for the roster's `<platform>_id` columns."""
+    return {h: m.group(1) for h in header if (m := ACCOUNT_COLUMN.match(h))}
+
+
+def _read_text(path: Path) -> str:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror}") from exc
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise UserError(f"{path}:{line}: the roster is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+                        "save it as CSV UTF-8 and import it again") from None
+
+
+def parse_roster(path: Path, id_checks: Mapping[str, IdCheck] | None = None) -> list[RosterRow]:
+    """Read and validate a roster CSV whole; raise UserError naming the first bad line.
+
+    `id_checks` maps a platform to a function that returns what is wrong with a user id, if anything.
+    """
+    reader = csv.DictReader(io.StringIO(_read_text(path), newline=""))
+    header = [h.strip() for h in (reader.fieldnames or [])]
+    expected = ",".join(ROSTER_COLUMNS)
+    missing = [c for c in ("email", "name", "timezone") if c not in header]
+    if missing:
+        raise UserError(f"{path}:1: missing column(s) {', '.join(missing)}; expected {expected}")
+    columns = account_columns(header)
+    unknown = [h for h in header if h not in ROSTER_COLUMNS and h not in ATTRIBUTE_COLUMNS and h not in columns]
+    if unknown:
+        raise UserError(f"{path}:1: unknown column(s) {', '.join(unknown)}; expected {expected} "
+                        "(and <platform>_id for other chat platforms)")
+    rows: list[RosterRow] = []
+    seen: dict[str, int] = {}
+    try:
+        for raw in reader:
+            extra = raw.get(None)
+            if extra:
+                raise UserError(f"{path}:{reader.line_num}: this line has {len(header) + len(extra)} fields but the "
+                                f"header has {len(header)}; quote values that contain commas")
+            cell = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
+            rows.append(_parse_row(path, reader.line_num, cell, columns, seen, id_checks or {}))
+    except csv.Error as exc:
+        raise UserError(f"{path}:{reader.line_num}: not valid CSV: {exc}") from None
+    if not rows:
+        raise UserError(f"{path}: the roster has no rows")
+    for r in rows:
+        if r.manager_email and r.manager_email == r.email:
+            raise UserError(f"{path}:{r.line}: manager_email: a person cannot manage themselves")
+    return rows
+
+
+def _parse_row(path: Path, line: int, cell: dict[str, str], columns: dict[str, str], seen: dict[str, int],
+               id_checks: Mapping[str, IdCheck]) -> RosterRow:
+    def fail(col: str, msg: str) -> UserError:
+        return UserError(f"{path}:{line}: {col}: {msg}")
+
+    email = cell.get("email", "").lower() or None
+    accounts = {platform: cell[col] for col, platform in columns.items() if cell.get(col)}
+    if email and not EMAIL_RE.match(email):
+        raise fail("email", f"{email!r} is not an email address")
+    if not email and not accounts:
+        raise fail("email", "a person needs an email or a chat id (such as slack_id or telegram_id)")
+    for col, platform in columns.items():
+        problem = id_checks[platform](cell[col]) if cell.get(col) and platform in id_checks else None
+        if problem:
+            raise fail(col, problem)
+    row = RosterRow(line, email, cell.get("name", ""), None, cell.get("locale") or "en", None, [], accounts)
+    if row.ident in seen:
+        raise fail("email", f"{row.ident} already appears on line {seen[row.ident]}")
+    seen[row.ident] = line
+    for col, platform in columns.items():
+        key = f"{platform}:{cell.get(col)}"
+        if cell.get(col) and key != row.ident:
+            if key in seen:
+                raise fail(col, f"{cell[col]} already appears on line {seen[key]}")
+            seen[key] = line
+    tz = cell.get("timezone", "")
+    if tz:
+        try:
+            row.timezone = validate_timezone(tz)
+        except UserError as exc:
+            raise fail("timezone", str(exc)) from None
+    elif not accounts:
+        raise fail("timezone", "required unless the person has a chat id (a <platform>_id column) to ask")
+    row.roles = [r.strip().lower() for r in cell.get("roles", "").split(";") if r.strip()] or ["learner"]
+    bad = [r for r in row.roles if r not in ROLES]
+    if bad:
+        raise fail("roles", f"unknown role {bad[0]!r}; use learner, manager or admin separated by ';'")
+    row.manager_email = cell.get("manager_email", "").lower() or None
+    if row.manager_email and not EMAIL_RE.match(row.manager_email):
+        raise fail("manager_email", f"{row.manager_email!r} is not an email address")
+    row.channel = cell.get("channel", "").lower() or None
+    if row.channel and row.channel != "console" and row.channel not in columns.values():
+        raise fail("channel", f"{row.channel!r} has no {row.channel}_id column in this roster")
+    row.attributes = {c: cell[c] for c in ATTRIBUTE_COLUMNS if c in cell}
+    if "groups" in row.attributes:
+        row.attributes["groups"] = ";".join(g.strip() for g in row.attributes["groups"].split(";") if g.strip())
+    return row
