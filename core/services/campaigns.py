@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from content.campaign import CampaignSpec
+from core.audience import SlackGroups
 from core.errors import UserError
 from core.models import Campaign, Enrollment, Person
+from core.services.campaign_plan import diff_audience, same_track_warnings
 from core.services.tracks import latest_version
 
 
@@ -23,13 +25,16 @@ class ApplyReport:
     enrolled: int
     removed: int
     rescheduled: bool
+    warnings: list[str] = field(default_factory=list)
 
 
-def apply_campaign(session: Session, spec: CampaignSpec, now: datetime) -> ApplyReport:
+def apply_campaign(session: Session, spec: CampaignSpec, now: datetime, *, allow_empty: bool = False,
+                   slack_groups: SlackGroups | None = None) -> ApplyReport:
     """Create or update a campaign from its spec and enroll its audience; never duplicates."""
     if latest_version(session, spec.track) is None:
         raise UserError(f"track {spec.track!r} is not published; run `nudgebot content publish` first")
-    audience = _resolve_audience(session, spec)
+    diff = diff_audience(session, spec, slack_groups, allow_empty)
+    audience = diff.audience
     schedule = (",".join(spec.schedule.days), spec.schedule.at.strftime("%H:%M"), spec.schedule.start,
                 spec.schedule.end)
     c = session.get(Campaign, spec.id)
@@ -42,7 +47,7 @@ def apply_campaign(session: Session, spec: CampaignSpec, now: datetime) -> Apply
         rescheduled = (c.days, c.at_time, c.start_date, c.end_date) != schedule or c.track_id != spec.track
     c.title = spec.title or spec.id
     c.track_id = spec.track
-    c.audience = spec.audience.model_dump(mode="json", exclude_none=True)
+    c.audience = spec.audience.model_dump(mode="json", exclude_none=True, by_alias=True)
     c.days, c.at_time, c.start_date, c.end_date = schedule
     c.remind_after = spec.escalation.remind_after
     c.manager_after = spec.escalation.manager_after
@@ -75,7 +80,7 @@ def apply_campaign(session: Session, spec: CampaignSpec, now: datetime) -> Apply
         select(Person.manager_id).where(Person.id.in_(wanted), Person.manager_id.is_not(None))
     )).values(next_digest_at=None))
     session.flush()
-    return ApplyReport(c.id, created, enrolled, removed, rescheduled)
+    return ApplyReport(c.id, created, enrolled, removed, rescheduled, same_track_warnings(diff, spec))
 
 
 def enroll(session: Session, campaign: Campaign, person: Person, now: datetime) -> Enrollment:
@@ -90,23 +95,6 @@ def enroll(session: Session, campaign: Campaign, person: Person, now: datetime) 
         e.status, e.next_due_at = "active", None
     session.flush()
     return e
-
-
-def _resolve_audience(session: Session, spec: CampaignSpec) -> list[Person]:
-    aud = spec.audience
-    people = list(session.scalars(
-        select(Person).where(Person.status.not_in(("left", "forgotten"))).order_by(Person.id)))
-    if aud.emails:
-        wanted = [e.lower() for e in aud.emails]
-        by_email = {p.email: p for p in people if p.email}
-        missing = [e for e in wanted if e not in by_email]
-        if missing:
-            raise UserError(f"audience.emails: {missing[0]} is not a known person; import the roster first")
-        return [by_email[e] for e in wanted]
-    if aud.roles:
-        roles = {r.lower() for r in aud.roles}
-        return [p for p in people if p.role_set & roles]
-    return [p for p in people if "learner" in p.role_set]
 
 
 def get_campaign(session: Session, campaign_id: str) -> Campaign:
