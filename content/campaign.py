@@ -27,6 +27,7 @@ __all__ = [
     "CampaignSpec",
     "Digest",
     "Escalation",
+    "Privacy",
     "Schedule",
     "parse_day",
     "parse_time",
@@ -233,6 +234,11 @@ class Digest(BaseModel):
 
     day: str = "mon"
     at: dt.time = dt.time(8, 30)
+    # 1: direct reports; 2: their reports too.
+    depth: int = Field(default=1, ge=1, le=2)
+    # Flag "struggling" when first-attempt accuracy over the last `struggling_last` answers is under this %.
+    struggling_below: int = Field(default=50, ge=0, le=100)
+    struggling_last: int = Field(default=5, ge=1, le=100)
 
     @field_validator("day", mode="before")
     @classmethod
@@ -245,6 +251,15 @@ class Digest(BaseModel):
         return parse_time(value)
 
 
+class Privacy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Managers see team aggregates and at-risk flags, not individual scores.
+    pseudonymous: bool = False
+    # Answers older than this are anonymised by the worker; None keeps them.
+    retention_days: int | None = Field(default=None, ge=1, le=36500)
+
+
 class CampaignSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -255,3 +270,4 @@ class CampaignSpec(BaseModel):
     schedule: Schedule
     escalation: Escalation = Field(default_factory=Escalation)
     digest: Digest = Field(default_factory=Digest)
+    privacy: Privacy = Field(default_factory=Privacy)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -381,3 +382,35 @@ class XapiStatement(Base):
     next_attempt_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     error: Mapped[str | None] = mapped_column(Text)
+
+
+# --- managers2: digest options, privacy options, message attachments ---
+
+
+class CampaignReporting(Base):
+    """A campaign's digest and privacy options (one row per campaign; absent means the defaults)."""
+
+    __tablename__ = "campaign_reporting"
+
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    # 1: direct reports only; 2: also reports' reports.
+    digest_depth: Mapped[int] = mapped_column(Integer, default=1)
+    # "Struggling": first-attempt accuracy over the last `struggle_last` answers under `struggle_below_pct`.
+    struggle_below_pct: Mapped[int] = mapped_column(Integer, default=50)
+    struggle_last: Mapped[int] = mapped_column(Integer, default=5)
+    # Managers see team aggregates and flags, never an individual's scores.
+    pseudonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Answers older than this many days are anonymised by the worker (None: kept).
+    retention_days: Mapped[int | None] = mapped_column(Integer)
+
+
+class Attachment(Base):
+    """An image sent with an outbox message (e.g. a digest chart), keyed by the delivery's key."""
+
+    __tablename__ = "attachments"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]

@@ -13,7 +13,7 @@ from core.services.campaigns import ApplyReport
 from scheduler.planner import plan_pending
 
 
-def apply_campaign(session: Session, spec: CampaignSpec, now: datetime, *, allow_empty: bool = False,
+def apply_campaign(session: Session, spec: CampaignSpec, now: datetime, *, allow_empty: bool = True,
                    slack_groups: SlackGroups | None = None) -> ApplyReport:
     """Create or update a campaign, enroll its audience and plan their first nudges."""
     report = campaigns.apply_campaign(session, spec, now, allow_empty=allow_empty, slack_groups=slack_groups)

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from core import render
-from core.i18n import format_datetime, translate
 from core.models import Person
 from core.ports import OutboundMessage
 from core.services import due
 from core.services.outbox import enqueue
-from core.services.people import is_reachable, reports_of
-from core.services.progress import missed_in_a_row, team_stats
+from core.services.people import is_reachable
+from scheduler import digest_build
 from scheduler.planner import CATCH_UP, PlanReport, digest_instant
 
 INACTIVE_AFTER_MISSED = 2
@@ -31,26 +29,8 @@ def plan_digests(session: Session, now: datetime) -> int:
 
 
 def build_digest(session: Session, manager: Person, now: datetime) -> OutboundMessage | None:
-    """Return the manager's digest for the week ending `now`, or None when no report is enrolled."""
-    since = now - timedelta(days=7)
-    reports = reports_of(session, manager.id)
-    ids = [p.id for p in reports]
-    stats = team_stats(session, ids, since=since)
-    missed = missed_in_a_row(session, ids)
-    lines = []
-    for p in reports:
-        s = stats[p.id]
-        if s.sent == 0 and s.last_active is None and p.status == "active":
-            continue  # not started yet; someone who blocked the bot still shows
-        # Counted in questions, not days, so a quiet weekend never makes anyone look inactive.
-        quiet = missed[p.id] >= INACTIVE_AFTER_MISSED or (s.sent > 0 and s.answered == 0)
-        lines.append(render.ReportLine(p.name or p.handle, s.answered, s.sent, s.accuracy, s.streak,
-                                       s.last_active, quiet or p.status in ("blocked", "deactivated"), p.status))
-    if not lines:
-        return None
-    zone = ZoneInfo(manager.timezone or "UTC")
-    label = translate(manager.locale, "week to {date}", date=format_datetime(now, zone, manager.locale, "day_year"))
-    return render.digest_message(manager.name, label, lines, locale=manager.locale)
+    """Return the manager's digest since their previous one (with its chart), or None when there is nothing."""
+    return digest_build.build(session, manager, now)
 
 
 def process_digests(session: Session, now: datetime) -> PlanReport:

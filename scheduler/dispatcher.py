@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from core.clock import Clock
 from core.db import Database
 from core.ports import ChatChannel, OutboundMessage, RecipientGone, RetryLater, TransientError
-from core.services import outbox
+from core.services import attachments, outbox
 
 log = logging.getLogger("nudgebot.dispatcher")
 SENT = Counter("nudgebot_messages_sent", "Messages accepted by a chat platform", ["channel", "kind"])
@@ -148,6 +148,8 @@ class Dispatcher:
 
     async def _send_one(self, channel: ChatChannel, job: Job) -> SendResult:
         message = OutboundMessage.from_dict(dict(job.payload))
+        if message.image is not None:
+            message = await asyncio.to_thread(attachments.with_image_data, self.db, message)
         edit_ref = str(job.payload.get("edit_ref") or "")
         transient = 0
         waited = 0.0

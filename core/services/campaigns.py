@@ -13,6 +13,7 @@ from core.audience import SlackGroups
 from core.errors import UserError
 from core.models import Campaign, Enrollment, Person
 from core.services.campaign_plan import diff_audience, same_track_warnings
+from core.services.reporting import save_options
 from core.services.tracks import latest_version
 
 
@@ -28,7 +29,7 @@ class ApplyReport:
     warnings: list[str] = field(default_factory=list)
 
 
-def apply_campaign(session: Session, spec: CampaignSpec, now: datetime, *, allow_empty: bool = False,
+def apply_campaign(session: Session, spec: CampaignSpec, now: datetime, *, allow_empty: bool = True,
                    slack_groups: SlackGroups | None = None) -> ApplyReport:
     """Create or update a campaign from its spec and enroll its audience; never duplicates."""
     if latest_version(session, spec.track) is None:
@@ -55,6 +56,7 @@ def apply_campaign(session: Session, spec: CampaignSpec, now: datetime, *, allow
     c.digest_at = spec.digest.at.strftime("%H:%M")
     c.updated_at = now
     session.flush()
+    save_options(session, spec)
     existing = {e.person_id: e for e in session.scalars(select(Enrollment).where(Enrollment.campaign_id == c.id))}
     wanted = {p.id for p in audience}
     enrolled = 0
