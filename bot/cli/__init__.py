@@ -10,6 +10,7 @@ from sqlalchemy.exc import OperationalError, ProgrammingError
 from bot.cli import (  # noqa: F401 - importing them registers their commands
     admin,
     console,
+    digests,
     export,
     importing,
     privacy,
