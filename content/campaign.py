@@ -256,8 +256,6 @@ class Privacy(BaseModel):
 
     # Managers see team aggregates and at-risk flags, not individual scores.
     pseudonymous: bool = False
-    # Answers older than this are anonymised by the worker; None keeps them.
-    retention_days: int | None = Field(default=None, ge=1, le=36500)
 
 
 class CampaignSpec(BaseModel):

@@ -400,7 +400,7 @@ class CampaignReporting(Base):
     struggle_last: Mapped[int] = mapped_column(Integer, default=5)
     # Managers see team aggregates and flags, never an individual's scores.
     pseudonymous: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Answers older than this many days are anonymised by the worker (None: kept).
+    # Reserved for an answer retention period (not read yet; the campaign file does not offer it).
     retention_days: Mapped[int | None] = mapped_column(Integer)
 
 

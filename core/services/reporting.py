@@ -26,7 +26,6 @@ def save_options(session: Session, spec: CampaignSpec) -> None:
     row.struggle_below_pct = spec.digest.struggling_below
     row.struggle_last = spec.digest.struggling_last
     row.pseudonymous = spec.privacy.pseudonymous
-    row.retention_days = spec.privacy.retention_days
 
 
 def options_of(session: Session, campaign_ids: Iterable[str]) -> dict[str, CampaignReporting]:
