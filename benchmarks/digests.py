@@ -59,7 +59,8 @@ def fill(db: Database, managers: int, reports: int, weeks: int) -> None:
         for n, p in enumerate(learners):
             skill = rng.uniform(0.3, 0.95)
             for day in range(weeks * 7):
-                when = datetime.combine(START + timedelta(days=day), datetime.min.time(), tzinfo=UTC) + timedelta(hours=8)
+                when = datetime.combine(START + timedelta(days=day), datetime.min.time(), tzinfo=UTC) \
+                    + timedelta(hours=8)
                 if when.weekday() >= 5:
                     continue
                 did += 1

@@ -26,7 +26,7 @@ def _change(now: float | int | None, before: object, percent: bool) -> str:
 def _summary_line(s: Summary, prev: dict[str, object] | None, locale: str) -> str:
     p = prev or {}
     return translate(
-        locale, "**Team**: {people} people · completion {completion} · first-try accuracy {accuracy} · "
+        locale, "**Your team**: {people} people · completion {completion} · first-try accuracy {accuracy} · "
         "active {active} · at risk {at_risk} · struggling {struggling}",
         people=s.people,
         completion=_pct(s.completion) + _change(s.completion, p.get("completion"), True),

@@ -21,7 +21,7 @@ __all__ = ["build", "chart_of", "chart_key"]
 def chart_key(manager: Person, now: datetime) -> str:
     """Return the attachment key of a manager's chart for the digest built at `now` (one per local day)."""
     zone = ZoneInfo(manager.timezone or "UTC")
-    return f"digest-chart:{manager.id}:{now.astimezone(zone).date().isoformat()}"
+    return f"chart:{manager.id}:{now.astimezone(zone).date().isoformat()}"
 
 
 def chart_of(d: TeamDigest, locale: str) -> bytes:

@@ -65,7 +65,7 @@ def test_digest_for_a_two_level_team_with_chart(world: World, tmp_path: Path) ->
     assert "Zed" not in digest.text + str(digest.table)  # only her own tree
     assert "Needs a nudge: Max Silent." in digest.text
     assert "(worth a chat, not a reminder): Lia Learner." in digest.text
-    assert "**Team**: 4 people · completion 0% · first-try accuracy 67% · active 3 · at risk 1 · struggling 1" \
+    assert "**Your team**: 4 people · completion 0% · first-try accuracy 67% · active 3 · at risk 1 · struggling 1" \
         in digest.text
     assert "Hardest questions for the team:" in digest.text
     assert "“Prompt 1.1?”: 67% right; most picked wrong answer: “Wrong” (1×)" in digest.text
@@ -104,7 +104,7 @@ def test_pseudonymous_campaign_shows_no_individual_scores(world: World) -> None:
     [(_, digest)] = world.inbox(ids["mia"], "digest")
     assert digest.table == ()
     assert "Individual scores are not shown for this campaign." in digest.text
-    assert "**Team**: 2 people" in digest.text
+    assert "**Your team**: 2 people" in digest.text
 
 
 def test_digest_preview_prints_and_writes_the_chart_and_sends_nothing(world: World, db_url: str,
