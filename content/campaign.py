@@ -24,6 +24,7 @@ __all__ = [
     "WEEKDAYS",
     "Audience",
     "AudienceFilter",
+    "GROUP_SELECTORS",
     "CampaignSpec",
     "Digest",
     "Escalation",
@@ -87,6 +88,8 @@ def parse_day(value: Any) -> str:
 
 
 SELECTORS = ("emails", "roles", "groups", "departments", "locations", "managers", "slack_usergroups")
+# Selectors whose members a chat platform knows (selector -> platform); the bot fetches them for core.
+GROUP_SELECTORS = {"slack_usergroups": "slack"}
 
 
 def _check_email_list(emails: list[str], what: str) -> list[str]:
@@ -125,6 +128,11 @@ class AudienceFilter(BaseModel):
     def selectors(self) -> list[str]:
         """Return the keys that were given."""
         return [k for k in SELECTORS if getattr(self, k) is not None]
+
+    def chat_groups(self) -> dict[str, list[str]]:
+        """Return the chat platform groups named, by platform."""
+        return {platform: list(getattr(self, key)) for key, platform in GROUP_SELECTORS.items()
+                if getattr(self, key) is not None}
 
 
 class Audience(AudienceFilter):

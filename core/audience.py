@@ -1,4 +1,4 @@
-"""Resolve a campaign audience (roster attributes, a manager's tree, Slack user groups, `except:`) to people.
+"""Resolve a campaign audience (roster attributes, a manager's tree, chat platform groups, `except:`) to people.
 
 Each selector key given narrows the audience (Sales *and* Berlin); the values listed under one key
 are alternatives (Sales *or* Support). Unless the audience names `roles` or `emails`, only people
@@ -14,29 +14,31 @@ from collections.abc import Iterable, Mapping, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from content.campaign import Audience, AudienceFilter
+from content.campaign import GROUP_SELECTORS, Audience, AudienceFilter
 from core.errors import UserError
 from core.models import Person
 
-__all__ = ["SlackGroups", "resolve_audience", "tree_of", "usergroups_of"]
+__all__ = ["ChatGroups", "groups_to_fetch", "resolve_audience", "tree_of"]
 
-# Slack user group handle or id -> the Slack user ids in it, fetched by the caller (core makes no calls).
-SlackGroups = Mapping[str, Sequence[str]]
+# platform -> group name or id -> the platform user ids in it, fetched by the caller (core makes no calls).
+ChatGroups = Mapping[str, Mapping[str, Sequence[str]]]
 
 
-def usergroups_of(audience: Audience) -> list[str]:
-    """Return every Slack user group the audience (or its `except:`) names, for the caller to fetch."""
-    names = list(audience.slack_usergroups or [])
+def groups_to_fetch(audience: Audience) -> dict[str, list[str]]:
+    """Return, by platform, every chat group the audience (or its `except:`) names, for the caller to fetch."""
+    out = audience.chat_groups()
     if audience.except_ is not None:
-        names += [g for g in audience.except_.slack_usergroups or [] if g not in names]
-    return names
+        for platform, names in audience.except_.chat_groups().items():
+            mine = out.setdefault(platform, [])
+            mine += [g for g in names if g not in mine]
+    return out
 
 
-def resolve_audience(session: Session, audience: Audience, slack_groups: SlackGroups | None = None) -> list[Person]:
+def resolve_audience(session: Session, audience: Audience, chat_groups: ChatGroups | None = None) -> list[Person]:
     """Return the people an audience selects, ordered by id; raise UserError naming an unknown email."""
     people = list(session.scalars(
         select(Person).where(Person.status.not_in(("left", "forgotten"))).order_by(Person.id)))
-    index = _Index(people, slack_groups)
+    index = _Index(people, chat_groups or {})
     if audience.all:
         chosen = [p for p in people if "learner" in p.role_set]
     else:
@@ -68,10 +70,10 @@ def tree_of(people: Iterable[Person], root_id: int) -> list[Person]:
 
 
 class _Index:
-    def __init__(self, people: list[Person], slack_groups: SlackGroups | None) -> None:
+    def __init__(self, people: list[Person], chat_groups: ChatGroups) -> None:
         self.people = people
         self.by_email = {p.email: p for p in people if p.email}
-        self.slack_groups = slack_groups
+        self.chat_groups = chat_groups
 
     def select(self, f: AudienceFilter, where: str, people: list[Person]) -> list[Person]:
         """Return the people matching every selector of `f`."""
@@ -90,20 +92,21 @@ class _Index:
             if key == "emails":
                 return {self.by_email[v].id for v in values}
             return {p.id for v in values for p in tree_of(self.people, self.by_email[v].id)}
-        if key == "slack_usergroups":
-            return self._slack(values, where)
+        if key in GROUP_SELECTORS:
+            return self._groups(GROUP_SELECTORS[key], values, where)
         wanted = {v.strip().casefold() for v in values}
         return {p.id for p in self.people if _attribute(p, key) & wanted}
 
-    def _slack(self, groups: list[str], where: str) -> set[int]:
-        if self.slack_groups is None:
-            raise UserError(f"{where}: Slack is not configured (set SLACK_BOT_TOKEN) so its user groups are unknown")
+    def _groups(self, platform: str, groups: list[str], where: str) -> set[int]:
+        known = self.chat_groups.get(platform)
+        if known is None:
+            raise UserError(f"{where}: {platform.title()} is not configured, so its user groups are unknown")
         users: set[str] = set()
         for g in groups:
-            if g not in self.slack_groups:
-                raise UserError(f"{where}: no Slack user group {g!r}")
-            users.update(self.slack_groups[g])
-        return {p.id for p in self.people for a in p.accounts if a.platform == "slack" and a.user_id in users}
+            if g not in known:
+                raise UserError(f"{where}: no {platform.title()} user group {g!r}")
+            users.update(known[g])
+        return {p.id for p in self.people for a in p.accounts if a.platform == platform and a.user_id in users}
 
 
 def _attribute(p: Person, key: str) -> set[str]:

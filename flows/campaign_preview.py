@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from content.campaign import CampaignSpec
-from core.audience import SlackGroups
+from core.audience import ChatGroups
 from core.errors import UserError
 from core.models import Campaign, Enrollment, Person
 from core.services.campaign_plan import diff_audience, same_track_warnings
@@ -48,12 +48,12 @@ class Preview:
 
 
 def preview_campaign(session: Session, spec: CampaignSpec, now: datetime, *, allow_empty: bool = False,
-                     slack_groups: SlackGroups | None = None) -> Preview:
+                     chat_groups: ChatGroups | None = None) -> Preview:
     """Compute what applying `spec` would change, with the planner's cadence maths; write nothing."""
     if latest_version(session, spec.track) is None:
         raise UserError(f"track {spec.track!r} is not published; run `nudgebot content publish` first")
     with session.no_autoflush:
-        diff = diff_audience(session, spec, slack_groups, allow_empty)
+        diff = diff_audience(session, spec, chat_groups, allow_empty)
         cadence = Cadence.parse(spec.schedule.days, spec.schedule.at.strftime("%H:%M"), spec.schedule.start,
                                 spec.schedule.end)
         others = _other_campaigns(session, spec.id, [p.id for p in diff.enroll])

@@ -7,16 +7,16 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from content.campaign import CampaignSpec
-from core.audience import SlackGroups
+from core.audience import ChatGroups
 from core.services import campaigns
 from core.services.campaigns import ApplyReport
 from scheduler.planner import plan_pending
 
 
 def apply_campaign(session: Session, spec: CampaignSpec, now: datetime, *, allow_empty: bool = True,
-                   slack_groups: SlackGroups | None = None) -> ApplyReport:
+                   chat_groups: ChatGroups | None = None) -> ApplyReport:
     """Create or update a campaign, enroll its audience and plan their first nudges."""
-    report = campaigns.apply_campaign(session, spec, now, allow_empty=allow_empty, slack_groups=slack_groups)
+    report = campaigns.apply_campaign(session, spec, now, allow_empty=allow_empty, chat_groups=chat_groups)
     plan_pending(session, now)
     return report
 

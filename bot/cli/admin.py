@@ -135,21 +135,21 @@ def campaign_apply(file: Annotated[Path, typer.Argument(help="Campaign YAML file
                    allow_empty: Annotated[bool, typer.Option("--allow-empty", help="Apply even when the "
                                                              "audience matches nobody.")] = False) -> None:
     """Create or update a campaign from its file and enroll its audience."""
-    from bot.cli.audience import print_preview, slack_groups_for
+    from bot.cli.audience import chat_groups_for, print_preview
     from flows.campaign_preview import preview_campaign
 
     spec = load_campaign_file(file)
-    groups = slack_groups_for(spec)
+    groups = chat_groups_for(spec)
     services = open_services()
     now = services.clock.now()
     if dry_run:
         with session_of(services) as s:
-            preview = preview_campaign(s, spec, now, allow_empty=allow_empty, slack_groups=groups)
+            preview = preview_campaign(s, spec, now, allow_empty=allow_empty, chat_groups=groups)
             print_preview(preview)
             s.rollback()
         return
     with session_of(services) as s:
-        r = flows_campaigns.apply_campaign(s, spec, now, allow_empty=allow_empty, slack_groups=groups)
+        r = flows_campaigns.apply_campaign(s, spec, now, allow_empty=allow_empty, chat_groups=groups)
     verb = "created" if r.created else "updated"
     out.print(f"campaign {r.campaign_id}: {verb}; {r.enrolled} newly enrolled, {r.removed} removed"
               + ("; schedules recomputed" if r.rescheduled and not r.created else ""))

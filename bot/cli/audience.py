@@ -1,20 +1,24 @@
-"""`campaign apply` helpers: fetch Slack user groups for an audience and print a dry run."""
+"""`campaign apply` helpers: fetch chat platform groups (Slack user groups) for an audience; print a dry run."""
 
 from __future__ import annotations
 
 from bot.channels import audience_groups
 from bot.cli.common import load_settings, out
 from content.campaign import CampaignSpec
-from core.audience import SlackGroups, usergroups_of
+from core.audience import ChatGroups, groups_to_fetch
 from flows.campaign_preview import Preview
 
 
-def slack_groups_for(spec: CampaignSpec) -> SlackGroups | None:
-    """Fetch the Slack user groups the spec names (None when it names none or Slack is not configured)."""
-    names = usergroups_of(spec.audience)
-    if not names:
-        return None
-    return audience_groups(load_settings(), "slack", names)
+def chat_groups_for(spec: CampaignSpec) -> ChatGroups:
+    """Fetch the members of the chat groups the spec names, from each configured platform."""
+    out = {}
+    wanted = groups_to_fetch(spec.audience)
+    settings = load_settings() if wanted else None
+    for platform, names in wanted.items():
+        found = audience_groups(settings, platform, names)
+        if found is not None:
+            out[platform] = found
+    return out
 
 
 def print_preview(p: Preview) -> None:

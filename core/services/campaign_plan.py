@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from content.campaign import CampaignSpec
-from core.audience import SlackGroups, resolve_audience
+from core.audience import ChatGroups, resolve_audience
 from core.errors import UserError
 from core.models import Campaign, Enrollment, Person
 
@@ -27,10 +27,10 @@ class AudienceDiff:
     same_track: dict[int, list[str]] = field(default_factory=dict)
 
 
-def diff_audience(session: Session, spec: CampaignSpec, slack_groups: SlackGroups | None = None,
+def diff_audience(session: Session, spec: CampaignSpec, chat_groups: ChatGroups | None = None,
                   allow_empty: bool = False) -> AudienceDiff:
     """Resolve the spec's audience and compare it with the stored enrollments; change nothing."""
-    audience = resolve_audience(session, spec.audience, slack_groups)
+    audience = resolve_audience(session, spec.audience, chat_groups)
     if not audience and not allow_empty:
         raise UserError(f"campaign {spec.id}: the audience matches nobody in the roster; "
                         "check its selectors, or pass --allow-empty to apply it anyway")

@@ -9,7 +9,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from content.campaign import CampaignSpec
-from core.audience import SlackGroups
+from core.audience import ChatGroups
 from core.errors import UserError
 from core.models import Campaign, Enrollment, Person
 from core.services.campaign_plan import diff_audience, same_track_warnings
@@ -30,11 +30,11 @@ class ApplyReport:
 
 
 def apply_campaign(session: Session, spec: CampaignSpec, now: datetime, *, allow_empty: bool = True,
-                   slack_groups: SlackGroups | None = None) -> ApplyReport:
+                   chat_groups: ChatGroups | None = None) -> ApplyReport:
     """Create or update a campaign from its spec and enroll its audience; never duplicates."""
     if latest_version(session, spec.track) is None:
         raise UserError(f"track {spec.track!r} is not published; run `nudgebot content publish` first")
-    diff = diff_audience(session, spec, slack_groups, allow_empty)
+    diff = diff_audience(session, spec, chat_groups, allow_empty)
     audience = diff.audience
     schedule = (",".join(spec.schedule.days), spec.schedule.at.strftime("%H:%M"), spec.schedule.start,
                 spec.schedule.end)
