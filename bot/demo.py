@@ -94,7 +94,9 @@ class Demo:
         spec = CampaignSpec.model_validate({
             "id": "demo-phishing", "title": "Spotting phishing", "track": track.id,
             "audience": {"roles": ["learner"]},
-            "schedule": {"days": ["mon", "tue", "wed", "thu", "fri"], "at": "09:30", "start": START.isoformat()},
+            # The campaign began a week earlier (Lea joins now), so Friday's digest is not a skipped first-week one.
+            "schedule": {"days": ["mon", "tue", "wed", "thu", "fri"], "at": "09:30",
+                         "start": (START - timedelta(days=7)).isoformat()},
             "escalation": {"remind_after": 2, "manager_after": 3},
             "digest": {"day": "fri", "at": "17:00"},
             "learning": {"mastery_days": 7, "pass_mark": 0.6},

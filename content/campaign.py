@@ -12,6 +12,7 @@ from pydantic import (
     ConfigDict,
     Field,
     StringConstraints,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -22,10 +23,13 @@ from content.schema import check_slug
 __all__ = [
     "WEEKDAYS",
     "Audience",
+    "AudienceFilter",
+    "GROUP_SELECTORS",
     "CampaignSpec",
     "Digest",
     "Escalation",
     "Learning",
+    "Privacy",
     "Schedule",
     "parse_day",
     "parse_time",
@@ -84,42 +88,86 @@ def parse_day(value: Any) -> str:
     )
 
 
-class Audience(BaseModel):
+SELECTORS = ("emails", "roles", "groups", "departments", "locations", "managers", "slack_usergroups")
+# Selectors whose members a chat platform knows (selector -> platform); the bot fetches them for core.
+GROUP_SELECTORS = {"slack_usergroups": "slack"}
+
+
+def _check_email_list(emails: list[str], what: str) -> list[str]:
+    bad = [e for e in emails if "@" not in e or e.startswith("@") or e.endswith("@")]
+    if bad:
+        raise PydanticCustomError("email", "{what}: not an email address: {bad}",
+                                  {"what": what, "bad": ", ".join(bad)})
+    return [e.lower() for e in emails]
+
+
+class AudienceFilter(BaseModel):
+    """Roster attributes that select people; each given key narrows, values within a key are alternatives."""
+
     model_config = ConfigDict(extra="forbid")
 
-    all: bool | None = None
     emails: list[Text] | None = None
     roles: list[Text] | None = None
+    groups: list[Text] | None = None
+    departments: list[Text] | None = None
+    locations: list[Text] | None = None
+    managers: list[Text] | None = None
+    slack_usergroups: list[Text] | None = None
 
-    @field_validator("emails")
+    @field_validator(*SELECTORS)
     @classmethod
-    def _check_emails(cls, emails: list[str] | None) -> list[str] | None:
-        if emails is None:
+    def _not_empty(cls, values: list[str] | None, info: ValidationInfo) -> list[str] | None:
+        if values is None:
             return None
-        if not emails:
-            raise PydanticCustomError("empty_audience", "list at least one email address")
-        bad = [e for e in emails if "@" not in e or e.startswith("@") or e.endswith("@")]
-        if bad:
-            raise PydanticCustomError("email", "not an email address: {bad}", {"bad": ", ".join(bad)})
-        return [e.lower() for e in emails]
+        if not values:
+            what = "email address" if info.field_name == "emails" else f"value under {info.field_name}"
+            raise PydanticCustomError("empty_audience", "list at least one {what}", {"what": what})
+        if info.field_name in ("emails", "managers"):
+            return _check_email_list(values, str(info.field_name))
+        return values
 
-    @field_validator("roles")
-    @classmethod
-    def _check_roles(cls, roles: list[str] | None) -> list[str] | None:
-        if roles is not None and not roles:
-            raise PydanticCustomError("empty_audience", "list at least one role")
-        return roles
+    def selectors(self) -> list[str]:
+        """Return the keys that were given."""
+        return [k for k in SELECTORS if getattr(self, k) is not None]
+
+    def chat_groups(self) -> dict[str, list[str]]:
+        """Return the chat platform groups named, by platform."""
+        return {platform: list(getattr(self, key)) for key, platform in GROUP_SELECTORS.items()
+                if getattr(self, key) is not None}
+
+
+class Audience(AudienceFilter):
+    """Who a campaign is for: `all: true` or roster selectors, minus whoever `except:` names."""
+
+    all: bool | None = None
+    except_: AudienceFilter | None = Field(default=None, alias="except")
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
 
     @model_validator(mode="after")
-    def _exactly_one(self) -> Audience:
-        kinds = [k for k in ("all", "emails", "roles") if getattr(self, k) not in (None, False)]
-        if len(kinds) != 1:
+    def _one_source(self) -> Audience:
+        chosen = self.selectors()
+        if self.all is False:
+            raise PydanticCustomError("audience", "'all: false' selects nobody; remove it or use selectors")
+        if self.all and chosen:
             raise PydanticCustomError(
                 "audience",
-                "give exactly one of 'all: true', 'emails' or 'roles' (got {got})",
-                {"got": ", ".join(kinds) or "none"},
-            )
+                "'all: true' cannot be combined with {got}; narrow with those keys alone or exclude with 'except:'",
+                {"got": ", ".join(chosen)})
+        if not self.all and not chosen:
+            raise PydanticCustomError(
+                "audience",
+                "give 'all: true' or at least one of {keys}",
+                {"keys": ", ".join(SELECTORS)})
         return self
+
+    @field_validator("except_")
+    @classmethod
+    def _except_selects(cls, value: AudienceFilter | None) -> AudienceFilter | None:
+        if value is not None and not value.selectors():
+            raise PydanticCustomError("audience", "'except:' needs at least one of {keys}",
+                                      {"keys": ", ".join(SELECTORS)})
+        return value
 
 
 class Schedule(BaseModel):
@@ -195,6 +243,11 @@ class Digest(BaseModel):
 
     day: str = "mon"
     at: dt.time = dt.time(8, 30)
+    # 1: direct reports; 2: their reports too.
+    depth: int = Field(default=1, ge=1, le=2)
+    # Flag "struggling" when first-attempt accuracy over the last `struggling_last` answers is under this %.
+    struggling_below: int = Field(default=50, ge=0, le=100)
+    struggling_last: int = Field(default=5, ge=1, le=100)
 
     @field_validator("day", mode="before")
     @classmethod
@@ -229,6 +282,13 @@ class Learning(BaseModel):
         return value
 
 
+class Privacy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    # Managers see team aggregates and at-risk flags, not individual scores.
+    pseudonymous: bool = False
+
+
 class CampaignSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -240,3 +300,4 @@ class CampaignSpec(BaseModel):
     escalation: Escalation = Field(default_factory=Escalation)
     digest: Digest = Field(default_factory=Digest)
     learning: Learning = Field(default_factory=Learning)
+    privacy: Privacy = Field(default_factory=Privacy)

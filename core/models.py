@@ -14,6 +14,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     TypeDecorator,
@@ -518,3 +519,35 @@ class LessonHistory(Base):
     title: Mapped[str] = mapped_column(Text)
     body: Mapped[str] = mapped_column(Text)
     sent_at: Mapped[datetime]
+
+
+# --- managers2: digest options, privacy options, message attachments ---
+
+
+class CampaignReporting(Base):
+    """A campaign's digest and privacy options (one row per campaign; absent means the defaults)."""
+
+    __tablename__ = "campaign_reporting"
+
+    campaign_id: Mapped[str] = mapped_column(ForeignKey("campaigns.id", ondelete="CASCADE"), primary_key=True)
+    # 1: direct reports only; 2: also reports' reports.
+    digest_depth: Mapped[int] = mapped_column(Integer, default=1)
+    # "Struggling": first-attempt accuracy over the last `struggle_last` answers under `struggle_below_pct`.
+    struggle_below_pct: Mapped[int] = mapped_column(Integer, default=50)
+    struggle_last: Mapped[int] = mapped_column(Integer, default=5)
+    # Managers see team aggregates and flags, never an individual's scores.
+    pseudonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Reserved for an answer retention period (not read yet; the campaign file does not offer it).
+    retention_days: Mapped[int | None] = mapped_column(Integer)
+
+
+class Attachment(Base):
+    """An image sent with an outbox message (e.g. a digest chart), keyed by the delivery's key."""
+
+    __tablename__ = "attachments"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    media_type: Mapped[str] = mapped_column(String(100))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime]

@@ -38,6 +38,21 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class Image:
+    """A picture sent with a message (e.g. a digest chart).
+
+    The outbox stores only `key`, `name`, `media_type` and `alt`; the bytes live in the
+    `attachments` table under `key`, and the dispatcher fills `data` in before the channel sends.
+    """
+
+    key: str
+    name: str
+    media_type: str = "image/png"
+    alt: str = ""
+    data: bytes = field(default=b"", repr=False, compare=False)
+
+
+@dataclass(frozen=True)
 class OutboundMessage:
     """A platform-neutral message: a title, Markdown body, optional buttons, table and outcome."""
 
@@ -58,6 +73,9 @@ class OutboundMessage:
     # A platform habit the channel may honour: "ask_location" (offer a share-location button),
     # "close_keyboard" (take away a reply keyboard offered earlier), "long" (show typing first).
     hint: str = ""
+    image: Image | None = None
+    # Facts kept with the stored message for later use (e.g. a digest's team numbers); channels ignore it.
+    record: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         """Serialise for storage in the outbox."""
@@ -72,12 +90,17 @@ class OutboundMessage:
             "reply_via": self.reply_via,
             "locale": self.locale,
             "hint": self.hint,
+            **({"record": self.record} if self.record else {}),
+            **({} if self.image is None else {"image": {"key": self.image.key, "name": self.image.name,
+                                                        "media_type": self.image.media_type,
+                                                        "alt": self.image.alt}}),
         }
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OutboundMessage:
         """Rebuild a message stored with to_dict."""
         outcome = data.get("outcome")
+        image = data.get("image")
         return cls(
             kind=data["kind"],
             text=data["text"],
@@ -89,6 +112,8 @@ class OutboundMessage:
             reply_via=data.get("reply_via", ""),
             locale=data.get("locale", "en"),
             hint=data.get("hint", ""),
+            image=None if not isinstance(image, dict) else Image(**image),
+            record=dict(data.get("record") or {}),
         )
 
 

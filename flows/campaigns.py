@@ -7,15 +7,18 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from content.campaign import CampaignSpec
+from core.audience import ChatGroups
 from core.services import campaigns
 from core.services.campaigns import ApplyReport
 from scheduler.first_plan import first_instant, plan_new_enrollments
 from scheduler.planner import plan_pending
 
 
-def apply_campaign(session: Session, spec: CampaignSpec, now: datetime) -> ApplyReport:
+def apply_campaign(session: Session, spec: CampaignSpec, now: datetime, *, allow_empty: bool = True,
+                   chat_groups: ChatGroups | None = None) -> ApplyReport:
     """Create or update a campaign, enroll its audience and plan their first nudges."""
-    report = campaigns.apply_campaign(session, spec, now, lambda c, zone: first_instant(c, zone, now))
+    report = campaigns.apply_campaign(session, spec, now, lambda c, zone: first_instant(c, zone, now),
+                                      allow_empty=allow_empty, chat_groups=chat_groups)
     plan_new_enrollments(session, now)
     plan_pending(session, now)
     return report

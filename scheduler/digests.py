@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from core import render
-from core.i18n import format_datetime, translate
 from core.models import Person
 from core.ports import OutboundMessage
 from core.services import due
 from core.services.outbox import enqueue, existing_keys
-from core.services.people import is_reachable, reports_of
-from core.services.progress import Stats, missed_in_a_row, team_stats
+from core.services.people import is_reachable
+from scheduler import digest_build
 from scheduler.planner import CATCH_UP, PlanReport, digest_instant
 
 INACTIVE_AFTER_MISSED = 2
@@ -38,42 +35,18 @@ def _plan_next(session: Session, managers: list[Person], now: datetime) -> None:
 
 
 def build_digest(session: Session, manager: Person, now: datetime) -> OutboundMessage | None:
-    """Return the manager's digest for the week ending `now`, or None when no report is enrolled."""
-    reports = reports_of(session, manager.id)
-    ids = [p.id for p in reports]
-    since = now - timedelta(days=7)
-    return compose_digest(manager, reports, team_stats(session, ids, since=since), missed_in_a_row(session, ids), now,
-                          ever=team_stats(session, ids))
-
-
-def compose_digest(manager: Person, reports: list[Person], stats: Mapping[int, Stats], missed: Mapping[int, int],
-                   now: datetime, *, ever: Mapping[int, Stats]) -> OutboundMessage | None:
-    """Return the digest from what was loaded for it (reports, their week's and all-time stats, missed runs)."""
-    lines = []
-    for p in reports:
-        s = stats[p.id]
-        if ever[p.id].sent == 0 and p.status == "active":
-            continue  # not started yet; someone silent since their track ran out, or who blocked the bot, shows
-        # Counted in questions, not days, so a quiet weekend never makes anyone look inactive.
-        quiet = missed[p.id] >= INACTIVE_AFTER_MISSED or (s.sent > 0 and s.answered == 0)
-        lines.append(render.ReportLine(p.name or p.handle, s.answered, s.sent, s.accuracy, s.streak,
-                                       s.last_active, quiet or p.status in ("blocked", "deactivated"), p.status))
-    if not lines:
-        return None
-    zone = ZoneInfo(manager.timezone or "UTC")
-    label = translate(manager.locale, "week to {date}", date=format_datetime(now, zone, manager.locale, "day_year"))
-    return render.digest_message(manager.name, label, lines, locale=manager.locale)
+    """Return the manager's digest since their previous one (with its chart), or None when there is nothing."""
+    return digest_build.build(session, manager, now)
 
 
 def process_digests(session: Session, now: datetime, batch: int = 500) -> PlanReport:
     """Queue every due digest once (keyed by manager and local date) and plan the following one.
 
-    Managers are taken `batch` at a time and each batch is loaded with a few queries (reports, stats,
-    missed runs, existing keys, next campaigns), so the cost grows with the digests due, never per manager.
+    Managers are taken `batch` at a time; the keys already queued and the next campaigns are read per batch.
+    Each digest's content (its team since the previous digest, and its chart) is built per manager.
     """
     report = PlanReport()
     managers = due.managers_due(session, now)
-    since = now - timedelta(days=7)
     for i in range(0, len(managers), batch):
         part = managers[i : i + batch]
         todo: dict[str, Person] = {}
@@ -84,17 +57,9 @@ def process_digests(session: Session, now: datetime, batch: int = 500) -> PlanRe
                 todo[f"digest:{m.id}:{local_day.isoformat()}"] = m
         with session.no_autoflush:
             done = existing_keys(session, list(todo))
-        teams = due.reports_of_managers(session, [m.id for k, m in todo.items() if k not in done])
-        ids = [p.id for reports in teams.values() for p in reports]
-        stats: dict[int, Stats] = {}
-        ever: dict[int, Stats] = {}
-        missed: dict[int, int] = {}
-        for j in range(0, len(ids), 1000):
-            stats.update(team_stats(session, ids[j : j + 1000], since=since))
-            ever.update(team_stats(session, ids[j : j + 1000]))
-            missed.update(missed_in_a_row(session, ids[j : j + 1000]))
         for key, m in todo.items():
-            msg = None if key in done else compose_digest(m, teams[m.id], stats, missed, now, ever=ever)
+            # Each digest covers the manager's own team since their previous one, with its chart.
+            msg = None if key in done else digest_build.build(session, m, now)
             if msg is not None:
                 enqueue(session, key=key, person=m, kind="digest", message=msg, due=now, check=False)
                 report.digests += 1

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from core.clock import Clock
 from core.db import Database
 from core.ports import ChatChannel, OutboundMessage, RecipientGone, Reconciling, RetryLater, TransientError
-from core.services import outbox
+from core.services import attachments, outbox
 from scheduler.planner import CATCH_UP  # anything due longer ago is too late to be useful
 
 log = logging.getLogger("nudgebot.dispatcher")
@@ -203,6 +203,8 @@ class Dispatcher:
 
     async def _send_one(self, channel: ChatChannel, job: Job) -> SendResult:
         message = replace(OutboundMessage.from_dict(dict(job.payload)), delivery_key=job.key)
+        if message.image is not None:
+            message = await asyncio.to_thread(attachments.with_image_data, self.db, message)
         edit_ref = str(job.payload.get("edit_ref") or "")
         if job.orphaned and not edit_ref and isinstance(channel, Reconciling):
             found = await self._reconcile(channel, job)

@@ -37,3 +37,13 @@ def id_checks() -> dict[str, Callable[[str], str | None]]:
         if check is not None:
             checks[name] = check
     return checks
+
+
+def audience_groups(settings: Any, name: str, groups: list[str]) -> dict[str, list[str]] | None:
+    """Return the members of `groups` on platform `name`, or None when that platform is not configured."""
+    module = platform(name)
+    fetch = getattr(module, "fetch_audience_groups", None)
+    if fetch is None or not module.is_configured(settings):
+        return None
+    result: dict[str, list[str]] = fetch(settings, groups)
+    return result

@@ -13,6 +13,7 @@ from bot.cli import (  # noqa: F401 - importing them registers their commands
     backup,
     console,
     dashboard,
+    digests,
     export,
     history,
     importing,

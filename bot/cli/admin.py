@@ -138,16 +138,32 @@ def people_invite(person: Annotated[str, typer.Argument(help="Email of the perso
 
 
 @campaign_app.command("apply")
-def campaign_apply(file: Annotated[Path, typer.Argument(help="Campaign YAML file.")]) -> None:
+def campaign_apply(file: Annotated[Path, typer.Argument(help="Campaign YAML file.")],
+                   dry_run: Annotated[bool, typer.Option("--dry-run", help="Print who would be enrolled or "
+                                                         "removed and their first nudge; change nothing.")] = False,
+                   allow_empty: Annotated[bool, typer.Option("--allow-empty", help="Apply even when the "
+                                                             "audience matches nobody.")] = False) -> None:
     """Create or update a campaign from its file and enroll its audience."""
+    from bot.cli.audience import chat_groups_for, print_preview
+    from flows.campaign_preview import preview_campaign
+
     spec = load_campaign_file(file)
+    groups = chat_groups_for(spec)
     services = open_services()
     now = services.clock.now()
+    if dry_run:
+        with session_of(services) as s:
+            preview = preview_campaign(s, spec, now, allow_empty=allow_empty, chat_groups=groups)
+            print_preview(preview)
+            s.rollback()
+        return
     with session_of(services) as s:
-        r = flows_campaigns.apply_campaign(s, spec, now)
+        r = flows_campaigns.apply_campaign(s, spec, now, allow_empty=allow_empty, chat_groups=groups)
     verb = "created" if r.created else "updated"
     out.print(f"campaign {r.campaign_id}: {verb}; {r.enrolled} newly enrolled, {r.removed} removed"
               + ("; schedules recomputed" if r.rescheduled and not r.created else ""))
+    for w in r.warnings:
+        out.print(w)
 
 
 @campaign_app.command("list")

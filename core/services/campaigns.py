@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import cast
 
@@ -11,9 +11,12 @@ from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from content.campaign import CampaignSpec
+from core.audience import ChatGroups
 from core.errors import UserError
 from core.models import Campaign, Enrollment, Person
 from core.services import due
+from core.services.campaign_plan import diff_audience, same_track_warnings
+from core.services.reporting import save_options
 from core.services.tracks import latest_version
 
 PEOPLE = cast(Table, Person.__table__)
@@ -29,13 +32,14 @@ class ApplyReport:
     enrolled: int
     removed: int
     rescheduled: bool
+    warnings: list[str] = field(default_factory=list)
 
 
 FirstDue = Callable[[Campaign, str], datetime | None]
 
 
-def apply_campaign(session: Session, spec: CampaignSpec, now: datetime, first_due: FirstDue | None = None
-                   ) -> ApplyReport:
+def apply_campaign(session: Session, spec: CampaignSpec, now: datetime, first_due: FirstDue | None = None, *,
+                   allow_empty: bool = True, chat_groups: ChatGroups | None = None) -> ApplyReport:
     """Create or update a campaign from its spec and enroll its audience; never duplicates.
 
     `first_due(campaign, zone)` (from the scheduler) gives a new enrollment its first instant as it is
@@ -46,7 +50,9 @@ def apply_campaign(session: Session, spec: CampaignSpec, now: datetime, first_du
     """
     if latest_version(session, spec.track) is None:
         raise UserError(f"track {spec.track!r} is not published; run `nudgebot content publish` first")
-    audience = _resolve_audience(session, spec)
+    diff = diff_audience(session, spec, chat_groups, allow_empty)
+    audience = [p.id for p in diff.audience]
+    warnings = same_track_warnings(diff, spec)  # before expire_all() below, which would reload each person
     schedule = (",".join(spec.schedule.days), spec.schedule.at.strftime("%H:%M"), spec.schedule.start,
                 spec.schedule.end)
     digest = (spec.digest.day, spec.digest.at.strftime("%H:%M"))
@@ -62,7 +68,7 @@ def apply_campaign(session: Session, spec: CampaignSpec, now: datetime, first_du
         digest_moved = (c.digest_day, c.digest_at) != digest
     c.title = spec.title or spec.id
     c.track_id = spec.track
-    c.audience = spec.audience.model_dump(mode="json", exclude_none=True)
+    c.audience = spec.audience.model_dump(mode="json", exclude_none=True, by_alias=True)
     c.days, c.at_time, c.start_date, c.end_date = schedule
     c.remind_after = spec.escalation.remind_after
     c.manager_after = spec.escalation.manager_after
@@ -71,6 +77,7 @@ def apply_campaign(session: Session, spec: CampaignSpec, now: datetime, first_du
     c.pass_mark, c.spacing = spec.learning.pass_mark, spec.learning.spacing
     c.updated_at = now
     session.flush()
+    save_options(session, spec)
     existing = {pid: (eid, status) for eid, pid, status in session.execute(
         select(Enrollment.id, Enrollment.person_id, Enrollment.status).where(Enrollment.campaign_id == c.id))}
     wanted = set(audience)
@@ -96,7 +103,7 @@ def apply_campaign(session: Session, spec: CampaignSpec, now: datetime, first_du
         moved += [pid for pid, (_eid, status) in existing.items() if pid not in wanted and status == "active"]
         due.mark_managers_of_stale(session, moved)
     session.expire_all()
-    return ApplyReport(c.id, created, len(fresh) + len(back), len(gone), rescheduled)
+    return ApplyReport(c.id, created, len(fresh) + len(back), len(gone), rescheduled, warnings)
 
 
 def _insert_enrollments(session: Session, c: Campaign, person_ids: list[int], now: datetime,
@@ -139,29 +146,6 @@ def enroll(session: Session, campaign: Campaign, person: Person, now: datetime) 
     if person.manager_id is not None:
         due.mark_digests_stale(session, [person.manager_id])  # the manager's team has a new campaign
     return e
-
-
-# People who are never enrolled again: they left, or asked to be forgotten.
-GONE = ("left", "forgotten")
-
-
-def _resolve_audience(session: Session, spec: CampaignSpec) -> list[int]:
-    """Return the ids of the audience's people (who have not left), as plain ids rather than ORM objects."""
-    aud = spec.audience
-    if aud.emails:
-        wanted = list(dict.fromkeys(e.lower() for e in aud.emails))
-        by_email: dict[str, int] = {}
-        for part in range(0, len(wanted), 500):
-            by_email.update((email or "", pid) for pid, email in session.execute(
-                select(Person.id, Person.email).where(Person.email.in_(wanted[part : part + 500]),
-                                                      Person.status.not_in(GONE))))
-        missing = [e for e in wanted if e not in by_email]
-        if missing:
-            raise UserError(f"audience.emails: {missing[0]} is not a known person; import the roster first")
-        return [by_email[e] for e in wanted]
-    roles = {r.lower() for r in aud.roles} if aud.roles else {"learner"}
-    rows = session.execute(select(Person.id, Person.roles).where(Person.status.not_in(GONE)).order_by(Person.id))
-    return [pid for pid, have in rows if roles & set(have.split(";"))]
 
 
 def get_campaign(session: Session, campaign_id: str) -> Campaign:

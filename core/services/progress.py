@@ -51,10 +51,12 @@ def team_stats(session: Session, person_ids: Sequence[int], since: datetime | No
     for pid, sent_at, correct, answered_at in session.execute(q):
         if pid is not None:
             rows[pid].append((sent_at, correct, answered_at))
-    return {pid: _stats(rows[pid], since) for pid in person_ids}
+    return {pid: stats_of_rows(rows[pid], since) for pid in person_ids}
 
 
-def _stats(rows: list[tuple[datetime | None, bool | None, datetime | None]], since: datetime | None) -> Stats:
+def stats_of_rows(rows: list[tuple[datetime | None, bool | None, datetime | None]],
+                  since: datetime | None) -> Stats:
+    """Return Stats from (sent_at, correct or None, answered_at) rows, newest first."""
     streak = 0
     for i, (_sent, correct, _at) in enumerate(rows):
         if correct is None:

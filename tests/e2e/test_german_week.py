@@ -163,9 +163,9 @@ def test_a_german_learner_reads_only_german_all_week(world: World) -> None:
     assert "Lena Lernwig hat in *sicher-k* 3 Fragen in Folge verpasst" in escalation.text
     assert "zuletzt am 2027-01-05 geantwortet" in escalation.text
     [(_, digest)] = world.inbox(boss, "digest")
-    assert digest.title == "Wochenbericht für dein Team · Woche bis Mo., 11. Jan. 2027"
-    assert digest.table[0] == ("Lernende", "Beantwortet", "Trefferquote", "Serie", "Zuletzt aktiv")
-    assert digest.table[1][4] == "Di., 5. Jan." and "Braucht einen Anstoß: Lena Lernwig." in digest.text
+    assert digest.title == "Wochenbericht für dein Team · Mo., 4. Jan. – Mo., 11. Jan. 2027"
+    assert digest.table[0] == ("Lernende", "Fortschritt", "Beantwortet", "Trefferquote", "Serie", "Zuletzt aktiv")
+    assert digest.table[1][5] == "Di., 5. Jan." and "Braucht einen Anstoß: Lena Lernwig." in digest.text
 
     # Her stats, a look at her zone, a move to Vienna, a short pause and back.
     at = utc(MON + timedelta(days=7), 12, 0)

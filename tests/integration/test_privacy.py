@@ -46,8 +46,9 @@ def test_forget_erases_identity_keeps_aggregates_and_is_audited(cli: Run, ready:
     assert doc["console_log"] == [] and all(d["payload"] == {} and d["address"] == "" for d in doc["deliveries"])
     assert [(e["action"], e["reason"]) for e in doc["audit_log"]] == [
         ("forget", "ticket 42"), ("export", "personal data export")]
-    # Applying the campaign again does not bring the forgotten person back.
-    assert "0 newly enrolled" in ok(cli("campaign", "apply", str(ready / "campaign.yaml")))
+    # Applying the campaign again does not bring the forgotten person back (it now matches nobody,
+    # which `campaign apply` refuses unless told --allow-empty).
+    assert "0 newly enrolled" in ok(cli("campaign", "apply", str(ready / "campaign.yaml"), "--allow-empty"))
     actions = [r["action"] for r in export(cli, "audit")]
     assert actions == ["forget", "export"]
 

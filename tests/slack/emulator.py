@@ -49,6 +49,7 @@ class SlackEmulator:
         self.lock = threading.Lock()
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, Any]] = {}
+        self.usergroups: dict[str, dict[str, Any]] = {}
         self.dms: dict[str, str] = {}
         self.messages: dict[tuple[str, str], dict[str, Any]] = {}
         self.ephemeral: list[dict[str, Any]] = []
@@ -94,6 +95,12 @@ class SlackEmulator:
         with self.lock:
             self.users[user_id] = user
         return user
+
+    def add_usergroup(self, group_id: str, handle: str, users: list[str], name: str = "") -> None:
+        """Add a user group (usergroups.list, usergroups.users.list)."""
+        with self.lock:
+            self.usergroups[group_id] = {"id": group_id, "team_id": "T0001", "handle": handle,
+                                         "name": name or handle, "users": list(users)}
 
     def inject(self, method: str, count: int, status: int = 429, retry_after: int = 1, error: str = "") -> None:
         """Fail the next `count` calls to `method` with `status` (429 carries Retry-After)."""
@@ -254,6 +261,17 @@ class SlackEmulator:
                 out.pop("locale", None)
                 return {"ok": True, "user": out}
         return {"ok": False, "error": "users_not_found"}
+
+    def m_usergroups_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        with_users = str(args.get("include_users", "")).lower() in ("true", "1")
+        groups = [{k: v for k, v in g.items() if with_users or k != "users"} for g in self.usergroups.values()]
+        return {"ok": True, "usergroups": groups}
+
+    def m_usergroups_users_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        group = self.usergroups.get(str(args.get("usergroup", "")))
+        if group is None:
+            return {"ok": False, "error": "no_such_subteam"}
+        return {"ok": True, "users": list(group["users"])}
 
     def m_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         view = args.get("view")

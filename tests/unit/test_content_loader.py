@@ -306,7 +306,7 @@ def test_campaign_accepts_sexagesimal_int_from_plain_yaml() -> None:
         ('at: "09:30"', 'at: "25:00"', 7, 'schedule.at: time must be "HH:MM"'),
         ('at: "09:30"', "at: 9", 7, 'quoted "HH:MM"'),
         ("end: 2027-03-31", "end: 2026-12-31", 5, "schedule: end (2026-12-31) is before start (2027-01-04)"),
-        ("  all: true", "  all: true\n  roles: [learner]", 3, "audience: give exactly one of"),
+        ("  all: true", "  all: true\n  roles: [learner]", 3, "audience: 'all: true' cannot be combined with roles"),
         ("  all: true", "  emails: []", 4, "audience.emails: list at least one email address"),
     ],
 )

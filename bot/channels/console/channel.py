@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import re
+import tempfile
 from collections.abc import Callable
+from pathlib import Path
 
 from core.clock import Clock
 from core.db import Database
@@ -18,10 +22,23 @@ class ConsoleChannel:
 
     name = "console"
 
-    def __init__(self, db: Database, clock: Clock, echo: Echo | None = None) -> None:
+    def __init__(self, db: Database, clock: Clock, echo: Echo | None = None, files_dir: Path | None = None) -> None:
         self.db = db
         self.clock = clock
         self.echo = echo
+        # Images (digest charts) are written here and the message shows the path.
+        self.files_dir = files_dir or Path(tempfile.gettempdir()) / "nudgebot-console"
+
+    def _with_file(self, message: OutboundMessage) -> OutboundMessage:
+        """Write the message's image to a file and put its path in the footer."""
+        image = message.image
+        if image is None or not image.data:
+            return message
+        self.files_dir.mkdir(parents=True, exist_ok=True)
+        path = self.files_dir / (re.sub(r"[^A-Za-z0-9._-]+", "_", image.key) + Path(image.name).suffix)
+        path.write_bytes(image.data)
+        footer = (message.footer + "\n" if message.footer else "") + f"📎 {path}"
+        return dataclasses.replace(message, footer=footer, image=dataclasses.replace(image, data=b""))
 
     def _append(self, address: str, message: OutboundMessage) -> int:
         with self.db.session() as s:
@@ -33,6 +50,7 @@ class ConsoleChannel:
 
     async def send(self, address: str, message: OutboundMessage) -> str:
         """Store the message in the console mailbox and show it if a terminal is attached."""
+        message = await asyncio.to_thread(self._with_file, message)
         ref = await asyncio.to_thread(self._append, address, message)
         if self.echo is not None:
             self.echo(address, message, False)

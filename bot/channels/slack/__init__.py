@@ -176,3 +176,10 @@ def _socket_mode(host: ChannelHost, app: Any, app_token: str, api_url: str) -> N
 
     host.on_startup(start)
     host.on_shutdown(stop)
+
+
+def fetch_audience_groups(settings: Settings, names: list[str]) -> dict[str, list[str]]:
+    """Return the Slack user ids of each named user group (an audience source for campaigns)."""
+    from bot.channels.slack.usergroups import fetch_audience_groups as fetch
+
+    return fetch(settings, names)

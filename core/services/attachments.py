@@ -1,0 +1,36 @@
+"""Images sent with outbox messages: stored in the database so any worker process can send them."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from core.db import Database
+from core.models import Attachment
+from core.ports import Image, OutboundMessage
+
+__all__ = ["attach", "with_image_data"]
+
+
+def attach(session: Session, key: str, name: str, data: bytes, now: datetime, *, media_type: str = "image/png",
+           alt: str = "") -> Image:
+    """Store image bytes under `key` (idempotent) and return the Image a message refers to."""
+    row = session.get(Attachment, key)
+    if row is None:
+        session.add(Attachment(key=key, name=name, media_type=media_type, data=data, created_at=now))
+    else:
+        row.name, row.media_type, row.data = name, media_type, data
+    return Image(key=key, name=name, media_type=media_type, alt=alt)
+
+
+def with_image_data(db: Database, message: OutboundMessage) -> OutboundMessage:
+    """Return the message with its image's bytes loaded; without them (deleted) the message goes as text."""
+    image = message.image
+    if image is None or image.data:
+        return message
+    with db.session() as s:
+        row = s.get(Attachment, image.key)
+        data = row.data if row is not None else b""
+    return dataclasses.replace(message, image=dataclasses.replace(image, data=data) if data else None)

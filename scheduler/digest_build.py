@@ -1,0 +1,42 @@
+"""Build one manager's digest: the numbers, the message and its chart (stored as an attachment)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from core import charts
+from core.digest_render import render_digest
+from core.i18n import translate
+from core.models import Person
+from core.ports import OutboundMessage
+from core.services.attachments import attach
+from core.services.team_digest import TeamDigest, collect
+
+__all__ = ["build", "chart_of", "chart_key"]
+
+
+def chart_key(manager: Person, now: datetime) -> str:
+    """Return the attachment key of a manager's chart for the digest built at `now` (one per local day)."""
+    zone = ZoneInfo(manager.timezone or "UTC")
+    return f"chart:{manager.id}:{now.astimezone(zone).date().isoformat()}"
+
+
+def chart_of(d: TeamDigest, locale: str) -> bytes:
+    """Render the digest's chart: per-person progress and first-try accuracy by week (PNG)."""
+    return charts.progress_chart(d.weeks, translate(locale, "Your team's progress"), locale)
+
+
+def build(session: Session, manager: Person, now: datetime, *, chart: bool = True) -> OutboundMessage | None:
+    """Return the manager's digest for the days since their previous one, with its chart attached; or None."""
+    d = collect(session, manager, now)
+    if d is None:
+        return None
+    zone = ZoneInfo(manager.timezone or "UTC")
+    image = None
+    if chart:
+        image = attach(session, chart_key(manager, now), "digest.png", chart_of(d, manager.locale), now,
+                       alt=translate(manager.locale, "Your team's progress"))
+    return render_digest(d, manager.name, manager.locale, zone, image)
