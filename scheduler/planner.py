@@ -17,8 +17,10 @@ from core.services.outbox import enqueue, existing_keys, pending_ids
 from core.services.people import is_reachable
 from core.services.tracks import latest_version, track_of
 from core.services.translations import localized
-from scheduler import learning
-from scheduler.cadence import Cadence, latest_occurrence, local_instant, next_occurrence, window
+from scheduler import learning, workday
+from scheduler.cadence import Cadence, local_instant, next_occurrence
+from scheduler.workday import WorkRules
+from scheduler.workrules import rules_for
 
 CATCH_UP = timedelta(hours=6)
 
@@ -61,8 +63,10 @@ class TrackCache:
         return self._hit[track_id]
 
 
-def plan_enrollment(e: Enrollment, now: datetime) -> None:
+def plan_enrollment(e: Enrollment, now: datetime, rules: WorkRules | None = None) -> None:
     """Set an enrollment's next-due instant: the first scheduled one strictly after `now`.
+
+    Slots move out of the learner's quiet hours, weekend, holidays and leave (`rules`).
 
     Past the campaign's last day the enrollment is due once more a day after it, so the last
     questions close after their grace period and the learner's record is settled.
@@ -70,7 +74,7 @@ def plan_enrollment(e: Enrollment, now: datetime) -> None:
     assert e.person.timezone is not None
     cad = cadence_of(e.campaign)
     zone = ZoneInfo(e.person.timezone)
-    nxt = next_occurrence(cad, zone, now)
+    nxt = workday.next_slot(cad, rules or WorkRules(zone), now)
     if nxt is not None:
         e.next_due_at = nxt[1]
     elif cad.end is not None:
@@ -84,8 +88,9 @@ def plan_pending(session: Session, now: datetime, limit: int = 5000) -> int:
     n = 0
     while True:
         batch = due.unplanned_enrollments(session, limit)
+        rules = rules_for(session, batch)
         for e in batch:
-            plan_enrollment(e, now)
+            plan_enrollment(e, now, rules.get(e.id))
         session.flush()
         n += len(batch)
         if len(batch) < limit:
@@ -103,6 +108,7 @@ def process_due(session: Session, now: datetime, limit: int = 2000) -> PlanRepor
     open_qs = due.open_questions(session, [e.id for e in batch])
     questions: list[tuple[Delivery, Question, str]] = []
     todo: list[tuple[Enrollment, tuple[date, datetime] | None]] = []
+    rules = rules_for(session, batch)
     for e in batch:
         person = e.person
         if person.timezone is None:
@@ -113,7 +119,7 @@ def process_due(session: Session, now: datetime, limit: int = 2000) -> PlanRepor
         if cad.end is not None and now.astimezone(zone).date() > cad.end:
             _finish(session, e, now, tracks, open_qs.get(e.id, []), report)
             continue
-        occ = latest_occurrence(cad, zone, now)
+        occ = workday.latest_slot(cad, rules[e.id], now)
         ok = occ is not None and now - occ[1] <= CATCH_UP and is_reachable(person, occ[0])
         todo.append((e, occ if ok else None))
     with session.no_autoflush:
@@ -125,7 +131,7 @@ def process_due(session: Session, now: datetime, limit: int = 2000) -> PlanRepor
             deliver_unit(session, e, occ[0].isoformat(), now, tracks, open_qs.get(e.id, []), report, questions,
                          slot=occ[1])
         if e.status == "active":
-            plan_enrollment(e, now)
+            plan_enrollment(e, now, rules.get(e.id))
     _render_questions(session, questions)
     return report
 
@@ -313,6 +319,7 @@ def planned_for(session: Session, person: Person, enrollments: list[Enrollment],
     zone = ZoneInfo(person.timezone)
     tracks = TrackCache(session)
     out = []
+    rules = rules_for(session, enrollments)
     for e in enrollments:
         if e.status != "active" or e.campaign.status != "active":
             continue
@@ -320,7 +327,7 @@ def planned_for(session: Session, person: Person, enrollments: list[Enrollment],
         units = found[1].units if found else []
         position = e.position
         earliest = e.next_due_at
-        for day, instant in window(cadence_of(e.campaign), zone, start, days):
+        for day, instant in workday.window_slots(cadence_of(e.campaign), rules[e.id], start, days):
             if earliest is not None and instant < earliest:
                 continue
             if position >= len(units):

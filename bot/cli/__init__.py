@@ -12,6 +12,7 @@ from bot.cli import (  # noqa: F401 - importing them registers their commands
     console,
     export,
     importing,
+    learning,
     privacy,
     reach,
     report,

@@ -31,7 +31,7 @@ def apply_campaign(session: Session, spec: CampaignSpec, now: datetime) -> Apply
         raise UserError(f"track {spec.track!r} is not published; run `nudgebot content publish` first")
     audience = _resolve_audience(session, spec)
     schedule = (",".join(spec.schedule.days), spec.schedule.at.strftime("%H:%M"), spec.schedule.start,
-                spec.schedule.end)
+                spec.schedule.end, spec.schedule.quiet_hours)
     c = session.get(Campaign, spec.id)
     created = c is None
     if c is None:
@@ -39,11 +39,12 @@ def apply_campaign(session: Session, spec: CampaignSpec, now: datetime) -> Apply
         session.add(c)
         rescheduled = True
     else:
-        rescheduled = (c.days, c.at_time, c.start_date, c.end_date) != schedule or c.track_id != spec.track
+        rescheduled = (c.days, c.at_time, c.start_date, c.end_date, c.quiet_hours) != schedule \
+            or c.track_id != spec.track
     c.title = spec.title or spec.id
     c.track_id = spec.track
     c.audience = spec.audience.model_dump(mode="json", exclude_none=True)
-    c.days, c.at_time, c.start_date, c.end_date = schedule
+    c.days, c.at_time, c.start_date, c.end_date, c.quiet_hours = schedule
     c.remind_after = spec.escalation.remind_after
     c.manager_after = spec.escalation.manager_after
     c.digest_day = spec.digest.day

@@ -16,6 +16,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
+from core.calendar import WORKDAY_COLUMNS, CalendarError, workday_cells
 from core.errors import UserError
 from core.models import ChatAccount, Enrollment, Person
 
@@ -222,7 +223,8 @@ def parse_roster(path: Path, id_checks: Mapping[str, IdCheck] | None = None) -> 
     if missing:
         raise UserError(f"{path}:1: missing column(s) {', '.join(missing)}; expected {expected}")
     columns = account_columns(header)
-    unknown = [h for h in header if h not in ROSTER_COLUMNS and h not in ATTRIBUTE_COLUMNS and h not in columns]
+    unknown = [h for h in header if h not in ROSTER_COLUMNS and h not in ATTRIBUTE_COLUMNS and h not in columns
+               and h not in WORKDAY_COLUMNS]
     if unknown:
         raise UserError(f"{path}:1: unknown column(s) {', '.join(unknown)}; expected {expected} "
                         "(and <platform>_id for other chat platforms)")
@@ -285,6 +287,10 @@ def _parse_row(path: Path, line: int, cell: dict[str, str], columns: dict[str, s
     row.attributes = {c: cell[c] for c in ATTRIBUTE_COLUMNS if c in cell}
     if "groups" in row.attributes:
         row.attributes["groups"] = ";".join(g.strip() for g in row.attributes["groups"].split(";") if g.strip())
+    try:
+        row.attributes.update(workday_cells(cell))  # country, region, weekend, quiet_hours
+    except CalendarError as exc:
+        raise fail(exc.column, str(exc)) from None
     return row
 
 

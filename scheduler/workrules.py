@@ -1,0 +1,31 @@
+"""Load each enrollment's working-day rules (zone, calendar, quiet hours) for a batch, in one query."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from core.calendar import WorkCalendar
+from core.models import Campaign, Enrollment, Person
+from core.services.leave import calendars_of
+from scheduler.workday import WorkRules, quiet_spans
+
+
+def rules_of(person: Person, campaign: Campaign, calendar: WorkCalendar) -> WorkRules:
+    """Return a person's working-time rules in a campaign (their quiet hours add to the campaign's)."""
+    assert person.timezone is not None
+    return WorkRules(ZoneInfo(person.timezone), calendar, quiet_spans(campaign.quiet_hours, person.quiet_hours))
+
+
+def rules_for(session: Session, batch: Sequence[Enrollment], since: date | None = None) -> dict[int, WorkRules]:
+    """Return {enrollment id: WorkRules} for enrollments whose person has a time zone.
+
+    Open-ended pauses are left out: the planner skips a paused person's slots instead, so their
+    enrollments keep a next-due instant and are not re-planned every tick.
+    """
+    people = {e.person.id: e.person for e in batch if e.person.timezone is not None}
+    cals = calendars_of(session, list(people.values()), since, open_pauses=False)
+    return {e.id: rules_of(e.person, e.campaign, cals[e.person_id]) for e in batch if e.person_id in people}
