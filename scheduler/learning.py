@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from content.schema import Track
+from content.diff import recall_form
+from content.schema import Question, Track
 from core.models import Answer, Completion, Delivery, Enrollment, MemoryRow, ReviewLogRow, TrackVersion
-from core.services import enrollments, memory, tracks
+from core.services import enrollments, memory, progression, tracks
 from core.services.memory import rows_of
 from core.services.tracks import track_of
 from scheduler.spacing import MemoryState, Rating, Spacing, is_retired, rate
@@ -88,7 +89,7 @@ def due_questions(session: Session, e: Enrollment, now: datetime) -> list[str]:
 def unasked_questions(session: Session, e: Enrollment, track: Track) -> list[tuple[str, str]]:
     """Return (unit id, question id) of questions in units already delivered that were never asked."""
     seen = rows_of(session, e.id)
-    return [(u.id, q.id) for u in track.units[: e.position] for q in u.questions if q.id not in seen]
+    return [(u.id, q.id) for u in progression.delivered_units(e, track) for q in u.questions if q.id not in seen]
 
 
 def check_completion(session: Session, e: Enrollment, track: Track, now: datetime,
@@ -111,7 +112,7 @@ def check_completion(session: Session, e: Enrollment, track: Track, now: datetim
         reason = "ended"
     else:
         drip = e.campaign.spacing == "drip"
-        done = e.position >= len(track.units) and all(
+        done = progression.all_delivered(e, track) and all(
             q in rows and rows[q].retired and (rows[q].first_correct is not None if drip else rows[q].ever_correct)
             for q in qids)
         if not done:
@@ -150,10 +151,22 @@ def answered(session: Session, delivery: Delivery, now: datetime) -> Completion 
     if e is None or a is None or version is None:
         return None
     track = track_of(version)
-    unit, _ = track.question(delivery.item)
+    unit, asked = track.question(delivery.item)
+    mine = progression.version_of(session, e)
+    if mine is not None and mine[0].id != version.id and _changed(asked, mine[1]):
+        return None  # asked in an earlier wording; the question starts afresh in the version the learner is on
     row = memory.asked(session, e, unit.id, delivery.item, now) if memory.row(session, e.id, delivery.item) is None \
         else memory.row(session, e.id, delivery.item)
     assert row is not None
     review(session, e, row, a.correct, a.latency_ms, now)
-    latest = tracks.latest_version(session, e.campaign.track_id)
-    return check_completion(session, e, track_of(latest) if latest else track, now)
+    if mine is None:
+        latest = tracks.latest_version(session, e.campaign.track_id)
+        mine = None if latest is None else (latest, track_of(latest))
+    return check_completion(session, e, mine[1] if mine else track, now)
+
+
+def _changed(q: Question, track: Track) -> bool:
+    try:
+        return recall_form(track.question(q.id)[1]) != recall_form(q)
+    except KeyError:
+        return True

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 from zoneinfo import ZoneInfo
 
@@ -11,12 +12,20 @@ from sqlalchemy.orm import Session
 from core.calendar import WorkCalendar
 from core.models import Campaign, Enrollment, Person
 from core.services.leave import calendars_of
+from scheduler.cadence import Cadence
 from scheduler.workday import WorkRules, quiet_spans
 
 
 def rules_of(person: Person, campaign: Campaign, calendar: WorkCalendar) -> WorkRules:
-    """Return a person's working-time rules in a campaign (their quiet hours add to the campaign's)."""
+    """Return a person's working-time rules in a campaign (their quiet hours add to the campaign's).
+
+    Without a weekend of their own, the days the campaign does not run are the person's days off, so a
+    slot moved by a holiday or leave lands on the campaign's next day, not on a Saturday.
+    """
     assert person.timezone is not None
+    if not person.weekend:
+        scheduled = Cadence.parse(campaign.days, campaign.at_time, campaign.start_date).days
+        calendar = replace(calendar, weekend=frozenset(range(7)) - scheduled)
     return WorkRules(ZoneInfo(person.timezone), calendar, quiet_spans(campaign.quiet_hours, person.quiet_hours))
 
 

@@ -6,8 +6,11 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy.orm import Session
 
-from bot.cli.common import open_services, out, people_app, session_of
+from bot.cli.common import CLIError, content_app, open_services, out, people_app, session_of
+from content.schema import Track
+from core.services import publishing
 from flows import people as flows_people
 
 
@@ -18,3 +21,33 @@ def people_leave(file: Annotated[Path, typer.Argument(help="CSV: person,start,en
     with session_of(services) as s:
         added, known = flows_people.import_leave(s, file, services.clock.now())
     out.print(f"{file}: {added} leave period(s) added, {known} already known.")
+
+
+def changes_for_running_campaigns(s: Session, found: list[Track], yes: bool) -> None:
+    """Print what publishing each track changes for running campaigns; stop unless --yes when learners are mid-way."""
+    midway = 0
+    for track in found:
+        imp = publishing.impact(s, track)
+        if imp is None or not imp.campaigns or imp.diff.empty:
+            continue
+        out.print(f"{track.id}: changes from version {imp.version} for running campaign(s) "
+                  f"{', '.join(imp.campaigns)} ({imp.learners} learner(s)):", markup=False)
+        for c in imp.changes:
+            out.print(f"  {c.text}: {c.learners} learner(s)", markup=False)
+        midway += imp.midway
+    if midway and not yes:
+        raise CLIError(f"nothing published: a change removes or re-keys something learners are mid-way through "
+                       f"({midway} learner(s)); check the list above and run again with --yes")
+
+
+@content_app.command("retire")
+def content_retire(track_id: Annotated[str, typer.Argument(metavar="TRACK")]) -> None:
+    """Stop new enrollments in a track and list the campaigns still using it (they carry on)."""
+    services = open_services()
+    with session_of(services) as s:
+        still = publishing.retire(s, track_id, services.clock.now())
+    out.print(f"track {track_id}: retired; it takes no new enrollments.")
+    for cid, n in still:
+        out.print(f"  still used by campaign {cid} ({n} learner(s) running)", markup=False)
+    if not still:
+        out.print("  no running campaign uses it.")

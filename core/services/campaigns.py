@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from content.campaign import CampaignSpec
 from core.errors import UserError
-from core.models import Campaign, Enrollment, Person
+from core.models import Campaign, Enrollment, Person, TrackRetirement
 from core.services.tracks import latest_version
 
 
@@ -23,6 +23,7 @@ class ApplyReport:
     enrolled: int
     removed: int
     rescheduled: bool
+    held_back: int = 0  # not enrolled because the track is retired
 
 
 def apply_campaign(session: Session, spec: CampaignSpec, now: datetime) -> ApplyReport:
@@ -34,6 +35,9 @@ def apply_campaign(session: Session, spec: CampaignSpec, now: datetime) -> Apply
                 spec.schedule.end, spec.schedule.quiet_hours)
     c = session.get(Campaign, spec.id)
     created = c is None
+    retired = session.get(TrackRetirement, spec.track) is not None
+    if retired and (c is None or c.track_id != spec.track):
+        raise UserError(f"track {spec.track!r} is retired: it takes no new enrollments")
     if c is None:
         c = Campaign(id=spec.id, created_at=now, status="active")
         session.add(c)
@@ -55,10 +59,12 @@ def apply_campaign(session: Session, spec: CampaignSpec, now: datetime) -> Apply
     session.flush()
     existing = {e.person_id: e for e in session.scalars(select(Enrollment).where(Enrollment.campaign_id == c.id))}
     wanted = {p.id for p in audience}
-    enrolled = 0
+    enrolled = held_back = 0
     for p in audience:
         e = existing.get(p.id)
-        if e is None:
+        if e is None and retired:
+            held_back += 1
+        elif e is None:
             session.add(Enrollment(person_id=p.id, campaign_id=c.id, position=0, status="active",
                                    enrolled_at=now, next_due_at=None))
             enrolled += 1
@@ -78,7 +84,7 @@ def apply_campaign(session: Session, spec: CampaignSpec, now: datetime) -> Apply
         select(Person.manager_id).where(Person.id.in_(wanted), Person.manager_id.is_not(None))
     )).values(next_digest_at=None))
     session.flush()
-    return ApplyReport(c.id, created, enrolled, removed, rescheduled)
+    return ApplyReport(c.id, created, enrolled, removed, rescheduled, held_back)
 
 
 def enroll(session: Session, campaign: Campaign, person: Person, now: datetime) -> Enrollment:
@@ -86,6 +92,8 @@ def enroll(session: Session, campaign: Campaign, person: Person, now: datetime) 
     e = session.scalars(select(Enrollment).where(Enrollment.campaign_id == campaign.id,
                                                  Enrollment.person_id == person.id)).first()
     if e is None:
+        if session.get(TrackRetirement, campaign.track_id) is not None:
+            raise UserError(f"campaign {campaign.id!r} takes no new learners: its track is retired")
         e = Enrollment(person_id=person.id, campaign_id=campaign.id, position=0, status="active",
                        enrolled_at=now, next_due_at=None)
         session.add(e)
