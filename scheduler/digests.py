@@ -11,7 +11,7 @@ from core import render
 from core.i18n import format_datetime, translate
 from core.models import Person
 from core.ports import OutboundMessage
-from core.services import due
+from core.services import due, memory
 from core.services.outbox import enqueue
 from core.services.people import is_reachable, reports_of
 from core.services.progress import missed_in_a_row, team_stats
@@ -45,7 +45,8 @@ def build_digest(session: Session, manager: Person, now: datetime) -> OutboundMe
             continue  # not started yet; someone silent since their track ran out, or who blocked the bot, shows
         # Counted in questions, not days, so a quiet weekend never makes anyone look inactive.
         quiet = missed[p.id] >= INACTIVE_AFTER_MISSED or (s.sent > 0 and s.answered == 0)
-        lines.append(render.ReportLine(p.name or p.handle, s.answered, s.sent, s.accuracy, s.streak,
+        name = memory.with_completions(session, p.id, p.name or p.handle, manager.locale)
+        lines.append(render.ReportLine(name, s.answered, s.sent, s.accuracy, s.streak,
                                        s.last_active, quiet or p.status in ("blocked", "deactivated"), p.status))
     if not lines:
         return None

@@ -16,17 +16,47 @@ from sqlalchemy.orm import Session
 from content.diff import recall_form
 from content.schema import Question, Track
 from core.models import Answer, Completion, Delivery, Enrollment, MemoryRow, ReviewLogRow, TrackVersion
-from core.services import enrollments, memory, progression, tracks
+from core.services import enrollments, memory, progression, settings, tracks
 from core.services.memory import rows_of
 from core.services.tracks import track_of
-from scheduler.spacing import MemoryState, Rating, Spacing, is_retired, rate
+from scheduler.spacing import MemoryState, Rating, Spacing, SpacingError, is_retired, optimize, rate
 
 # Chat nudges come a day apart at the closest, so minute-long learning steps would only make every
 # new question due again the next day: FSRS schedules from the first answer straight away.
 SPACING = Spacing(desired_retention=0.8, learning_steps=(), relearning_steps=())
+_FITTED: dict[tuple[float, ...], Spacing] = {}
 LEITNER_DAYS = (1, 2, 4, 8, 16, 32, 64, 128)
 # A review due later today (the nudge is at 09:30, yesterday's answer came at 09:34) still counts.
 DUE_MARGIN = timedelta(hours=12)
+
+
+def spacing_for(session: Session, campaign_id: str) -> Spacing:
+    """Return the FSRS scheduler for a campaign: parameters fitted by `nudgebot fsrs optimize`, else defaults."""
+    fitted = settings.fsrs_parameters(session, campaign_id)
+    if fitted is None:
+        return SPACING
+    key = tuple(fitted)
+    if key not in _FITTED:
+        try:
+            _FITTED[key] = Spacing(fitted, desired_retention=0.8, learning_steps=(), relearning_steps=())
+        except SpacingError:
+            return SPACING  # unusable stored values never stop the planner
+    return _FITTED[key]
+
+
+def fit_parameters(session: Session, campaign_id: str | None, now: datetime) -> tuple[list[float], int]:
+    """Re-fit FSRS parameters from the stored review logs (one campaign's, or all) and store them; return them.
+
+    Raises OptimizerUnavailable without the optional extra and SpacingError for an unusable log.
+    """
+    logs = settings.review_logs(session, campaign_id)
+    if not logs:
+        raise SpacingError("no reviews stored yet" + (f" in campaign {campaign_id}" if campaign_id else ""))
+    fitted = optimize(logs)
+    Spacing(fitted)  # within fsrs's bounds, or SpacingError
+    settings.put(session, settings.fsrs_key(campaign_id),
+                 {"parameters": fitted, "reviews": len(logs), "fitted_at": now.isoformat()}, now)
+    return fitted, len(logs)
 
 
 def median_latency(session: Session, person_id: int, before: datetime) -> int | None:
@@ -58,7 +88,7 @@ def review(session: Session, e: Enrollment, row: MemoryRow, correct: bool | None
         row.retired = row.ever_correct and rating != Rating.Again and days >= c.mastery_days
     else:
         before = MemoryState.from_dict(row.state) if row.state and "state" in row.state else None
-        after, _ = SPACING.review(before, rating, now, duration_ms, card_id=row.id or 0)
+        after, _ = spacing_for(session, e.campaign_id).review(before, rating, now, duration_ms, card_id=row.id or 0)
         row.state, row.due_at = after.to_dict(), after.due
         row.retired = row.ever_correct and is_retired(after, c.mastery_days)
     row.reviews += 1
@@ -77,9 +107,11 @@ def due_questions(session: Session, e: Enrollment, now: datetime) -> list[str]:
     rows = [r for r in rows_of(session, e.id).values()
             if not r.retired and r.due_at is not None and r.due_at <= horizon and r.state is not None]
     if e.campaign.spacing == "fsrs":
+        fsrs = spacing_for(session, e.campaign_id)
+
         def forgotten(r: MemoryRow) -> tuple[float, datetime, int]:
             assert r.state is not None and r.due_at is not None
-            return SPACING.retrievability(MemoryState.from_dict(r.state), now), r.due_at, r.id
+            return fsrs.retrievability(MemoryState.from_dict(r.state), now), r.due_at, r.id
         rows.sort(key=forgotten)
     else:
         rows.sort(key=lambda r: (r.due_at, r.id))

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from content.schema import Question, Track
 from core import render
 from core.i18n import translate
-from core.models import Campaign, Delivery, Enrollment, Person, TrackVersion
+from core.models import Campaign, Delivery, Enrollment, TrackVersion
 from core.services import due, enrollments, memory, progression
 from core.services.outbox import enqueue, existing_keys, pending_ids
 from core.services.people import is_reachable
@@ -306,45 +306,6 @@ def deliver_now(session: Session, e: Enrollment, now: datetime) -> list[int]:
     return pending_ids(session, e.person_id)
 
 
-@dataclass(frozen=True)
-class Planned:
-    """One planned nudge for the schedule command."""
-
-    campaign: str
-    local_date: date
-    utc: datetime
-    local: datetime
-    item: str
-
-
-def planned_for(session: Session, person: Person, enrollments: list[Enrollment], start: date,
-                days: int) -> list[Planned]:
-    """Return the nudges planned for `person` on local dates start..start+days-1, as the worker computes them."""
-    if person.timezone is None:
-        return []
-    zone = ZoneInfo(person.timezone)
-    tracks = TrackCache(session)
-    out = []
-    rules = rules_for(session, enrollments)
-    for e in enrollments:
-        if e.status != "active" or e.campaign.status != "active":
-            continue
-        found = progression.version_of(session, e) or tracks.get(e.campaign.track_id)
-        units = [u for u in found[1].units if u.id not in set(progression.done_ids(e))] if found else []
-        position = 0
-        earliest = e.next_due_at
-        for day, instant in workday.window_slots(cadence_of(e.campaign), rules[e.id], start, days):
-            if earliest is not None and instant < earliest:
-                continue
-            if position >= len(units):
-                break
-            if not is_reachable(person, day):
-                continue
-            out.append(Planned(e.campaign_id, day, instant, instant.astimezone(zone), units[position].id))
-            position += 1
-    return sorted(out, key=lambda p: (p.utc, p.campaign))
-
-
 def digest_instant(campaigns: list[Campaign], zone: ZoneInfo, after: datetime) -> datetime:
     """Return the manager's next weekly digest instant (the first campaign's digest day and time)."""
     day, at = ("mon", "08:30") if not campaigns else (campaigns[0].digest_day, campaigns[0].digest_at)
@@ -355,5 +316,5 @@ def digest_instant(campaigns: list[Campaign], zone: ZoneInfo, after: datetime) -
     return nxt[1]
 
 
-__all__ = ["CATCH_UP", "Planned", "PlanReport", "cadence_of", "deliver_now", "digest_instant", "planned_for",
-           "plan_pending", "process_due"]
+__all__ = ["CATCH_UP", "PlanReport", "TrackCache", "cadence_of", "deliver_now", "digest_instant", "plan_pending",
+           "process_due"]

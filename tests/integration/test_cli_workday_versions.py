@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 import yaml
@@ -63,3 +64,15 @@ def test_people_leave_imports_once_and_names_a_bad_line(cli: Run, nb: Run, ready
         '2027-01-04', '2027-01-11']  # the week away moves to Monday, once
     leave.write_text("person,start,end\nnobody@example.org,2027-01-05,2027-01-08\n", encoding="utf-8")
     one_line_error(nb("people", "leave", str(leave)), "leave.csv:2: person:")
+
+
+def test_fsrs_optimize_says_what_it_needs(cli: Run, nb: Run, ready: Path) -> None:
+    one_line_error(nb("fsrs", "optimize"), "cannot fit FSRS parameters: no reviews stored yet")
+    one_line_error(nb("fsrs", "optimize", "--campaign", "nope"), "no campaign 'nope'")
+    ok(cli("tick", "--at", "2027-01-04T14:30:00Z"))
+    ok(cli("chat", "--as", "leo@example.org", "--answer", "1", "--at", "2027-01-04T14:35:00Z"))
+    if importlib.util.find_spec("torch") is None:
+        one_line_error(nb("fsrs", "optimize", "--campaign", "smoke"), 'pip install "nudgebot[optimize]"')
+    else:  # with the extra: fitted (fsrs keeps its defaults below 512 reviews) or one clear line
+        code, out, err = nb("fsrs", "optimize", "--campaign", "smoke")
+        assert "Traceback" not in err and (code == 0 and "fitted on 1 review(s)" in out or code == 1)
