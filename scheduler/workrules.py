@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from core.calendar import WorkCalendar
 from core.models import Campaign, Enrollment, Person
 from core.services.leave import calendars_of
-from scheduler.cadence import Cadence
+from scheduler.cadence import WEEKDAYS
 from scheduler.workday import WorkRules, quiet_spans
 
 
@@ -23,10 +24,16 @@ def rules_of(person: Person, campaign: Campaign, calendar: WorkCalendar) -> Work
     slot moved by a holiday or leave lands on the campaign's next day, not on a Saturday.
     """
     assert person.timezone is not None
-    if not person.weekend:
-        scheduled = Cadence.parse(campaign.days, campaign.at_time, campaign.start_date).days
-        calendar = replace(calendar, weekend=frozenset(range(7)) - scheduled)
-    return WorkRules(ZoneInfo(person.timezone), calendar, quiet_spans(campaign.quiet_hours, person.quiet_hours))
+    quiet = quiet_spans(campaign.quiet_hours, person.quiet_hours)
+    # Only a rule that moves slots needs the days off; without one the plain cadence is the fast path.
+    if not person.weekend and (calendar.country or calendar.away or quiet):
+        calendar = replace(calendar, weekend=frozenset(range(7)) - _campaign_days(campaign.days))
+    return WorkRules(ZoneInfo(person.timezone), calendar, quiet)
+
+
+@lru_cache(maxsize=256)
+def _campaign_days(days: str) -> frozenset[int]:
+    return frozenset(WEEKDAYS.index(n.strip().lower()[:3]) for n in days.split(",") if n.strip())
 
 
 def rules_for(session: Session, batch: Sequence[Enrollment], since: date | None = None) -> dict[int, WorkRules]:
