@@ -253,10 +253,11 @@ class Conversation:
         if cmd == "stats":
             return _reply(self._stats_text(s, person, now), title=t(loc, "stats_title"))
         if cmd == "pause":
-            until: date | None = None
-            if args and args[0].isdigit() and int(args[0]) > 0:
-                until = _local_today(person, now) + timedelta(days=int(args[0]) - 1)
-            flows_people.pause(s, person, until)
+            try:
+                until = pause_until(args, _local_today(person, now))
+            except ValueError:
+                return _reply(t(loc, "pause_how"))
+            flows_people.pause(s, person, until, now)
             when = t(loc, "paused_until", date=until.isoformat()) if until else ""
             return _reply(t(loc, "paused", until=when))
         if cmd == "resume":
@@ -411,6 +412,25 @@ class Conversation:
             lines.append(t(loc, "stats_line", campaign=e.campaign.title or e.campaign_id, done=min(e.position, total),
                            total=total, answered=st.answered, sent=st.sent, accuracy=acc, streak=st.streak, next=nxt))
         return "\n".join(lines)
+
+
+def pause_until(args: list[str], today: date) -> date | None:
+    """Read `pause`, `pause 10`, `pause 10d` or `pause until 2027-02-01`: the last day away (None: open).
+
+    Raise ValueError for anything else, or a date already past.
+    """
+    words = [a.lower() for a in args]
+    if not words:
+        return None
+    if words[0] == "until" and len(words) == 2:
+        until = date.fromisoformat(words[1])
+        if until < today:
+            raise ValueError(f"{until} has passed")
+        return until
+    days = words[0].removesuffix("d")
+    if len(words) == 1 and days.isdigit() and 0 < int(days) <= 3650:
+        return today + timedelta(days=int(days) - 1)
+    raise ValueError(f"not a pause: {' '.join(args)}")
 
 
 def _local_today(person: Person, now: datetime) -> date:

@@ -39,6 +39,7 @@ MESSAGES: dict[str, str] = {
     ),
     "paused": N_("Paused{until}. Send *resume* whenever you're ready."),
     "paused_until": N_(" until {date}"),
+    "pause_how": N_("To pause, send *pause*, *pause 10d* (ten days) or *pause until 2027-02-01*."),
     "resumed": N_("Welcome back! Nudges resume from your next scheduled time; you won't get a pile of missed ones."),
     "not_paused": N_("You're not paused."),
     "next_none": N_("You're all caught up: there is nothing more to send right now."),

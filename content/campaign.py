@@ -177,6 +177,21 @@ class Schedule(BaseModel):
     at: dt.time
     start: dt.date
     end: dt.date | None = None
+    # Nothing is sent between these local times, e.g. "19:00-08:00"; a slot inside moves to their end.
+    quiet_hours: str | None = None
+
+    @field_validator("quiet_hours", mode="before")
+    @classmethod
+    def _parse_quiet(cls, value: Any) -> str | None:
+        if value is None or value == "":
+            return None
+        parts = str(value).split("-")
+        if len(parts) != 2:
+            raise PydanticCustomError("quiet_hours", 'quiet hours must be "HH:MM-HH:MM", e.g. "19:00-08:00"')
+        start, end = (parse_time(p) for p in parts)
+        if start == end:
+            raise PydanticCustomError("quiet_hours", "quiet hours must start and end at different times")
+        return f"{start:%H:%M}-{end:%H:%M}"
 
     @field_validator("days", mode="before")
     @classmethod

@@ -79,6 +79,11 @@ class Person(Base):
     department: Mapped[str | None] = mapped_column(String(100))
     location: Mapped[str | None] = mapped_column(String(100))
     groups: Mapped[str] = mapped_column(String(500), default="")
+    # A working day: public holidays of country/region, weekend days ('sat;sun'), quiet hours ('19:00-08:00').
+    country: Mapped[str | None] = mapped_column(String(2))
+    region: Mapped[str | None] = mapped_column(String(10))
+    weekend: Mapped[str | None] = mapped_column(String(40))
+    quiet_hours: Mapped[str | None] = mapped_column(String(11))
 
     manager: Mapped[Person | None] = relationship(remote_side=[id])
     # Loaded with the person in one extra query per batch: every send needs the address.
@@ -202,6 +207,8 @@ class Campaign(Base):
     mastery_days: Mapped[int] = mapped_column(Integer, default=21, server_default="21")
     pass_mark: Mapped[float] = mapped_column(Float, default=0.8, server_default="0.8")
     spacing: Mapped[str] = mapped_column(String(16), default="fsrs", server_default="fsrs")
+    # Nothing is sent between these local times ('19:00-08:00'); a person's own quiet hours add to them.
+    quiet_hours: Mapped[str | None] = mapped_column(String(11))
 
 
 class Enrollment(Base):
@@ -230,6 +237,9 @@ class Enrollment(Base):
     last_sent_at: Mapped[datetime | None]
     last_answer_at: Mapped[datetime | None]
     enrolled_at: Mapped[datetime]
+    # Progress by id: the track version the learner is on and the unit ids delivered, in order.
+    track_version_id: Mapped[int | None] = mapped_column(ForeignKey("track_versions.id"))
+    units_done: Mapped[list[str] | None] = mapped_column(JSON)
 
     person: Mapped[Person] = relationship()
     campaign: Mapped[Campaign] = relationship()
@@ -551,3 +561,40 @@ class Attachment(Base):
     media_type: Mapped[str] = mapped_column(String(100))
     data: Mapped[bytes] = mapped_column(LargeBinary)
     created_at: Mapped[datetime]
+
+
+# --- learning 2: working days, content versions, settings ---
+
+
+class LeavePeriod(Base):
+    """Days a person is away (leave imported by an admin, or a pause in chat): no nudges, no broken streak."""
+
+    __tablename__ = "leave_periods"
+    __table_args__ = (Index("ix_leave_person", "person_id", "end_date"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    start_date: Mapped[date] = mapped_column(Date)
+    # None: an open-ended pause, closed (set to the day before) when the person resumes.
+    end_date: Mapped[date | None] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+
+
+class TrackRetirement(Base):
+    """A track closed to new enrollments; running campaigns carry on."""
+
+    __tablename__ = "track_retirements"
+
+    track_id: Mapped[str] = mapped_column(String(100), primary_key=True)
+    retired_at: Mapped[datetime]
+
+
+class Setting(Base):
+    """One organisation-wide setting (for example fitted FSRS parameters), stored as JSON."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(150), primary_key=True)
+    value: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime]

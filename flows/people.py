@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from core.models import Person
-from core.services import people
+from core.services import leave, people
 from core.services.invites import Redeemed, redeem
 from core.services.roster import IdCheck, ImportReport
 from scheduler.first_plan import plan_new_enrollments
@@ -53,15 +54,31 @@ def set_language(person: Person, locale: str) -> None:
     person.locale = locale.replace("-", "_")[:16]
 
 
-def pause(session: Session, person: Person, until: date | None) -> None:
-    """Pause every nudge for a person, optionally until a local date (inclusive)."""
+def pause(session: Session, person: Person, until: date | None, now: datetime | None = None) -> None:
+    """Pause every nudge for a person, optionally until a local date (inclusive); recorded as time away."""
     people.pause(session, person, until)
+    if now is not None:
+        leave.record_pause(session, person, _today(person, now), until, now)
+        session.flush()
+        plan_pending(session, now)
+
+
+def import_leave(session: Session, path: Path, now: datetime) -> tuple[int, int]:
+    """Apply a leave file (person,start,end) and re-plan whoever it changed; return (added, known)."""
+    found = leave.import_leave(session, path, now)
+    plan_pending(session, now)
+    return found
+
+
+def _today(person: Person, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(person.timezone or "UTC")).date()
 
 
 def resume(session: Session, person: Person, now: datetime) -> bool:
     """Resume a paused person from their next scheduled time; False if they were not paused."""
     if person.status != "paused":
         return False
+    leave.close_pause(session, person, _today(person, now) - timedelta(days=1))
     people.resume(session, person)
     session.flush()
     plan_pending(session, now)

@@ -13,19 +13,50 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from content.schema import Track
+from content.diff import recall_form
+from content.schema import Question, Track
 from core.models import Answer, Completion, Delivery, Enrollment, MemoryRow, ReviewLogRow, TrackVersion
-from core.services import enrollments, memory, tracks
+from core.services import enrollments, memory, progression, settings, tracks
 from core.services.memory import rows_of
 from core.services.tracks import track_of
-from scheduler.spacing import MemoryState, Rating, Spacing, is_retired, rate
+from scheduler.spacing import MemoryState, Rating, Spacing, SpacingError, is_retired, optimize, rate
 
 # Chat nudges come a day apart at the closest, so minute-long learning steps would only make every
 # new question due again the next day: FSRS schedules from the first answer straight away.
 SPACING = Spacing(desired_retention=0.8, learning_steps=(), relearning_steps=())
+_FITTED: dict[tuple[float, ...], Spacing] = {}
 LEITNER_DAYS = (1, 2, 4, 8, 16, 32, 64, 128)
 # A review due later today (the nudge is at 09:30, yesterday's answer came at 09:34) still counts.
 DUE_MARGIN = timedelta(hours=12)
+
+
+def spacing_for(session: Session, campaign_id: str) -> Spacing:
+    """Return the FSRS scheduler for a campaign: parameters fitted by `nudgebot fsrs optimize`, else defaults."""
+    fitted = settings.fsrs_parameters(session, campaign_id)
+    if fitted is None:
+        return SPACING
+    key = tuple(fitted)
+    if key not in _FITTED:
+        try:
+            _FITTED[key] = Spacing(fitted, desired_retention=0.8, learning_steps=(), relearning_steps=())
+        except SpacingError:
+            return SPACING  # unusable stored values never stop the planner
+    return _FITTED[key]
+
+
+def fit_parameters(session: Session, campaign_id: str | None, now: datetime) -> tuple[list[float], int]:
+    """Re-fit FSRS parameters from the stored review logs (one campaign's, or all) and store them; return them.
+
+    Raises OptimizerUnavailable without the optional extra and SpacingError for an unusable log.
+    """
+    logs = settings.review_logs(session, campaign_id)
+    if not logs:
+        raise SpacingError("no reviews stored yet" + (f" in campaign {campaign_id}" if campaign_id else ""))
+    fitted = optimize(logs)
+    Spacing(fitted)  # within fsrs's bounds, or SpacingError
+    settings.put(session, settings.fsrs_key(campaign_id),
+                 {"parameters": fitted, "reviews": len(logs), "fitted_at": now.isoformat()}, now)
+    return fitted, len(logs)
 
 
 def median_latency(session: Session, person_id: int, before: datetime) -> int | None:
@@ -57,7 +88,7 @@ def review(session: Session, e: Enrollment, row: MemoryRow, correct: bool | None
         row.retired = row.ever_correct and rating != Rating.Again and days >= c.mastery_days
     else:
         before = MemoryState.from_dict(row.state) if row.state and "state" in row.state else None
-        after, _ = SPACING.review(before, rating, now, duration_ms, card_id=row.id or 0)
+        after, _ = spacing_for(session, e.campaign_id).review(before, rating, now, duration_ms, card_id=row.id or 0)
         row.state, row.due_at = after.to_dict(), after.due
         row.retired = row.ever_correct and is_retired(after, c.mastery_days)
     row.reviews += 1
@@ -76,9 +107,11 @@ def due_questions(session: Session, e: Enrollment, now: datetime) -> list[str]:
     rows = [r for r in rows_of(session, e.id).values()
             if not r.retired and r.due_at is not None and r.due_at <= horizon and r.state is not None]
     if e.campaign.spacing == "fsrs":
+        fsrs = spacing_for(session, e.campaign_id)
+
         def forgotten(r: MemoryRow) -> tuple[float, datetime, int]:
             assert r.state is not None and r.due_at is not None
-            return SPACING.retrievability(MemoryState.from_dict(r.state), now), r.due_at, r.id
+            return fsrs.retrievability(MemoryState.from_dict(r.state), now), r.due_at, r.id
         rows.sort(key=forgotten)
     else:
         rows.sort(key=lambda r: (r.due_at, r.id))
@@ -88,7 +121,7 @@ def due_questions(session: Session, e: Enrollment, now: datetime) -> list[str]:
 def unasked_questions(session: Session, e: Enrollment, track: Track) -> list[tuple[str, str]]:
     """Return (unit id, question id) of questions in units already delivered that were never asked."""
     seen = rows_of(session, e.id)
-    return [(u.id, q.id) for u in track.units[: e.position] for q in u.questions if q.id not in seen]
+    return [(u.id, q.id) for u in progression.delivered_units(e, track) for q in u.questions if q.id not in seen]
 
 
 def check_completion(session: Session, e: Enrollment, track: Track, now: datetime,
@@ -111,7 +144,7 @@ def check_completion(session: Session, e: Enrollment, track: Track, now: datetim
         reason = "ended"
     else:
         drip = e.campaign.spacing == "drip"
-        done = e.position >= len(track.units) and all(
+        done = progression.all_delivered(e, track) and all(
             q in rows and rows[q].retired and (rows[q].first_correct is not None if drip else rows[q].ever_correct)
             for q in qids)
         if not done:
@@ -150,10 +183,22 @@ def answered(session: Session, delivery: Delivery, now: datetime) -> Completion 
     if e is None or a is None or version is None:
         return None
     track = track_of(version)
-    unit, _ = track.question(delivery.item)
+    unit, asked = track.question(delivery.item)
+    mine = progression.version_of(session, e)
+    if mine is not None and mine[0].id != version.id and _changed(asked, mine[1]):
+        return None  # asked in an earlier wording; the question starts afresh in the version the learner is on
     row = memory.asked(session, e, unit.id, delivery.item, now) if memory.row(session, e.id, delivery.item) is None \
         else memory.row(session, e.id, delivery.item)
     assert row is not None
     review(session, e, row, a.correct, a.latency_ms, now)
-    latest = tracks.latest_version(session, e.campaign.track_id)
-    return check_completion(session, e, track_of(latest) if latest else track, now)
+    if mine is None:
+        latest = tracks.latest_version(session, e.campaign.track_id)
+        mine = None if latest is None else (latest, track_of(latest))
+    return check_completion(session, e, mine[1] if mine else track, now)
+
+
+def _changed(q: Question, track: Track) -> bool:
+    try:
+        return recall_form(track.question(q.id)[1]) != recall_form(q)
+    except KeyError:
+        return True

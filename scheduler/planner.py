@@ -11,14 +11,16 @@ from sqlalchemy.orm import Session
 from content.schema import Question, Track
 from core import render
 from core.i18n import translate
-from core.models import Campaign, Delivery, Enrollment, Person, TrackVersion
-from core.services import due, enrollments, memory
+from core.models import Campaign, Delivery, Enrollment, TrackVersion
+from core.services import due, enrollments, memory, progression
 from core.services.outbox import enqueue, existing_keys, pending_ids
 from core.services.people import is_reachable
 from core.services.tracks import latest_version, track_of
 from core.services.translations import localized
-from scheduler import learning
-from scheduler.cadence import Cadence, latest_occurrence, local_instant, next_occurrence, window
+from scheduler import learning, workday
+from scheduler.cadence import Cadence, local_instant, next_occurrence
+from scheduler.workday import WorkRules
+from scheduler.workrules import rules_for
 
 CATCH_UP = timedelta(hours=6)
 
@@ -61,8 +63,10 @@ class TrackCache:
         return self._hit[track_id]
 
 
-def plan_enrollment(e: Enrollment, now: datetime) -> None:
+def plan_enrollment(e: Enrollment, now: datetime, rules: WorkRules | None = None) -> None:
     """Set an enrollment's next-due instant: the first scheduled one strictly after `now`.
+
+    Slots move out of the learner's quiet hours, weekend, holidays and leave (`rules`).
 
     Past the campaign's last day the enrollment is due once more a day after it, so the last
     questions close after their grace period and the learner's record is settled.
@@ -70,7 +74,7 @@ def plan_enrollment(e: Enrollment, now: datetime) -> None:
     assert e.person.timezone is not None
     cad = cadence_of(e.campaign)
     zone = ZoneInfo(e.person.timezone)
-    nxt = next_occurrence(cad, zone, now)
+    nxt = workday.next_slot(cad, rules or WorkRules(zone), now)
     if nxt is not None:
         e.next_due_at = nxt[1]
     elif cad.end is not None:
@@ -84,8 +88,9 @@ def plan_pending(session: Session, now: datetime, limit: int = 5000) -> int:
     n = 0
     while True:
         batch = due.unplanned_enrollments(session, limit)
+        rules = rules_for(session, batch)
         for e in batch:
-            plan_enrollment(e, now)
+            plan_enrollment(e, now, rules.get(e.id))
         session.flush()
         n += len(batch)
         if len(batch) < limit:
@@ -103,6 +108,7 @@ def process_due(session: Session, now: datetime, limit: int = 2000) -> PlanRepor
     open_qs = due.open_questions(session, [e.id for e in batch])
     questions: list[tuple[Delivery, Question, str]] = []
     todo: list[tuple[Enrollment, tuple[date, datetime] | None]] = []
+    rules = rules_for(session, batch)
     for e in batch:
         person = e.person
         if person.timezone is None:
@@ -113,7 +119,7 @@ def process_due(session: Session, now: datetime, limit: int = 2000) -> PlanRepor
         if cad.end is not None and now.astimezone(zone).date() > cad.end:
             _finish(session, e, now, tracks, open_qs.get(e.id, []), report)
             continue
-        occ = latest_occurrence(cad, zone, now)
+        occ = workday.latest_slot(cad, rules[e.id], now)
         ok = occ is not None and now - occ[1] <= CATCH_UP and is_reachable(person, occ[0])
         todo.append((e, occ if ok else None))
     with session.no_autoflush:
@@ -125,7 +131,7 @@ def process_due(session: Session, now: datetime, limit: int = 2000) -> PlanRepor
             deliver_unit(session, e, occ[0].isoformat(), now, tracks, open_qs.get(e.id, []), report, questions,
                          slot=occ[1])
         if e.status == "active":
-            plan_enrollment(e, now)
+            plan_enrollment(e, now, rules.get(e.id))
     _render_questions(session, questions)
     return report
 
@@ -133,7 +139,7 @@ def process_due(session: Session, now: datetime, limit: int = 2000) -> PlanRepor
 def _finish(session: Session, e: Enrollment, now: datetime, tracks: TrackCache,
             open_qs: list[tuple[Delivery, bool]], report: PlanReport) -> None:
     """Settle an enrollment whose campaign ended: close its last questions, then record the outcome."""
-    found = tracks.get(e.campaign.track_id)
+    found = progression.current(session, e, tracks.get(e.campaign.track_id))
     if found is None:
         enrollments.ended(e)
         return
@@ -165,7 +171,8 @@ def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, track
     shared by all their campaigns, bounds what goes out; the rest waits for later days. New question
     rows are collected in `questions` for the caller to render once they have ids.
     """
-    found = tracks.get(e.campaign.track_id)
+    latest = tracks.get(e.campaign.track_id)
+    found = progression.current(session, e, latest)
     if found is None:
         report.notes.append(f"campaign {e.campaign_id}: track {e.campaign.track_id} is not published")
         return False
@@ -180,8 +187,9 @@ def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, track
     picks += learning.unasked_questions(session, e, track)
     # A learner gone quiet gets one earlier question a day besides the new unit, not a growing pile.
     picks = picks[: min(room, 1) if e.unanswered >= e.campaign.remind_after else room]
-    new_unit = e.position < len(track.units) and len(picks) < room
-    if not picks and not new_unit:
+    nxt = progression.next_unit(e, track)
+    new_unit = len(picks) < room
+    if not picks and not (new_unit and nxt is not None):
         return False
     if enrollments.needs_reminder(e):
         msg = render.reminder_message(person.name, e.unanswered, e.campaign.title or e.campaign.id,
@@ -193,20 +201,23 @@ def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, track
     for unit_id, qid in picks:
         _ask(session, e, track, version, day, slot, unit_id, qid, seq, now, questions, check=True)
         seq += 1
-    if new_unit:
-        unit = track.units[e.position]
+    if latest is not None and version.id != latest[0].id:
+        # The unit the learner was part-way through is asked in full now: the next comes from the new version.
+        version, track = progression.current(session, e, latest) or (version, track)
+        nxt = progression.next_unit(e, track)
+    if nxt is not None and new_unit:
+        index, unit = nxt
+        mine = localized(session, version, track, person.locale)
         # The key names the local day, not the unit, so a zone change that brings the same local date
         # round again still finds that day's nudge.
         lesson = enqueue(session, key=nudge_key(e, day), kind="lesson", item=unit.id, seq=seq, check=False,
-                         message=render.lesson_message(localized(session, version, track, person.locale),
-                                                       localized(session, version, track, person.locale).units[
-                                                           e.position], e.position + 1, locale=person.locale),
+                         message=render.lesson_message(mine, mine.units[index], index + 1, locale=person.locale),
                          track_version_id=version.id, person=person, due=now, enrollment_id=e.id,
                          campaign_id=e.campaign_id)
         assert lesson is not None
         lesson.slot_day, lesson.slot_at = day, slot
         _ask(session, e, track, version, day, slot, unit.id, unit.questions[0].id, seq + 1, now, questions)
-        enrollments.unit_sent(e, now)
+        enrollments.unit_sent(e, now, unit.id)
         report.lessons += 1
     return True
 
@@ -272,64 +283,27 @@ def deliver_now(session: Session, e: Enrollment, now: datetime) -> list[int]:
     cad = cadence_of(e.campaign)
     if today < cad.start or (cad.end is not None and today > cad.end):
         return []
-    found = TrackCache(session).get(e.campaign.track_id)
-    if found is None or e.position >= len(found[1].units):
+    found = progression.current(session, e, TrackCache(session).get(e.campaign.track_id))
+    nxt = None if found is None else progression.next_unit(e, found[1])
+    if found is None or nxt is None:
         return []
     version, track = found
-    unit = track.units[e.position]
+    index, unit = nxt
     day = f"extra-{now:%Y%m%dT%H%M%S}"
     if existing_keys(session, [nudge_key(e, day)]):
         return []
     lesson = enqueue(session, key=nudge_key(e, day), person=e.person, kind="lesson", item=unit.id, seq=1,
                      check=False, due=now, enrollment_id=e.id, campaign_id=e.campaign_id,
-                     message=render.lesson_message(track, unit, e.position + 1, locale=e.person.locale),
+                     message=render.lesson_message(track, unit, index + 1, locale=e.person.locale),
                      track_version_id=version.id)
     assert lesson is not None
     lesson.slot_day = today.isoformat()
     questions: list[tuple[Delivery, Question, str]] = []
     _ask(session, e, track, version, day, None, unit.id, unit.questions[0].id, 2, now, questions)
     questions[-1][0].slot_day = today.isoformat()
-    enrollments.unit_sent(e, now)
+    enrollments.unit_sent(e, now, unit.id)
     _render_questions(session, questions)
     return pending_ids(session, e.person_id)
-
-
-@dataclass(frozen=True)
-class Planned:
-    """One planned nudge for the schedule command."""
-
-    campaign: str
-    local_date: date
-    utc: datetime
-    local: datetime
-    item: str
-
-
-def planned_for(session: Session, person: Person, enrollments: list[Enrollment], start: date,
-                days: int) -> list[Planned]:
-    """Return the nudges planned for `person` on local dates start..start+days-1, as the worker computes them."""
-    if person.timezone is None:
-        return []
-    zone = ZoneInfo(person.timezone)
-    tracks = TrackCache(session)
-    out = []
-    for e in enrollments:
-        if e.status != "active" or e.campaign.status != "active":
-            continue
-        found = tracks.get(e.campaign.track_id)
-        units = found[1].units if found else []
-        position = e.position
-        earliest = e.next_due_at
-        for day, instant in window(cadence_of(e.campaign), zone, start, days):
-            if earliest is not None and instant < earliest:
-                continue
-            if position >= len(units):
-                break
-            if not is_reachable(person, day):
-                continue
-            out.append(Planned(e.campaign_id, day, instant, instant.astimezone(zone), units[position].id))
-            position += 1
-    return sorted(out, key=lambda p: (p.utc, p.campaign))
 
 
 def digest_instant(campaigns: list[Campaign], zone: ZoneInfo, after: datetime) -> datetime:
@@ -342,5 +316,5 @@ def digest_instant(campaigns: list[Campaign], zone: ZoneInfo, after: datetime) -
     return nxt[1]
 
 
-__all__ = ["CATCH_UP", "Planned", "PlanReport", "cadence_of", "deliver_now", "digest_instant", "planned_for",
-           "plan_pending", "process_due"]
+__all__ = ["CATCH_UP", "PlanReport", "TrackCache", "cadence_of", "deliver_now", "digest_instant", "plan_pending",
+           "process_due"]

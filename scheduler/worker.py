@@ -17,6 +17,7 @@ from core.services.outbox import write_lock
 from scheduler.digests import plan_digests, process_digests
 from scheduler.dispatcher import Dispatcher, DispatchReport
 from scheduler.planner import PlanReport, plan_pending, process_due
+from scheduler.unmanaged import notify_unmanaged
 
 log = logging.getLogger("nudgebot.worker")
 TICK_SECONDS = Histogram("nudgebot_tick_seconds", "Duration of one scheduler tick",
@@ -50,6 +51,7 @@ def plan_and_queue(db: Database, now: datetime, batch: int = 2000) -> PlanReport
     with db.session() as s:
         write_lock(s)
         report.add(process_digests(s, now))
+        notify_unmanaged(s, now)
     return report
 
 

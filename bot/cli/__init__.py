@@ -17,6 +17,7 @@ from bot.cli import (  # noqa: F401 - importing them registers their commands
     export,
     history,
     importing,
+    learning,
     privacy,
     reach,
     report,

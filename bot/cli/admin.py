@@ -25,6 +25,7 @@ from bot.cli.common import (
     people_app,
     session_of,
 )
+from bot.cli.learning import changes_for_running_campaigns
 from content.loader import check_paths, load_campaign_file
 from core.services import campaigns, people, tracks
 from core.services.invites import create_invite
@@ -75,7 +76,10 @@ def content_check(paths: Annotated[list[Path], typer.Argument(help="Files or fol
 
 
 @content_app.command("publish")
-def content_publish(paths: Annotated[list[Path], typer.Argument(help="Files or folders.")]) -> None:
+def content_publish(paths: Annotated[list[Path], typer.Argument(help="Files or folders.")],
+                    yes: Annotated[bool, typer.Option("--yes", help="Publish even when learners are mid-way "
+                                                                    "through what it removes or re-keys.")] = False
+                    ) -> None:
     """Validate tracks and store them; a new version only when the content changed."""
     result = check_paths(paths)
     if result.errors:
@@ -86,6 +90,7 @@ def content_publish(paths: Annotated[list[Path], typer.Argument(help="Files or f
     services = open_services()
     now = services.clock.now()
     with session_of(services) as s:
+        changes_for_running_campaigns(s, result.tracks, yes)
         for track in result.tracks:
             v, new = tracks.publish(s, track, now)
             state = "published" if new else "unchanged"
@@ -161,7 +166,8 @@ def campaign_apply(file: Annotated[Path, typer.Argument(help="Campaign YAML file
         r = flows_campaigns.apply_campaign(s, spec, now, allow_empty=allow_empty, chat_groups=groups)
     verb = "created" if r.created else "updated"
     out.print(f"campaign {r.campaign_id}: {verb}; {r.enrolled} newly enrolled, {r.removed} removed"
-              + ("; schedules recomputed" if r.rescheduled and not r.created else ""))
+              + ("; schedules recomputed" if r.rescheduled and not r.created else "")
+              + (f"; {r.held_back} not enrolled: the track is retired" if r.held_back else ""))
     for w in r.warnings:
         out.print(w)
 

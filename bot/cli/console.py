@@ -27,7 +27,8 @@ from core.ports import AnswerChosen, OutboundMessage, Sender
 from core.render import answer_action
 from core.services import chatlog, outbox, people, reports
 from core.services.progress import active_enrollments
-from scheduler.planner import plan_pending, planned_for
+from scheduler.forecast import forecast
+from scheduler.planner import plan_pending
 from scheduler.worker import tick as run_tick
 
 # ----------------------------------------------------------------------------- tick, chat, schedule
@@ -140,16 +141,18 @@ def schedule(person: Annotated[str, typer.Argument(help="email, slack:<id> or te
         if p.timezone is None:
             raise CLIError(f"{person} has no time zone yet, so nothing is planned")
         start = parse_date(from_, "--from") if from_ else now.astimezone(_zone(p.timezone)).date()
-        rows = planned_for(s, p, active_enrollments(s, p.id), start, days)
+        rows = forecast(s, p, active_enrollments(s, p.id), start, days, now)
         zone = p.timezone
     if as_json:
         print(json.dumps([{"campaign": r.campaign, "date": r.local_date.isoformat(), "utc": r.utc.isoformat(),
-                           "local": r.local.isoformat(), "timezone": zone, "item": r.item} for r in rows],
+                           "local": r.local.isoformat(), "timezone": zone, "item": r.item,
+                           "reviews": list(r.reviews), "questions": r.questions, "cap": r.cap} for r in rows],
                          indent=2))
         return
-    table = Table("local time", "UTC", "campaign", "unit", title=f"{person} ({zone})")
+    table = Table("local time", "UTC", "campaign", "new unit", "reviews", "questions/cap", title=f"{person} ({zone})")
     for r in rows:
-        table.add_row(r.local.strftime("%a %Y-%m-%d %H:%M %z"), r.utc.strftime("%Y-%m-%d %H:%M"), r.campaign, r.item)
+        table.add_row(r.local.strftime("%a %Y-%m-%d %H:%M %z"), r.utc.strftime("%Y-%m-%d %H:%M"), r.campaign,
+                      r.item or "–", ", ".join(r.reviews) or "–", f"{r.questions}/{r.cap}")
     out.print(table if rows else "Nothing planned in that window.")
 
 

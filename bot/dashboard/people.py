@@ -20,7 +20,7 @@ from core.services import dashboard_people as team
 from core.services.progress import active_enrollments
 from flows import learning
 from flows import people as flows_people
-from scheduler.planner import planned_for
+from scheduler.forecast import forecast
 
 MAX_UPLOAD = 2_000_000  # bytes: a roster of tens of thousands of people
 
@@ -83,7 +83,7 @@ async def person_page(request: Request) -> Response:
         viewer, person = _person(s, dash, request)
         enrollments = active_enrollments(s, person.id)
         today = dash.now().astimezone(ZoneInfo(person.timezone or "UTC")).date()
-        planned = planned_for(s, person, enrollments, today, 14)[:10]
+        planned = forecast(s, person, enrollments, today, 14, dash.now())[:10]
         line = team.team_lines(s, [person.id])[0]
         acts = viewer.id != person.id and access.role_of(viewer) in ("admin", "manager")
         return render(request, "person.html", viewer, p=person, line=line, enrollments=enrollments,

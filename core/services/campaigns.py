@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from content.campaign import CampaignSpec
 from core.audience import ChatGroups
 from core.errors import UserError
-from core.models import Campaign, Enrollment, Person
+from core.models import Campaign, Enrollment, Person, TrackRetirement
 from core.services import due
 from core.services.campaign_plan import diff_audience, same_track_warnings
 from core.services.reporting import save_options
@@ -33,6 +33,7 @@ class ApplyReport:
     removed: int
     rescheduled: bool
     warnings: list[str] = field(default_factory=list)
+    held_back: int = 0  # not enrolled because the track is retired
 
 
 FirstDue = Callable[[Campaign, str], datetime | None]
@@ -54,22 +55,26 @@ def apply_campaign(session: Session, spec: CampaignSpec, now: datetime, first_du
     audience = [p.id for p in diff.audience]
     warnings = same_track_warnings(diff, spec)  # before expire_all() below, which would reload each person
     schedule = (",".join(spec.schedule.days), spec.schedule.at.strftime("%H:%M"), spec.schedule.start,
-                spec.schedule.end)
+                spec.schedule.end, spec.schedule.quiet_hours)
     digest = (spec.digest.day, spec.digest.at.strftime("%H:%M"))
     c = session.get(Campaign, spec.id)
     created = c is None
+    retired = session.get(TrackRetirement, spec.track) is not None
+    if retired and (c is None or c.track_id != spec.track):
+        raise UserError(f"track {spec.track!r} is retired: it takes no new enrollments")
     if c is None:
         c = Campaign(id=spec.id, created_at=now, status="active")
         session.add(c)
         rescheduled = True
         digest_moved = False
     else:
-        rescheduled = (c.days, c.at_time, c.start_date, c.end_date) != schedule or c.track_id != spec.track
+        rescheduled = (c.days, c.at_time, c.start_date, c.end_date, c.quiet_hours) != schedule \
+            or c.track_id != spec.track
         digest_moved = (c.digest_day, c.digest_at) != digest
     c.title = spec.title or spec.id
     c.track_id = spec.track
     c.audience = spec.audience.model_dump(mode="json", exclude_none=True, by_alias=True)
-    c.days, c.at_time, c.start_date, c.end_date = schedule
+    c.days, c.at_time, c.start_date, c.end_date, c.quiet_hours = schedule
     c.remind_after = spec.escalation.remind_after
     c.manager_after = spec.escalation.manager_after
     c.digest_day, c.digest_at = digest
@@ -81,7 +86,9 @@ def apply_campaign(session: Session, spec: CampaignSpec, now: datetime, first_du
     existing = {pid: (eid, status) for eid, pid, status in session.execute(
         select(Enrollment.id, Enrollment.person_id, Enrollment.status).where(Enrollment.campaign_id == c.id))}
     wanted = set(audience)
-    fresh = [pid for pid in audience if pid not in existing]
+    # A retired track takes no one new; those already in it carry on.
+    fresh = [] if retired else [pid for pid in audience if pid not in existing]
+    held_back = sum(1 for pid in audience if pid not in existing) if retired else 0
     back = [existing[pid][0] for pid in audience if pid in existing and existing[pid][1] == "removed"]
     gone = [eid for pid, (eid, status) in existing.items() if pid not in wanted and status == "active"]
     if rescheduled:
@@ -103,7 +110,7 @@ def apply_campaign(session: Session, spec: CampaignSpec, now: datetime, first_du
         moved += [pid for pid, (_eid, status) in existing.items() if pid not in wanted and status == "active"]
         due.mark_managers_of_stale(session, moved)
     session.expire_all()
-    return ApplyReport(c.id, created, len(fresh) + len(back), len(gone), rescheduled, warnings)
+    return ApplyReport(c.id, created, len(fresh) + len(back), len(gone), rescheduled, warnings, held_back)
 
 
 def _insert_enrollments(session: Session, c: Campaign, person_ids: list[int], now: datetime,
@@ -135,6 +142,8 @@ def enroll(session: Session, campaign: Campaign, person: Person, now: datetime) 
     e = session.scalars(select(Enrollment).where(Enrollment.campaign_id == campaign.id,
                                                  Enrollment.person_id == person.id)).first()
     if e is None:
+        if session.get(TrackRetirement, campaign.track_id) is not None:
+            raise UserError(f"campaign {campaign.id!r} takes no new learners: its track is retired")
         e = Enrollment(person_id=person.id, campaign_id=campaign.id, position=0, status="active",
                        enrolled_at=now, next_due_at=None)
         session.add(e)

@@ -36,10 +36,12 @@ def escalation_key(enrollment_id: int, on: date, missed: int) -> str:
     return f"e{enrollment_id}:escalation:{on.isoformat()}:{missed}"
 
 
-def unit_sent(e: Enrollment, now: datetime) -> None:
-    """Record that the enrollment's next unit went out."""
+def unit_sent(e: Enrollment, now: datetime, unit_id: str | None = None) -> None:
+    """Record that the enrollment's next unit went out (by id, so a new track version cannot shift it)."""
     e.position += 1
     e.last_sent_at = now
+    if unit_id is not None:
+        e.units_done = [*(e.units_done or []), unit_id]
 
 
 def missed(e: Enrollment, count: int) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import UserError
-from core.models import Campaign, Enrollment, Invite, Person
+from core.models import Campaign, Enrollment, Invite, Person, TrackRetirement
 from core.services.campaigns import enroll, get_campaign
 from core.services.people import link_account, person_by_chat
 
@@ -61,6 +61,8 @@ def redeem(session: Session, code: str, *, platform: str, user_id: str, name: st
             return Redeemed("already", person, campaign)
     if inv.expires_at is not None and inv.expires_at <= now:
         return Redeemed("expired", None, campaign)
+    if campaign is not None and session.get(TrackRetirement, campaign.track_id) is not None:
+        return Redeemed("expired", None, campaign)  # a retired track takes no new learners
     if inv.max_uses is not None and inv.uses >= inv.max_uses:
         return Redeemed("used_up", None, campaign)
     if inv.person_id is not None:

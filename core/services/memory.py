@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from core.i18n import translate
 from core.models import Campaign, Completion, Delivery, Enrollment, MemoryRow, Person
 
 DEFAULT_CAP = 3
@@ -67,3 +68,12 @@ def completions(session: Session, campaign_id: str | None = None) -> list[Comple
     if campaign_id is not None:
         stmt = stmt.where(Completion.campaign_id == campaign_id)
     return list(session.scalars(stmt))
+
+
+def with_completions(session: Session, person_id: int, name: str, locale: str) -> str:
+    """Return `name` followed by each campaign the person completed and their score, for a manager's digest."""
+    done = session.scalars(select(Completion).where(Completion.person_id == person_id)
+                           .order_by(Completion.completed_at, Completion.campaign_id))
+    notes = [translate(locale, "completed {campaign}, {score}", campaign=c.campaign_id,
+                       score=f"{round(c.score * 100)}%") for c in done]
+    return f"{name} ✓ {'; '.join(notes)}" if notes else name

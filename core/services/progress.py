@@ -5,12 +5,18 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from core.models import Answer, Delivery, Enrollment
+from core.calendar import WorkCalendar
+from core.models import Answer, Delivery, Enrollment, Person
+from core.services.leave import calendars_of
+
+# A streak forgives one missed working day in this many; a second miss inside the window ends it.
+STREAK_WINDOW = 7
 
 
 @dataclass(frozen=True)
@@ -51,19 +57,51 @@ def team_stats(session: Session, person_ids: Sequence[int], since: datetime | No
     for pid, sent_at, correct, answered_at in session.execute(q):
         if pid is not None:
             rows[pid].append((sent_at, correct, answered_at))
-    return {pid: stats_of_rows(rows[pid], since) for pid in person_ids}
+    people = list(session.scalars(select(Person).where(Person.id.in_(list(person_ids)))))
+    zones = {p.id: ZoneInfo(p.timezone or "UTC") for p in people}
+    cals = calendars_of(session, people)
+    return {pid: stats_of_rows(rows[pid], since, zones.get(pid, ZoneInfo("UTC")), cals.get(pid, WorkCalendar()))
+            for pid in person_ids}
 
 
-def stats_of_rows(rows: list[tuple[datetime | None, bool | None, datetime | None]],
-                  since: datetime | None) -> Stats:
-    """Return Stats from (sent_at, correct or None, answered_at) rows, newest first."""
-    streak = 0
-    for i, (_sent, correct, _at) in enumerate(rows):
-        if correct is None:
-            if i == 0:
-                continue  # today's question may simply not be answered yet
-            break
-        streak += 1
+def streak_of(rows: Sequence[tuple[datetime | None, bool | None, datetime | None]], zone: ZoneInfo,
+              calendar: WorkCalendar) -> int:
+    """Count the working days, back from the latest, on which the learner answered at least one question.
+
+    A working day counts when an answer was given on it or a question sent on it was answered. A working
+    day with a question sent and none of that answered is a miss: one miss in STREAK_WINDOW such days is
+    forgiven, a second ends the streak. Weekends, holidays, leave and pauses neither count nor break it,
+    and the latest day may still be answered, so it is never a miss.
+    """
+    sent: dict[date, bool] = {}
+    answered_on: set[date] = set()
+    for sent_at, correct, answered_at in rows:
+        if sent_at is not None:
+            day = sent_at.astimezone(zone).date()
+            sent[day] = sent.get(day, False) or correct is not None
+        if answered_at is not None:
+            answered_on.add(answered_at.astimezone(zone).date())
+    streak, walked = 0, 0
+    misses: list[int] = []
+    for i, day in enumerate(sorted(set(sent) | answered_on, reverse=True)):
+        if not calendar.is_working_day(day):
+            continue
+        if day in answered_on or sent.get(day):
+            streak += 1
+        elif i > 0:
+            if misses and walked - misses[-1] < STREAK_WINDOW:
+                break
+            misses.append(walked)
+        walked += 1
+    return streak
+
+
+def stats_of_rows(rows: list[tuple[datetime | None, bool | None, datetime | None]], since: datetime | None,
+                  zone: ZoneInfo | None = None, calendar: WorkCalendar | None = None) -> Stats:
+    """Return Stats from (sent_at, correct or None, answered_at) rows, newest first (streaks by working day)."""
+    zone = zone or ZoneInfo("UTC")
+    calendar = calendar or WorkCalendar()
+    streak = streak_of(rows, zone, calendar)
     last = max((r[2] for r in rows if r[2] is not None), default=None)
     window = [r for r in rows if since is None or (r[0] is not None and r[0] >= since)]
     answered = [r for r in window if r[1] is not None]

@@ -8,6 +8,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from core.calendar import WORKDAY_COLUMNS, CalendarError, workday_cells
 from core.errors import UserError
 from core.services.people import ACCOUNT_COLUMN, ATTRIBUTE_COLUMNS, EMAIL_RE, ROLES, ROSTER_COLUMNS, validate_timezone
 
@@ -81,7 +82,8 @@ def parse_roster(path: Path, id_checks: Mapping[str, IdCheck] | None = None) -> 
     if missing:
         raise UserError(f"{path}:1: missing column(s) {', '.join(missing)}; expected {expected}")
     columns = account_columns(header)
-    unknown = [h for h in header if h not in ROSTER_COLUMNS and h not in ATTRIBUTE_COLUMNS and h not in columns]
+    unknown = [h for h in header if h not in ROSTER_COLUMNS and h not in ATTRIBUTE_COLUMNS and h not in columns
+               and h not in WORKDAY_COLUMNS]
     if unknown:
         raise UserError(f"{path}:1: unknown column(s) {', '.join(unknown)}; expected {expected} "
                         "(and <platform>_id for other chat platforms)")
@@ -151,4 +153,8 @@ def _parse_row(path: Path, line: int, cell: dict[str, str], columns: dict[str, s
     row.attributes = {c: cell[c] for c in ATTRIBUTE_COLUMNS if c in cell}
     if "groups" in row.attributes:
         row.attributes["groups"] = ";".join(g.strip() for g in row.attributes["groups"].split(";") if g.strip())
+    try:
+        row.attributes.update(workday_cells(cell))  # country, region, weekend, quiet_hours
+    except CalendarError as exc:
+        raise fail(exc.column, str(exc)) from None
     return row

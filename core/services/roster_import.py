@@ -53,11 +53,15 @@ class _Known:
     department: str | None = None
     location: str | None = None
     groups: str = ""
+    country: str | None = None
+    region: str | None = None
+    weekend: str | None = None
+    quiet_hours: str | None = None
 
 
 _KNOWN_COLS = (Person.id, Person.email, Person.name, Person.timezone, Person.tz_source, Person.locale, Person.roles,
                Person.preferred_channel, Person.status, Person.manager_id, Person.department, Person.location,
-               Person.groups)
+               Person.groups, Person.country, Person.region, Person.weekend, Person.quiet_hours)
 
 
 def _load_people(session: Session, column: Any, values: Sequence[Any]) -> list[_Known]:
@@ -139,7 +143,7 @@ def _counts_as_change(k: _Known, r: RosterRow, accounts: Mapping[str, tuple[int,
     before = (k.name, k.timezone, k.locale, k.roles, k.preferred_channel)
     after = (r.name, r.timezone or k.timezone, r.locale, ";".join(r.roles), r.channel or k.preferred_channel)
     return (before != after or any(accounts.get(p, (0, None))[1] != uid for p, uid in r.accounts.items())
-            or any((getattr(k, c) or "") != v for c, v in r.attributes.items()))
+            or any((getattr(k, c, None) or "") != v for c, v in r.attributes.items()))
 
 
 def import_roster(session: Session, path: Path, now: datetime, id_checks: Mapping[str, IdCheck] | None = None,
@@ -184,7 +188,7 @@ def import_roster(session: Session, path: Path, now: datetime, id_checks: Mappin
             replan.append(pid)
         if k.status == LEFT:
             returned.append(pid)
-        if any(getattr(k, c) != values[c] for c in (*COLUMNS, *r.attributes)):
+        if any(getattr(k, c, None) != values[c] for c in (*COLUMNS, *r.attributes)):
             updates[pid] = values
     report.returned = len(returned)
     managers = {ids[r.line]: _manager_id(refs[r.line], ids) for r in rows}

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from core.charts import PersonWeek
 from core.models import Answer, Campaign, Delivery, Enrollment, Person, TrackVersion
+from core.services import memory
 from core.services.progress import Stats, missed_in_a_row, stats_of_rows
 from core.services.reporting import options_of
 from core.services.tracks import track_of
@@ -136,7 +137,8 @@ def collect(session: Session, manager: Person, now: datetime) -> TeamDigest | No
             continue
         at_risk = missed[p.id] >= AT_RISK_AFTER_MISSED or p.status in ("blocked", "deactivated") or (
             s.sent > 0 and s.answered == 0)
-        lines.append(Line(p.id, p.name or p.handle, d, s, sum(e.position for e in mine),
+        name = memory.with_completions(session, p.id, p.name or p.handle, manager.locale)
+        lines.append(Line(p.id, name, d, s, sum(e.position for e in mine),
                           sum(totals.get(e.campaign_id, 0) for e in mine), at_risk, p.id in struggling, p.status))
     if not lines:
         return None
