@@ -6,14 +6,13 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.i18n import translate
-from core.models import Delivery, Person
+from core.models import Person
 from core.ports import GroupChat, OutboundMessage, Reply, UnsupportedSent
 from core.render import info_message
-from core.services import inbound
+from core.services import inbound, outbox
 
 
 def group_reply(s: Session, event: GroupChat, person: Person | None, now: datetime) -> Reply:
@@ -42,9 +41,7 @@ def without_buttons(s: Session, person: Person, channel: str, ref: str,
     """Return (address, the sent message `ref` without its buttons, noting `chosen`), or None if unknown."""
     if not ref:
         return None
-    d = s.scalars(select(Delivery).where(Delivery.person_id == person.id, Delivery.channel == channel,
-                                        Delivery.message_ref == ref)
-                  .order_by(Delivery.id.desc())).first()
+    d = outbox.sent_with_ref(s, person.id, channel, ref)
     if d is None or not d.payload.get("buttons"):
         return None
     shown = OutboundMessage.from_dict({k: v for k, v in d.payload.items() if k != "edit_ref"})

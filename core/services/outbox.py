@@ -192,3 +192,10 @@ def pending_ids(session: Session, person_id: int) -> list[int]:
     return list(session.scalars(select(Delivery.id).where(Delivery.person_id == person_id,
                                                           Delivery.status == "pending")
                                 .order_by(Delivery.due_at, Delivery.seq, Delivery.id)))
+
+
+def sent_with_ref(session: Session, person_id: int, channel: str, ref: str) -> Delivery | None:
+    """Return the person's latest delivery on `channel` that the platform knows as message `ref`."""
+    return session.scalars(select(Delivery).where(Delivery.person_id == person_id, Delivery.channel == channel,
+                                                  Delivery.message_ref == ref)
+                           .order_by(Delivery.id.desc())).first()
