@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
@@ -15,6 +14,7 @@ from content.linter import lint
 from content.problems import LineMap
 from core.models import TrackVersion
 from core.render import lesson_message, question_message
+from core.services import tracks
 from core.services.tracks import track_of
 
 
@@ -51,19 +51,13 @@ async def content_page(request: Request) -> Response:
     def read(s: Session) -> Response:
         viewer = viewer_of(dash, s, request)
         require(viewer)
-        rows = s.execute(select(TrackVersion.track_id, TrackVersion.version, TrackVersion.title,
-                                TrackVersion.published_at).order_by(TrackVersion.track_id, TrackVersion.version))
-        latest: dict[str, tuple[int, str, object]] = {}
-        for tid, version, title, at in rows:
-            latest[tid] = (version, title, at)
-        return render(request, "content.html", viewer, tracks=sorted(latest.items()))
+        return render(request, "content.html", viewer, tracks=tracks.newest_versions(s))
 
     return await dash.db(read)
 
 
 def _versions(s: Session, track_id: str) -> list[TrackVersion]:
-    found = list(s.scalars(select(TrackVersion).where(TrackVersion.track_id == track_id)
-                           .order_by(TrackVersion.version)))
+    found = tracks.versions_of(s, track_id)
     if not found:
         raise Denied(404, "There is no such track.")
     return found

@@ -57,3 +57,19 @@ def unit_count(session: Session, track_id: str) -> int:
     """Return how many units the newest published version of a track has (0 if unpublished)."""
     v = latest_version(session, track_id)
     return len(track_of(v).units) if v is not None else 0
+
+
+def newest_versions(session: Session) -> list[tuple[str, tuple[int, str, datetime]]]:
+    """Return each published track's newest (version, title, published_at), by track id."""
+    latest: dict[str, tuple[int, str, datetime]] = {}
+    for tid, version, title, at in session.execute(
+            select(TrackVersion.track_id, TrackVersion.version, TrackVersion.title, TrackVersion.published_at)
+            .order_by(TrackVersion.track_id, TrackVersion.version)):
+        latest[tid] = (version, title, at)
+    return sorted(latest.items())
+
+
+def versions_of(session: Session, track_id: str) -> list[TrackVersion]:
+    """Return every published version of a track, oldest first."""
+    return list(session.scalars(select(TrackVersion).where(TrackVersion.track_id == track_id)
+                                .order_by(TrackVersion.version)))
