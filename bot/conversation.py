@@ -9,14 +9,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot import habits, recall
+from bot import answering, habits, recall
+from bot.answering import Edit, Outcome
 from bot.dashboard.links import sign_in_url
 from bot.i18n import LANGUAGES, MESSAGES, format_datetime, format_time, format_weekdays, language_of, t
 from bot.reach import TYPED_COMMANDS, didnt_understand, help_text
@@ -41,7 +42,7 @@ from core.ports import (
     Unreachable,
     UnsupportedSent,
 )
-from core.render import answer_action, info_message, parse_answer_action
+from core.render import info_message
 from core.services import dashboard, inbound, outbox, people
 from core.services.memory import completion_of
 from core.services.progress import active_enrollments, person_stats
@@ -73,19 +74,8 @@ LIKELY_ZONES: dict[str, list[str]] = {
 }
 
 
-@dataclass
-class _Edit:
-    channel: str
-    address: str
-    ref: str
-    message: OutboundMessage
-
-
-@dataclass
-class _Outcome:
-    reply: Reply
-    edit: _Edit | None = None
-    dispatch: list[int] = field(default_factory=list)
+_Edit = Edit
+_Outcome = Outcome
 
 
 _finder: Any = None
@@ -234,15 +224,7 @@ class Conversation:
             if used is not None and done.edit is None:
                 done.edit = _Edit(event.sender.channel, used[0], event.message_ref, used[1])
             return done
-        parsed = parse_answer_action(event.action)
-        if parsed is None:
-            return _Outcome(Reply(notice=t(person.locale, "didnt_understand")))
-        result = learning.answer(s, person, parsed[0], parsed[1], now)
-        if result.status != "recorded" or result.delivery is None or result.feedback is None:
-            return _Outcome(Reply(notice=result.notice_in(person.locale)))
-        d = result.delivery
-        edit = _Edit(d.channel, d.address, d.message_ref or event.message_ref, result.feedback)
-        return _Outcome(Reply(), edit, dispatch=result.followups)
+        return answering.press(s, event, person, now)
 
     def _command(self, s: Session, event: CommandIssued, person: Person, now: datetime) -> _Outcome:
         cmd = event.command.lower().lstrip("/")
@@ -291,15 +273,16 @@ class Conversation:
         return _reply(didnt_understand(loc, event.sender.channel))
 
     def _typed(self, s: Session, event: TextSent, person: Person, now: datetime) -> _Outcome:
-        # Typed in a chat: a command word ("help", "/stats", "pause 3") or the number of a choice.
+        # Typed in a chat: a command word ("help", "/stats", "pause 3"), an answer to the open question
+        # (a choice's number, a short or numeric reply), or a time zone.
         words = event.text.split()
         head = words[0].lower().lstrip("/").split("@", 1)[0] if words else ""
         if head in TYPED_COMMANDS:
             return self._command(s, CommandIssued(event.sender, head, words[1:]), person, now)
-        if len(words) == 1 and head.isdigit() and inbound.awaiting(s, person.id) != "timezone":
-            d = outbox.open_question(s, person.id, now)
-            if d is not None and 1 <= int(head) <= len(d.payload.get("buttons", [])):
-                return self._answer(s, AnswerChosen(event.sender, answer_action(d.id, int(head) - 1)), person, now)
+        if inbound.awaiting(s, person.id) != "timezone":
+            answered = answering.typed_reply(s, event, person, now)
+            if answered is not None:
+                return answered
         outcome = self._text(s, event.text, person, now)
         if outcome.reply.messages and outcome.reply.messages[0].text == t(person.locale, "didnt_understand"):
             return _reply(didnt_understand(person.locale, event.sender.channel))

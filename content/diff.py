@@ -19,9 +19,10 @@ def recall_form(q: Question) -> dict[str, Any]:
 
 
 def answer_key(q: Question) -> tuple[Any, ...]:
-    """Return a question's answer key: the texts of its right choices and its true/false answer."""
+    """Return a question's answer key: its right choices, its true/false or numeric answer, accepted texts."""
     data = q.model_dump(mode="json")
-    return tuple(c.get("text") for c in data.get("choices") or [] if c.get("correct")), data.get("answer")
+    typed = tuple(data.get(k) for k in ("accept", "typos", "tolerance", "min", "max"))
+    return tuple(c.get("text") for c in data.get("choices") or [] if c.get("correct")), data.get("answer"), typed
 
 
 def changed_questions(old: Track, new: Track) -> set[str]:

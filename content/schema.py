@@ -20,6 +20,8 @@ from pydantic import (
 )
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
+from content.kinds import kind_errors
+
 __all__ = [
     "SLUG_RE",
     "Choice",
@@ -38,6 +40,9 @@ TF_CHOICES_MSG = "true_false questions take 'answer' and optional 'feedback', no
 
 MIN_CHOICES = 2
 MAX_CHOICES = 6
+MAX_TYPOS = 3
+# Fields only some kinds take; left out of the content hash when unset, so older tracks keep their hash.
+KIND_FIELDS = ("accept", "typos", "tolerance", "min", "max")
 
 Loc = tuple[str | int, ...]
 
@@ -79,14 +84,22 @@ class Question(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     id: Slug
-    type: Literal["single", "true_false"] = "single"
+    type: Literal["single", "true_false", "multiple", "short", "numeric"] = "single"
     prompt: Text
     # validate_default so that a question with no choices at all is still checked.
     choices: list[Choice] = Field(default_factory=list, validate_default=True)
-    answer: bool | None = Field(default=None, validate_default=True)
+    # true_false: a bool; numeric: the expected number. Smart union mode keeps `true` a bool and `3` a number.
+    answer: bool | float | None = Field(default=None, validate_default=True)
     # YAML 1.1 reads a bare `true:` key as the boolean True; bool keys accept both spellings.
     feedback: dict[bool, Text] | None = None
     explanation: Text | None = None
+    # short: the accepted answers and how many typing slips (edits) still count as right.
+    accept: list[Text] | None = None
+    typos: int | None = Field(default=None, ge=0, le=MAX_TYPOS)
+    # numeric: `answer` plus or minus `tolerance`, or the range `min`..`max`.
+    tolerance: float | None = Field(default=None, ge=0)
+    min: float | None = None
+    max: float | None = None
 
     @field_validator("choices")
     @classmethod
@@ -110,13 +123,34 @@ class Question(BaseModel):
                     "exactly one choice must be correct ({n} are)",
                     {"n": n_correct},
                 )
+        elif kind == "multiple":
+            if not MIN_CHOICES <= len(choices) <= MAX_CHOICES:
+                raise PydanticCustomError(
+                    "choice_count",
+                    "a multiple-response question needs {lo} to {hi} choices (got {n})",
+                    {"lo": MIN_CHOICES, "hi": MAX_CHOICES, "n": len(choices)},
+                )
+            if not any(c.correct for c in choices):
+                raise PydanticCustomError("correct_count", "at least one choice must be correct (none is)")
+        elif choices:
+            raise PydanticCustomError(
+                "typed_choices", "{kind} questions are answered by typing a reply; they take no 'choices'",
+                {"kind": kind},
+            )
         return choices
 
     @field_validator("answer")
     @classmethod
-    def _check_answer(cls, answer: bool | None, info: ValidationInfo) -> bool | None:
+    def _check_answer(cls, answer: bool | float | None, info: ValidationInfo) -> bool | float | None:
         kind = info.data.get("type")
-        if kind == "true_false" and answer is None:
+        if kind == "numeric" and isinstance(answer, bool):
+            raise PydanticCustomError("numeric_answer", "a numeric question's 'answer' must be a number")
+        if kind in ("multiple", "short") and answer is not None:
+            raise PydanticCustomError(
+                "kind_answer", "'answer' is not for {kind} questions ({hint})",
+                {"kind": kind, "hint": "mark choices 'correct: true'" if kind == "multiple" else "list 'accept'"},
+            )
+        if kind == "true_false" and not isinstance(answer, bool):
             raise PydanticCustomError(
                 "tf_answer", "true_false questions need 'answer: true' or 'answer: false'"
             )
@@ -131,26 +165,49 @@ class Question(BaseModel):
     def _check_feedback(
         cls, feedback: dict[bool, str] | None, info: ValidationInfo
     ) -> dict[bool, str] | None:
-        if feedback is not None and info.data.get("type") == "single":
+        if feedback is not None and info.data.get("type") in ("single", "multiple"):
             raise PydanticCustomError(
                 "single_feedback",
-                "question-level 'feedback' is only for true_false questions; put feedback on each choice",
+                "question-level 'feedback' is only for true_false, short and numeric questions; "
+                "put feedback on each choice",
             )
         return feedback
 
     @model_validator(mode="after")
+    def _check_kind(self) -> Question:
+        errors = kind_errors(self)
+        if errors:
+            fail("Question", errors)
+        return self
+
+    @model_validator(mode="after")
     def _normalise_true_false(self) -> Question:
         # Consumers (delivery, grading) only ever look at `choices`, so true_false becomes two choices.
-        if self.type == "true_false" and self.answer is not None:
+        if self.type == "true_false" and isinstance(self.answer, bool):
             fb = self.feedback or {}
             expected = [
-                Choice(text="True", correct=self.answer, feedback=fb.get(True)),
+                Choice(text="True", correct=bool(self.answer), feedback=fb.get(True)),
                 Choice(text="False", correct=not self.answer, feedback=fb.get(False)),
             ]
             if self.choices and self.choices != expected:
                 fail("Question", [(("choices",), "tf_choices", TF_CHOICES_MSG, {})])
             self.choices = expected
         return self
+
+    @property
+    def choice_kind(self) -> bool:
+        """Return True for kinds answered by pressing choices (single, true_false, multiple)."""
+        return self.type in ("single", "true_false", "multiple")
+
+    @property
+    def typed(self) -> bool:
+        """Return True for kinds answered by typing a reply (short, numeric)."""
+        return self.type in ("short", "numeric")
+
+    @property
+    def correct_indexes(self) -> tuple[int, ...]:
+        """Return the indexes of every correct choice."""
+        return tuple(i for i, c in enumerate(self.choices) if c.correct)
 
     @property
     def correct_index(self) -> int:
@@ -217,8 +274,14 @@ class Track(BaseModel):
 
     def content_hash(self) -> str:
         """Return the sha256 hex digest identifying this exact published version."""
+        data = self.model_dump(mode="json")
+        for unit in data["units"]:
+            for q in unit["questions"]:
+                for key in KIND_FIELDS:
+                    if q.get(key) is None:
+                        q.pop(key, None)
         canonical = json.dumps(
-            self.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            data, sort_keys=True, separators=(",", ":"), ensure_ascii=False
         )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 

@@ -67,6 +67,8 @@ class QuestionText(BaseModel):
     choices: list[ChoiceText] = Field(default_factory=list)
     answer: bool | None = None
     feedback: dict[bool, Text] | None = None
+    # short questions: answers in this language that count too (the source's still count).
+    accept: list[Text] | None = None
 
 
 class UnitText(BaseModel):
@@ -128,10 +130,12 @@ def _compare_question(q_loc: Loc, src: Any, tq: QuestionText, out: list[Finding]
     if tq.answer is not None and src.type == "true_false" and tq.answer != src.answer:
         out.append(Finding((*q_loc, "answer"), "answer_key",
                            f"question {tq.id}: answer is {tq.answer} here but {src.answer} in the source"))
-    if src.type == "true_false":
+    if src.type in ("true_false", "short", "numeric"):
         if tq.choices:
             out.append(Finding((*q_loc, "choices"), "extra",
-                               f"question {tq.id}: true_false questions take 'feedback', not 'choices'"))
+                               f"question {tq.id}: {src.type} questions take 'feedback', not 'choices'"))
+        if tq.accept and src.type != "short":
+            out.append(Finding((*q_loc, "accept"), "extra", f"question {tq.id}: only short questions take 'accept'"))
         return 0
     done = 0
     for ci, tc in enumerate(tq.choices):
@@ -190,7 +194,7 @@ def compare(source: Track, tr: TrackTranslation) -> Coverage:
                 out.append(Finding(("units", ui, "id"), "missing", f"unit {tu.id}: question {q.id} not translated"))
     for unit in source.units:
         n_q += len(unit.questions)
-        n_c += sum(len(q.choices) for q in unit.questions if q.type != "true_false")
+        n_c += sum(len(q.choices) for q in unit.questions if q.type not in ("true_false", "short", "numeric"))
         if unit.id not in seen_units:
             out.append(Finding(("units",), "missing", f"unit {unit.id} not translated"))
     if source.objective and tr.objective is None:
@@ -230,6 +234,10 @@ def apply(source: Track, tr: TrackTranslation) -> Track:
                 fb = tq.feedback or {}
                 for choice, value in zip(q.choices, (True, False), strict=True):
                     choice.feedback = fb.get(value) or choice.feedback
+                continue
+            if q.typed:
+                q.feedback = {**(q.feedback or {}), **(tq.feedback or {})} or None
+                q.accept = list(tq.accept) if q.type == "short" and tq.accept else q.accept
                 continue
             for choice, tc in zip(q.choices, tq.choices, strict=False):
                 choice.text, choice.feedback = tc.text, tc.feedback or choice.feedback

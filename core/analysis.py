@@ -27,6 +27,8 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+from content.schema import Question
+
 TOO_EASY_ABOVE = 0.9
 TOO_HARD_BELOW = 0.3
 POOR_DISCRIMINATION_BELOW = 0.2
@@ -56,9 +58,10 @@ class FirstAttempt:
 
     person_id: int
     question_id: str
-    choice_index: int
+    choice_index: int | None  # None for multiple-response and typed answers
     correct: bool
     latency_ms: int
+    picked: tuple[int, ...] = ()  # multiple response: every chosen choice
 
 
 @dataclass(frozen=True)
@@ -66,7 +69,20 @@ class QuestionKey:
     """A question's choice texts and the index of the keyed answer, for labelling choice shares."""
 
     choices: tuple[str, ...]
-    correct_index: int
+    correct_index: int  # -1 when no single choice is keyed (multiple response, typed kinds)
+    kind: str = "single"
+    correct: tuple[int, ...] = ()  # every keyed choice, for multiple response
+
+    @classmethod
+    def of(cls, question: Question) -> QuestionKey:
+        """Return the key of a question: its choice texts and keyed choices (none for typed kinds)."""
+        keyed = question.correct_indexes
+        return cls(tuple(c.text for c in question.choices), keyed[0] if len(keyed) == 1 else -1,
+                   question.type, keyed)
+
+    def keys(self, index: int) -> bool:
+        """Return whether the key marks choice `index` correct."""
+        return index in self.correct if self.correct else index == self.correct_index
 
 
 @dataclass(frozen=True)
@@ -141,14 +157,16 @@ def _discrimination(mine: Sequence[FirstAttempt], rest: Mapping[int, float],
 
 
 def _choices(mine: Sequence[FirstAttempt], key: QuestionKey | None) -> tuple[ChoiceStat, ...]:
-    counts = Counter(a.choice_index for a in mine)
+    if key is not None and key.kind in ("short", "numeric"):
+        return ()  # typed answers have no choices to count
+    counts = Counter(i for a in mine for i in ((a.choice_index,) if a.choice_index is not None else a.picked))
     indexes = set(counts) | (set(range(len(key.choices))) if key else set())
     out = []
     for i in sorted(indexes):
         in_key = key is not None and 0 <= i < len(key.choices)
         out.append(ChoiceStat(index=i, text=key.choices[i] if key and in_key else None, count=counts[i],
                               share=counts[i] / len(mine),
-                              keyed=(i == key.correct_index) if key else None))
+                              keyed=key.keys(i) if key else None))
     return tuple(out)
 
 

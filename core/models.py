@@ -293,9 +293,15 @@ class Answer(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     campaign_id: Mapped[str | None] = mapped_column(String(100))
     question_id: Mapped[str] = mapped_column(String(100))
-    choice_index: Mapped[int] = mapped_column(Integer)
+    # The pressed choice (single, true_false); None for multiple-response and typed answers.
+    choice_index: Mapped[int | None] = mapped_column(Integer)
+    # What the learner answered, as they saw it: the choice, the chosen choices joined by "; ", or the typed text.
     choice_text: Mapped[str] = mapped_column(Text)
     correct: Mapped[bool] = mapped_column(Boolean)
+    # Partial credit in [0, 1] (multiple response: share of choices classified right); 1 or 0 otherwise.
+    score: Mapped[float | None] = mapped_column(Float)
+    # The raw response: the typed text (short, numeric) or the chosen choice numbers from 1 ("1;3", multiple).
+    response: Mapped[str | None] = mapped_column(Text)
     latency_ms: Mapped[int] = mapped_column(Integer)
     track_version_id: Mapped[int | None] = mapped_column(ForeignKey("track_versions.id"))
     content_hash: Mapped[str] = mapped_column(String(64))

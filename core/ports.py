@@ -35,6 +35,7 @@ class Outcome:
     correct_choice: str
     feedback: str
     explanation: str
+    score: float | None = None  # partial credit in [0, 1] (multiple response); None for one pressed choice
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ from datetime import datetime, tzinfo
 from content.schema import Question, Track, Unit
 from core.i18n import N_, format_datetime, plural, status_name, translate
 from core.ports import Button, OutboundMessage, Outcome
+from core.render_kinds import multiple_question, typed_question
 
 
 def answer_action(delivery_id: int, choice_index: int) -> str:
@@ -70,7 +71,11 @@ def choice_label(question: Question, index: int, locale: str = "en") -> str:
 
 def question_message(question: Question, delivery_id: int, reminder: str = "", *,
                      locale: str = "en") -> OutboundMessage:
-    """Render a question with one button per choice."""
+    """Render a question: one button per choice, check boxes and Submit, or a prompt to reply."""
+    if question.type == "multiple":
+        return multiple_question(question, delivery_id, reminder, locale=locale)
+    if question.typed:
+        return typed_question(question, reminder, locale=locale)
     buttons = tuple(
         Button(label=choice_label(question, i, locale), action=answer_action(delivery_id, i))
         for i in range(len(question.choices))

@@ -107,7 +107,11 @@ class LessonDelivered:
 
 @dataclass(frozen=True)
 class QuestionAnswered:
-    """A learner's answer to a single-choice question; key is the answer's id."""
+    """A learner's answer to a question; key is the answer's id.
+
+    Choice questions give `choices`, `correct` and `chosen` (one index, or `selected` for multiple
+    response); typed ones give `interaction` ("fill-in" or "numeric"), `accepted` patterns and `typed`.
+    """
 
     key: str
     enrollment: EnrollmentRef
@@ -118,6 +122,12 @@ class QuestionAnswered:
     chosen: int
     latency: timedelta
     at: datetime
+    interaction: str = "choice"
+    selected: tuple[int, ...] | None = None
+    typed: str = ""
+    accepted: tuple[str, ...] = ()
+    success: bool | None = None
+    score: float | None = None
 
 
 @dataclass(frozen=True)
@@ -177,29 +187,35 @@ def experienced(config: XapiConfig, event: LessonDelivered) -> Statement:
 
 
 def answered(config: XapiConfig, event: QuestionAnswered) -> Statement:
-    """Build the statement that a learner answered a choice question, with success, response and latency."""
+    """Build the statement that a learner answered a question, with success, response, score and latency."""
     e = event.enrollment
-    if not 0 <= event.chosen < len(event.choices):
-        raise ValueError(f"answer {event.key}: chosen index {event.chosen} is not one of {len(event.choices)} choices")
-    if not event.correct or any(not 0 <= i < len(event.choices) for i in event.correct):
-        raise ValueError(f"answer {event.key}: correct indices {list(event.correct)} do not fit the choices")
     question = _activity(
         activity_id(config, "track", e.track_id, "question", event.question_id),
         event.prompt,
         ACTIVITY_INTERACTION,
         e.locale,
     )
-    question["definition"].update(
-        interactionType="choice",
-        choices=[{"id": _choice_id(i), "description": {e.locale: text}} for i, text in enumerate(event.choices)],
-        correctResponsesPattern=[RESPONSE_DELIMITER.join(_choice_id(i) for i in event.correct)],
-    )
+    if event.interaction == "choice":
+        picked = event.selected if event.selected is not None else (event.chosen,)
+        if any(not 0 <= i < len(event.choices) for i in picked):
+            raise ValueError(f"answer {event.key}: chosen {list(picked)} is not one of {len(event.choices)} choices")
+        if not event.correct or any(not 0 <= i < len(event.choices) for i in event.correct):
+            raise ValueError(f"answer {event.key}: correct indices {list(event.correct)} do not fit the choices")
+        question["definition"].update(
+            interactionType="choice",
+            choices=[{"id": _choice_id(i), "description": {e.locale: text}} for i, text in enumerate(event.choices)],
+            correctResponsesPattern=[RESPONSE_DELIMITER.join(_choice_id(i) for i in event.correct)],
+        )
+        response = RESPONSE_DELIMITER.join(_choice_id(i) for i in picked)
+        success = set(picked) == set(event.correct) if event.success is None else event.success
+    else:
+        question["definition"].update(interactionType=event.interaction,
+                                      correctResponsesPattern=list(event.accepted))
+        response, success = event.typed, bool(event.success)
     statement = _statement(config, "answered", event.key, VERB_ANSWERED, question, e, event.at, track_is_parent=True)
-    statement["result"] = {
-        "success": event.chosen in event.correct,
-        "response": _choice_id(event.chosen),
-        "duration": iso_duration(event.latency),
-    }
+    statement["result"] = {"success": success, "response": response, "duration": iso_duration(event.latency)}
+    if event.score is not None:
+        statement["result"]["score"] = {"scaled": round(event.score, 4)}
     return statement
 
 

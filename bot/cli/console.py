@@ -23,7 +23,7 @@ from bot.cli.common import (
 )
 from core.clock import Clock, SystemClock, VirtualClock
 from core.models import Delivery
-from core.ports import AnswerChosen, OutboundMessage, Sender
+from core.ports import AnswerChosen, InboundEvent, OutboundMessage, Sender, TextSent
 from core.render import answer_action
 from core.services import chatlog, outbox, people, reports
 from core.services.progress import active_enrollments
@@ -67,7 +67,9 @@ def tick(at: Annotated[str | None, typer.Option("--at", help="ISO-8601 instant (
 
 @app.command()
 def chat(as_: Annotated[str, typer.Option("--as", help="email, slack:<id> or telegram:<id>")],
-         answer: Annotated[int | None, typer.Option(help="Answer the open question with choice N.")] = None,
+         answer: Annotated[str | None, typer.Option(
+             help="Answer the open question: a choice number N, choice numbers for multiple response (1,3), "
+                  "or the reply to a short or numeric question.")] = None,
          at: Annotated[str | None, typer.Option("--at", help="Pretend it is this instant.")] = None) -> None:
     """Show a person's console conversation and answer their open question."""
     clock: Clock = VirtualClock(parse_instant(at)) if at else SystemClock()
@@ -84,45 +86,61 @@ def chat(as_: Annotated[str, typer.Option("--as", help="email, slack:<id> or tel
     while True:
         with session_of(services) as s:
             d = outbox.open_question(s, pid, clock.now())
-            open_id = d.id if d else None
-            n_choices = len(d.payload.get("buttons", [])) if d else 0
+            open_id, payload = (d.id, dict(d.payload)) if d else (None, {})
         if open_id is None:
             if answer is not None:
                 raise CLIError(f"{as_} has no open question to answer")
             out.print("No open question right now.")
             return
+        hint = _how_to_answer(payload)
         if answer is None and not interactive:
-            out.print(f"An open question is waiting: answer it with --answer 1..{n_choices}")
+            out.print(f"An open question is waiting: answer it with --answer {hint}")
             return
-        choice = answer if answer is not None else _ask_choice(n_choices)
-        if choice is None:
+        given = answer if answer is not None else _ask(hint)
+        if given is None:
             return
-        if not 1 <= choice <= n_choices:
-            raise CLIError(f"--answer must be between 1 and {n_choices}")
-        reply = asyncio.run(services.conversation.handle(
-            AnswerChosen(Sender(channel, address), answer_action(open_id, choice - 1)), wait=True))
-        with session_of(services) as s:
-            feedback = s.get(Delivery, open_id)
-            if feedback is not None and feedback.payload.get("outcome"):
-                out.print(render(OutboundMessage.from_dict(feedback.payload)))
-            for row, m in chatlog.history(s, address, limit=10):
-                if row.id > last_seen and m.kind != "feedback":
-                    out.print(render(m))
-                    last_seen = row.id
+        event = _answer_event(Sender(channel, address), open_id, payload, given)
+        reply = asyncio.run(services.conversation.handle(event, wait=True))
+        last_seen = _show_after(services, open_id, address, last_seen)
         if reply.notice:
             out.print(reply.notice, markup=False)
         if answer is not None:
             return
 
 
-def _ask_choice(n: int) -> int | None:
-    while True:
-        raw = typer.prompt(f"Your answer (1-{n}, empty to leave)", default="", show_default=False).strip()
-        if not raw:
-            return None
-        if raw.isdigit():
-            return int(raw)
-        out.print("Type the number of a choice.")
+def _how_to_answer(payload: dict[str, Any]) -> str:
+    buttons = payload.get("buttons", [])
+    if (payload.get("record") or {}).get("typed"):
+        return "TEXT (your reply)"
+    if buttons and str(buttons[-1][1]).startswith("s:"):
+        return f"N,M (the numbers of every right choice, 1-{len(buttons) - 1})"
+    return f"1..{len(buttons)}"
+
+
+def _answer_event(sender: Sender, open_id: int, payload: dict[str, Any], given: str) -> InboundEvent:
+    buttons = payload.get("buttons", [])
+    if (payload.get("record") or {}).get("typed") or (buttons and str(buttons[-1][1]).startswith("s:")):
+        return TextSent(sender, given)  # typed replies and choice numbers go through the chat's own reading
+    if not given.strip().isdigit() or not 1 <= int(given) <= len(buttons):
+        raise CLIError(f"--answer must be between 1 and {len(buttons)}")
+    return AnswerChosen(sender, answer_action(open_id, int(given) - 1))
+
+
+def _show_after(services: Any, open_id: int, address: str, last_seen: int) -> int:
+    with session_of(services) as s:
+        feedback = s.get(Delivery, open_id)
+        if feedback is not None and feedback.payload.get("outcome"):
+            out.print(render(OutboundMessage.from_dict(feedback.payload)))
+        for row, m in chatlog.history(s, address, limit=10):
+            if row.id > last_seen and m.kind != "feedback":
+                out.print(render(m))
+                last_seen = row.id
+    return last_seen
+
+
+def _ask(hint: str) -> str | None:
+    raw = typer.prompt(f"Your answer ({hint}, empty to leave)", default="", show_default=False).strip()
+    return raw or None
 
 
 @app.command()

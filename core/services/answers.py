@@ -10,16 +10,19 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from content.grading import Grade, grade_multiple, selection_of
+from content.schema import Question, Track, Unit
 from core.i18n import N_, translate
 from core.models import Answer, Delivery, Enrollment, Person, TrackVersion
 from core.ports import OutboundMessage
 from core.render import feedback_message, question_message
+from core.render_kinds import graded_feedback
 from core.services import enrollments, memory, statements
 from core.services.outbox import enqueue
 from core.services.tracks import track_of
 from core.services.translations import localized
 
-AnswerStatus = Literal["recorded", "duplicate", "late", "not_yours", "unknown"]
+AnswerStatus = Literal["recorded", "duplicate", "late", "not_yours", "unknown", "empty", "not_a_number"]
 
 # English msgids; translate with notice_in (the catalogs hold the other languages).
 NOTICES: dict[AnswerStatus, str] = {
@@ -28,6 +31,8 @@ NOTICES: dict[AnswerStatus, str] = {
     "late": N_("This question has closed, so this answer was not recorded. A newer one is waiting."),
     "not_yours": N_("This question was sent to someone else, so your press changed nothing."),
     "unknown": N_("That question is no longer available."),
+    "empty": N_("Select at least one answer, then press Submit."),
+    "not_a_number": N_("That is not a number I can read. Reply with a number, like 3.5 or 3,5."),
 }
 
 
@@ -51,10 +56,45 @@ class AnswerResult:
         return translate(locale, NOTICES[self.status]) if NOTICES[self.status] else ""
 
 
-def record_answer(session: Session, *, delivery_id: int, choice_index: int, person: Person,
-                  now: datetime) -> AnswerResult:
-    """Record `person`'s choice on a question delivery, once; queue the unit's next question."""
-    loc = person.locale
+@dataclass
+class Asked:
+    """An open question delivery with its content: the source question and the one the reader sees."""
+
+    delivery: Delivery
+    version: TrackVersion
+    track: Track
+    unit: Unit
+    question: Question
+    shown: Question
+
+
+@dataclass(frozen=True)
+class Given:
+    """What a learner answered, ready to store: the choice (if one), text, grade and raw response."""
+
+    choice_index: int | None
+    text: str
+    grade: Grade
+    response: str | None
+    feedback: OutboundMessage
+
+
+def feedback_of(question: Question, answer: Answer, locale: str) -> OutboundMessage:
+    """Rebuild the feedback shown for a stored answer (for a repeated press or reply)."""
+    if question.type == "multiple":
+        selected = selection_of(answer.response)
+        return graded_feedback(question, answer.choice_text, grade_multiple(selected, [c.correct for c in
+                                                                                        question.choices]),
+                               locale=locale, selected=selected)
+    if question.typed or answer.choice_index is None:
+        score = answer.score if answer.score is not None else float(answer.correct)
+        return graded_feedback(question, answer.response or answer.choice_text, Grade(answer.correct, score),
+                               locale=locale)
+    return feedback_message(question, answer.choice_index, locale=locale)
+
+
+def open_asked(session: Session, delivery_id: int, person: Person, now: datetime) -> Asked | AnswerResult:
+    """Return the question a delivery asks `person`, or the result saying why it cannot be answered now."""
     d = session.get(Delivery, delivery_id)
     if d is None or d.kind != "question" or d.track_version_id is None:
         return AnswerResult("unknown")
@@ -65,19 +105,39 @@ def record_answer(session: Session, *, delivery_id: int, choice_index: int, pers
     track = track_of(version)
     unit, question = track.question(d.item)
     # Recorded against the source; shown in the reader's language.
-    shown = localized(session, version, track, loc).question(d.item)[1]
+    shown = localized(session, version, track, person.locale).question(d.item)[1]
     prior = session.scalars(select(Answer).where(Answer.delivery_id == d.id)).first()
     if prior is not None:
-        return AnswerResult("duplicate", d, prior.correct, feedback_message(shown, prior.choice_index, locale=loc))
+        return AnswerResult("duplicate", d, prior.correct, feedback_of(shown, prior, person.locale))
     if d.closed_at is not None and d.closed_at <= now:
         return AnswerResult("late", d)
-    if not 0 <= choice_index < len(question.choices):
-        return AnswerResult("unknown", d)
+    return Asked(d, version, track, unit, question, shown)
+
+
+def record_answer(session: Session, *, delivery_id: int, choice_index: int, person: Person,
+                  now: datetime) -> AnswerResult:
+    """Record `person`'s choice on a question delivery, once; queue the unit's next question."""
+    asked = open_asked(session, delivery_id, person, now)
+    if isinstance(asked, AnswerResult):
+        return asked
+    question = asked.question
+    if question.type not in ("single", "true_false") or not 0 <= choice_index < len(question.choices):
+        return AnswerResult("unknown", asked.delivery)
     choice = question.choices[choice_index]
+    grade = Grade(choice.correct, 1.0 if choice.correct else 0.0)
+    given = Given(choice_index, choice.text, grade, None,
+                  feedback_message(asked.shown, choice_index, locale=person.locale))
+    return store(session, asked, given, person, now)
+
+
+def store(session: Session, asked: Asked, given: Given, person: Person, now: datetime) -> AnswerResult:
+    """Store an answer once (a concurrent first answer wins), then queue the unit's next question."""
+    d, version, question = asked.delivery, asked.version, asked.question
     sent = d.sent_at or d.due_at
     answer = Answer(
         delivery_id=d.id, person_id=person.id, campaign_id=d.campaign_id, question_id=question.id,
-        choice_index=choice_index, choice_text=choice.text, correct=choice.correct,
+        choice_index=given.choice_index, choice_text=given.text, correct=given.grade.correct,
+        score=given.grade.score, response=given.response,
         latency_ms=max(0, int((now - sent).total_seconds() * 1000)), track_version_id=version.id,
         content_hash=version.content_hash, answered_at=now,
     )
@@ -87,30 +147,34 @@ def record_answer(session: Session, *, delivery_id: int, choice_index: int, pers
     except IntegrityError:
         # Another request recorded this delivery's answer first.
         prior = session.scalars(select(Answer).where(Answer.delivery_id == d.id)).one()
-        return AnswerResult("duplicate", d, prior.correct, feedback_message(shown, prior.choice_index, locale=loc))
-    statements.on_answer(session, answer, d, person, track, question)
-    d.payload = feedback_message(shown, choice_index, locale=loc).to_dict()
-    result = AnswerResult("recorded", d, choice.correct, feedback_message(shown, choice_index, locale=loc))
-    if d.enrollment_id is not None:
-        e = session.get(Enrollment, d.enrollment_id)
-        if e is not None:
-            enrollments.answered(e, now)
-    qids = [q.id for q in unit.questions]
-    nxt = qids.index(question.id) + 1
+        return AnswerResult("duplicate", d, prior.correct, feedback_of(asked.shown, prior, person.locale))
+    statements.on_answer(session, answer, d, person, asked.track, question)
+    d.payload = given.feedback.to_dict()
+    result = AnswerResult("recorded", d, given.grade.correct, given.feedback)
     e = session.get(Enrollment, d.enrollment_id) if d.enrollment_id is not None else None
+    if e is not None:
+        enrollments.answered(e, now)
+    _follow_up(session, asked, e, person, now, result)
+    session.flush()
+    return result
+
+
+def _follow_up(session: Session, asked: Asked, e: Enrollment | None, person: Person, now: datetime,
+               result: AnswerResult) -> None:
     # The unit's next question follows at once, unless it was already asked or today's cap is reached;
     # then it waits for a later nudge.
+    d, unit, question = asked.delivery, asked.unit, asked.question
+    qids = [q.id for q in unit.questions]
+    nxt = qids.index(question.id) + 1
     if (nxt < len(qids) and d.closed_at is None and e is not None and memory.row(session, e.id, qids[nxt]) is None
             and memory.cap_left(session, person, e.campaign, d.slot_day) > 0):
         follow = unit.questions[nxt]
         nd = enqueue(session, key=enrollments.followup_key(d.key, follow.id), person=person, kind="question",
                      message=None, due=now, item=follow.id, enrollment_id=d.enrollment_id, campaign_id=d.campaign_id,
-                     track_version_id=version.id, seq=d.seq + 1)
+                     track_version_id=asked.version.id, seq=d.seq + 1)
         if nd is not None:
             nd.slot_day, nd.slot_at = d.slot_day, d.slot_at
             memory.asked(session, e, unit.id, follow.id, now)
-            nd.payload = question_message(localized(session, version, track, loc).question(follow.id)[1], nd.id,
-                                          locale=loc).to_dict()
+            shown = localized(session, asked.version, asked.track, person.locale).question(follow.id)[1]
+            nd.payload = question_message(shown, nd.id, locale=person.locale).to_dict()
             result.followups.append(nd.id)
-    session.flush()
-    return result

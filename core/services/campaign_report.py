@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, joinedload
 
+from content.grading import selection_of
 from core.analysis import (
     DEFAULT_MIN_N,
     FLAG_HINTS,
@@ -38,7 +39,9 @@ class QuestionInfo:
     prompt: str
     unit: str
     choices: tuple[str, ...]
-    correct_index: int
+    correct_index: int  # -1 when no single choice is keyed
+    kind: str = "single"
+    correct: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -66,9 +69,10 @@ def build_report(session: Session, campaign_id: str, min_n: int = DEFAULT_MIN_N)
         .group_by(Delivery.person_id))}
     answers = session.execute(
         select(Answer.person_id, Answer.question_id, Answer.choice_index, Answer.correct, Answer.latency_ms,
-               Answer.track_version_id)
+               Answer.track_version_id, Answer.response)
         .where(Answer.campaign_id == campaign_id).order_by(Answer.answered_at, Answer.id)).all()
-    attempts = [FirstAttempt(pid, qid, idx, correct, ms) for pid, qid, idx, correct, ms, _v in answers]
+    attempts = [FirstAttempt(pid, qid, idx, correct, ms, () if idx is not None else tuple(selection_of(resp)))
+                for pid, qid, idx, correct, ms, _v, resp in answers]
     answered: Counter[int] = Counter(a.person_id for a in attempts)
     right: Counter[int] = Counter(a.person_id for a in attempts if a.correct)
     learners = [LearnerRecord(person_id=e.person_id, sent=sent.get(e.person_id, 0), answered=answered[e.person_id],
@@ -76,8 +80,8 @@ def build_report(session: Session, campaign_id: str, min_n: int = DEFAULT_MIN_N)
                               team=e.person.department,
                               manager=e.person.manager.handle if e.person.manager else None)
                 for e in enrolled]
-    questions = _questions(session, {(qid, v) for _p, qid, _i, _c, _ms, v in answers if v is not None})
-    keys = {qid: QuestionKey(q.choices, q.correct_index) for qid, q in questions.items()}
+    questions = _questions(session, {(qid, v) for _p, qid, _i, _c, _ms, v, _r in answers if v is not None})
+    keys = {qid: QuestionKey(q.choices, q.correct_index, q.kind, q.correct) for qid, q in questions.items()}
     return CampaignReport(
         campaign_id=campaign.id, title=campaign.title, funnel=funnel(learners),
         by_team=group_stats(learners, lambda r: r.team), by_manager=group_stats(learners, lambda r: r.manager),
@@ -96,7 +100,8 @@ def _questions(session: Session, used: set[tuple[str, int]]) -> dict[str, Questi
             unit, q = track_of(versions[vid]).question(qid)
         except (KeyError, ValueError):
             continue  # a version that no longer validates or lacks the question: numbers stay, text is unknown
-        out[qid] = QuestionInfo(q.prompt, unit.id, tuple(c.text for c in q.choices), q.correct_index)
+        key = QuestionKey.of(q)
+        out[qid] = QuestionInfo(q.prompt, unit.id, key.choices, key.correct_index, q.type, key.correct)
     return out
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import Date, case, cast, func, literal_column, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from content.grading import selection_of
 from core.analysis import FirstAttempt, FunnelStep, ItemStats, QuestionKey, item_analysis
 from core.models import Answer, Campaign, Enrollment, Person
 from core.services.dashboard import Page
@@ -171,9 +172,11 @@ def campaign_items(session: Session, campaign: Campaign) -> tuple[list[ItemStats
     """Return the item analysis of a campaign's first attempts (every answer is read: keep the result)."""
     keys = question_keys(session, campaign.track_id)
     rows = session.execute(select(Answer.person_id, Answer.question_id, Answer.choice_index, Answer.correct,
-                                  Answer.latency_ms)
+                                  Answer.latency_ms, Answer.response)
                            .where(Answer.campaign_id == campaign.id).order_by(Answer.answered_at, Answer.id))
-    return item_analysis((FirstAttempt(*r) for r in rows), keys), keys
+    attempts = (FirstAttempt(p, q, i, c, ms, () if i is not None else tuple(selection_of(resp)))
+                for p, q, i, c, ms, resp in rows)
+    return item_analysis(attempts, keys), keys
 
 
 def question_keys(session: Session, track_id: str) -> dict[str, QuestionKey]:
@@ -184,10 +187,7 @@ def question_keys(session: Session, track_id: str) -> dict[str, QuestionKey]:
     keys = {}
     for unit in track_of(v).units:
         for q in unit.questions:
-            try:
-                keys[q.id] = QuestionKey(tuple(c.text for c in q.choices), q.correct_index)
-            except ValueError:
-                continue
+            keys[q.id] = QuestionKey.of(q)
     return keys
 
 

@@ -57,8 +57,8 @@ def person_document(session: Session, person: Person) -> dict[str, Any]:
             select(Enrollment).where(Enrollment.person_id == pid).order_by(Enrollment.id))],
         "deliveries": [_columns(d) for d in session.scalars(
             select(Delivery).where(Delivery.person_id == pid).order_by(Delivery.id))],
-        "answers": [{**_columns(a), "choice_number": a.choice_index + 1} for a in session.scalars(
-            select(Answer).where(Answer.person_id == pid).order_by(Answer.id))],
+        "answers": [{**_columns(a), "choice_number": None if a.choice_index is None else a.choice_index + 1}
+                    for a in session.scalars(select(Answer).where(Answer.person_id == pid).order_by(Answer.id))],
         "console_log": [_columns(c) for c in session.scalars(
             select(ChatLog).where(ChatLog.address.in_(addresses)).order_by(ChatLog.id))],
         "pending_prompts": [_columns(p) for p in session.scalars(

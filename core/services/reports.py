@@ -59,7 +59,8 @@ def answer_rows(session: Session, campaign: str | None = None) -> list[Row]:
     prompts = _prompts(session, {a.track_version_id for a in found if a.track_version_id is not None})
     return [{"person": a.person.handle, "campaign": a.campaign_id, "question": a.question_id,
              "question_text": prompts.get((a.track_version_id, a.question_id)),
-             "choice": a.choice_text, "choice_index": a.choice_index + 1, "correct": a.correct,
+             "choice": a.choice_text, "choice_index": None if a.choice_index is None else a.choice_index + 1,
+             "response": a.response, "score": a.score, "correct": a.correct,
              "latency_ms": a.latency_ms, "answered_at": _iso(a.answered_at), "content_hash": a.content_hash}
             for a in found]
 

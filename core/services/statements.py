@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from content.grading import numeric_bounds
 from content.schema import Question, Track, Unit
 from core import xapi
 from core.models import Answer, Campaign, Delivery, Person, TrackVersion, XapiStatement
@@ -61,9 +62,26 @@ def on_answer(session: Session, answer: Answer, d: Delivery, person: Person, tra
         return
     event = xapi.QuestionAnswered(
         key=str(answer.id), enrollment=_ref(session, person, d, track), question_id=question.id,
-        prompt=question.prompt, choices=tuple(c.text for c in question.choices), correct=(question.correct_index,),
-        chosen=answer.choice_index, latency=timedelta(milliseconds=answer.latency_ms), at=answer.answered_at)
+        prompt=question.prompt, choices=tuple(c.text for c in question.choices), correct=question.correct_indexes,
+        chosen=answer.choice_index if answer.choice_index is not None else -1,
+        latency=timedelta(milliseconds=answer.latency_ms), at=answer.answered_at, **_kind_fields(answer, question))
     queue(session, xapi.answered(config, event), person.id, answer.answered_at)
+
+
+def _kind_fields(answer: Answer, question: Question) -> dict[str, Any]:
+    # Multiple response reports every chosen choice and the partial score; typed kinds their text.
+    if question.type == "multiple":
+        picked = tuple(int(n) - 1 for n in (answer.response or "").split(";") if n.isdigit())
+        return {"selected": picked, "success": answer.correct, "score": answer.score}
+    if question.type == "short":
+        return {"interaction": "fill-in", "typed": answer.response or "", "accepted": tuple(question.accept or ()),
+                "success": answer.correct}
+    if question.type == "numeric":
+        low, high = numeric_bounds(question)
+        pattern = f"{'' if low is None else f'{low:g}'}:{'' if high is None else f'{high:g}'}"
+        return {"interaction": "numeric", "typed": answer.response or "", "accepted": (pattern,),
+                "success": answer.correct}
+    return {}
 
 
 def on_sent(session: Session, delivery_id: int, now: datetime) -> None:

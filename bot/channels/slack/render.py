@@ -155,6 +155,10 @@ def verdict(outcome: Outcome, locale: str = "en") -> str:
     """Return the mrkdwn line marking the chosen option right or wrong."""
     if outcome.correct:
         return translate(locale, "✅ *Correct!* Your answer: {answer}", answer=escape(outcome.chosen))
+    if outcome.score:
+        return translate(locale, "🟡 *Partly right* ({score}%). Your answer: {answer}\nThe correct answers are: "
+                                 "*{correct}*", score=round(outcome.score * 100), answer=escape(outcome.chosen),
+                         correct=escape(outcome.correct_choice))
     return translate(locale, "❌ *Not quite.* Your answer: {answer}\nThe correct answer is: *{correct}*",
                      answer=escape(outcome.chosen), correct=escape(outcome.correct_choice))
 
@@ -243,6 +247,8 @@ def fallback_text(message: OutboundMessage) -> str:
     if message.outcome is not None:
         o = message.outcome
         mark = translate(loc, "Correct") if o.correct else translate(
+            loc, "Partly right, {score}% (correct answers: {correct})", score=round(o.score * 100),
+            correct=o.correct_choice) if o.score else translate(
             loc, "Not quite (correct answer: {correct})", correct=o.correct_choice)
         parts.append(translate(loc, "Your answer: {answer}. {verdict}.", answer=o.chosen, verdict=mark))
         parts += [t for t in (o.feedback, o.explanation) if t]
