@@ -87,8 +87,13 @@ def lint(track: Track, linemap: LineMap, path: str) -> list[Problem]:
                     "warning",
                 )
             _placeholders(q, qloc, add)
+            _kind_practice(q, qloc, add)
             if q.explanation is not None:
                 continue
+            if q.typed and len(q.feedback or {}) < 2:
+                missing = "right" if True not in (q.feedback or {}) else "wrong"
+                add((*qloc, "feedback"), f"question '{q.id}' has no feedback for a {missing} answer and no "
+                    "explanation: learners need to know why (add feedback: {true: ..., false: ...})")
             for ci, choice in enumerate(q.choices):
                 if choice.feedback is None:
                     # true_false choices are synthesised, so the nearest real line is the question's.
@@ -106,6 +111,24 @@ def _placeholders(q: Question, qloc: Loc, add: Callable[[Loc, str], None]) -> No
     texts: list[tuple[Loc, str | None]] = [((*qloc, "prompt"), q.prompt), ((*qloc, "explanation"), q.explanation)]
     for ci, choice in enumerate(q.choices):
         texts += [((*qloc, "choices", ci), choice.text), ((*qloc, "choices", ci, "feedback"), choice.feedback)]
+    texts += [((*qloc, "accept", ai), a) for ai, a in enumerate(q.accept or [])]
     for loc, text in texts:
         if text and PLACEHOLDER in text:
             add(loc, f"question '{q.id}' still holds the {PLACEHOLDER} placeholder: write it before publishing")
+
+
+MAX_ACCEPT_WORDS = 4
+
+
+def _kind_practice(q: Question, qloc: Loc, add: Callable[[Loc, str, Literal["error", "warning"]], None]) -> None:
+    """Warn about multiple-response and typed questions that would grade learners unfairly."""
+    if q.type == "multiple" and all(c.correct for c in q.choices):
+        add((*qloc, "choices"), f"question '{q.id}': every choice is correct, so ticking all of them always wins",
+            "warning")
+    for ai, answer in enumerate(q.accept or []):
+        if count_words(answer) > MAX_ACCEPT_WORDS:
+            add((*qloc, "accept", ai), f"accepted answer '{answer}' is {count_words(answer)} words; typed answers "
+                f"work best as a word or two (at most {MAX_ACCEPT_WORDS})", "warning")
+        elif q.typos and len(answer) <= 3 * q.typos:
+            add((*qloc, "typos"), f"typos: {q.typos} is too lenient for the short answer '{answer}': "
+                "unrelated words would count as right", "warning")

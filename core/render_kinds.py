@@ -107,9 +107,3 @@ def graded_feedback(question: Question, chosen: str, grade: Grade, *, locale: st
         parts.append(translate(locale, "Explanation: {explanation}", explanation=question.explanation))
     return OutboundMessage(kind="feedback", title=translate(locale, "Question"), text="\n\n".join(parts),
                            outcome=outcome, locale=locale)
-
-
-def number_error(locale: str, text: str) -> str:
-    """Return the friendly note for a reply that is not a number."""
-    return translate(locale, "“{text}” is not a number I can read. Reply with a number, like 3.5 or 3,5.",
-                     text=text[:40])

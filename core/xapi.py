@@ -198,7 +198,8 @@ def answered(config: XapiConfig, event: QuestionAnswered) -> Statement:
     if event.interaction == "choice":
         picked = event.selected if event.selected is not None else (event.chosen,)
         if any(not 0 <= i < len(event.choices) for i in picked):
-            raise ValueError(f"answer {event.key}: chosen {list(picked)} is not one of {len(event.choices)} choices")
+            what = f"index {event.chosen}" if event.selected is None else f"indexes {list(picked)}"
+            raise ValueError(f"answer {event.key}: chosen {what} is not one of {len(event.choices)} choices")
         if not event.correct or any(not 0 <= i < len(event.choices) for i in event.correct):
             raise ValueError(f"answer {event.key}: correct indices {list(event.correct)} do not fit the choices")
         question["definition"].update(

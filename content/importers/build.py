@@ -7,6 +7,7 @@ from typing import Any
 
 import yaml
 
+from content.importers.build_kinds import KIND_BUILDERS
 from content.importers.common import Parsed, RawQuestion, slugify
 from content.linter import MAX_QUESTIONS_PER_UNIT, PLACEHOLDER
 from content.schema import MAX_CHOICES, MIN_CHOICES
@@ -17,14 +18,10 @@ __all__ = ["PLACEHOLDER", "Built", "build_track"]
 # must still write, so a search finds every gap and `content check` names each one.
 LESSON_PLACEHOLDER = f"{PLACEHOLDER}: write the lesson for this unit, a few sentences under 150 words."
 OBJECTIVE_NOTE = "add an objective: what should learners do differently? (uncomment 'objective:' at the top)"
-_LATER = "not supported yet (a later version adds this question kind)"
 _SKIP_REASONS = {
     "essay": "essays do not fit chat",
     "matching": "matching questions do not fit chat",
     "description": "it has no question; put its text in a unit's lesson if it teaches something",
-    "multiple_response": f"multiple-response questions are {_LATER}",
-    "short_answer": f"short-answer questions are {_LATER}",
-    "numeric": f"numeric questions are {_LATER}",
 }
 _KIND_WORDS = {"multiple_response": "multiple-response", "short_answer": "short-answer"}
 
@@ -68,6 +65,9 @@ class _Builder:
         self.skipped += 1
         self.notes.append(f'{self.where(q)}: skipped {what} "{_label(q)}": {reason}')
 
+    def note(self, q: RawQuestion, message: str) -> None:
+        self.notes.append(f'{self.where(q)}: question "{_label(q)}": {message}')
+
     def unique(self, seen: set[str], base: str) -> str:
         candidate, n = base, 2
         while candidate in seen:
@@ -85,7 +85,16 @@ class _Builder:
             self.skip(q, "question", "it has no question text")
             return None
         out: dict[str, Any] = {"id": self.unique(self.question_ids, slugify(q.name or q.prompt, "question"))}
-        if q.kind == "true_false":
+        if q.kind in KIND_BUILDERS:
+            made = KIND_BUILDERS[q.kind](q, lambda m: self.note(q, m))
+            if isinstance(made, str):
+                word = _KIND_WORDS.get(q.kind, q.kind)
+                self.skip(q, f"{word} question", made)
+                return None
+            out |= {"type": made.pop("type"), "prompt": q.prompt, **made}
+            feedback_missing = (any("feedback" not in c for c in made["choices"]) if "choices" in made
+                                else len(made.get("feedback", {})) < 2)
+        elif q.kind == "true_false":
             out |= {"type": "true_false", "prompt": q.prompt, "answer": q.answer}
             if q.tf_feedback:
                 out["feedback"] = {k: q.tf_feedback[k] for k in (True, False) if k in q.tf_feedback}

@@ -72,12 +72,13 @@ def test_gift_weights_make_partial_credit_and_multiple_response() -> None:
     assert multi.kind == "multiple_response"
     assert [c.fraction for c in multi.choices] == [0.5, 0.5, -1.0]
     result = import_text("Best? {=a#y ~%50%b#n ~c#n}\n\nWhich are fruit? {~%50%apple ~%50%pear ~%-100%stone}", "gift")
-    assert result.questions_written == 1
+    assert result.questions_written == 2
     assert any('partial credit (50%) for "b" is dropped' in n for n in result.notes)
-    assert any('<text>:3: skipped multiple-response question "Which are fruit?"' in n for n in result.notes)
+    fruit = result.track.units[0].questions[1]
+    assert fruit.type == "multiple" and [c.correct for c in fruit.choices] == [True, True, False]
 
 
-def test_gift_short_answer_and_numeric_are_parsed_and_skipped_as_not_supported_yet() -> None:
+def test_gift_short_answer_and_numeric_are_parsed() -> None:
     short, exact, rng, multi = gift(
         """
         Who's buried in Grant's tomb? {=no one =%50%nobody#close}
@@ -94,9 +95,22 @@ def test_gift_short_answer_and_numeric_are_parsed_and_skipped_as_not_supported_y
     assert (exact.kind, exact.answers) == ("numeric", ["3.14:0.01"])
     assert rng.answers == ["1..5"]
     assert multi.answers == ["1822:0", "1822:2"] and multi.choices[-1].feedback == "Way off"
-    with pytest.raises(ImportFailed) as caught:
-        import_text("Pi? {#3.14:0.01}", "gift")
-    assert "numeric questions are not supported yet" in caught.value.notes[0]
+
+
+def test_gift_short_answer_and_numeric_become_native_kinds() -> None:
+    result = import_text(
+        "Who's buried in Grant's tomb? {=no one =%50%nobody#close}\n\nPi? {#3.14:0.01}\n\n"
+        "A number from 1 to 5? {#1..5}\n\nWhen was Grant born? {# =1822:0 =%50%1822:2 ~#Way off}\n\n"
+        "Two? {#=2:0 =%50%2:1}", "gift")
+    short, pi, rng, born, two = [q for u in result.track.units for q in u.questions]
+    assert (short.type, short.accept) == ("short", ["no one"])
+    assert (pi.type, pi.answer, pi.tolerance) == ("numeric", 3.14, 0.01)
+    assert (rng.min, rng.max, rng.answer) == (1, 5, None)
+    assert (born.answer, born.tolerance, born.feedback) == (1822, None, {False: "Way off"})
+    assert (two.answer, two.tolerance) == (2, None)
+    assert any('partial credit (50%) for "nobody" is dropped' in n for n in result.notes)
+    assert any('"Two?": partial credit (50%) for "2:1" is dropped' in n for n in result.notes)
+    assert not any("skipped" in n for n in result.notes)
 
 
 def test_gift_numeric_needs_numbers() -> None:

@@ -60,15 +60,18 @@ def test_gift_category_file_reads_four_questions_in_its_category(moodle: Path) -
 def test_gift_file_imports_what_fits_chat_and_notes_each_skip(moodle: Path, tmp_path: Path) -> None:
     source = moodle / "gift" / "questions.gift.txt"
     result = import_file(source, "gift")
-    assert (result.questions_read, result.questions_written) == (9, 4)
+    # Only the kinds that do not fit chat are skipped; multiple response, numeric and short answer import.
+    assert (result.questions_read, result.questions_written) == (9, 7)
     skips = [n for n in result.notes if ": skipped " in n]
-    assert [n.split(": skipped ")[1].split(" ")[0] for n in skips] == [
-        "essay",
-        "matching",
-        "multiple-response",
-        "numeric",
-        "short-answer",
-    ]
+    assert [n.split(": skipped ")[1].split(" ")[0] for n in skips] == ["essay", "matching"]
+    kinds = {q.id: q for unit in result.track.units for q in unit.questions}
+    assert kinds["colours"].type == "multiple"
+    assert [c.text for c in kinds["colours"].choices if c.correct] == ["yellow", "off-beige"]
+    assert (kinds["q5"].type, kinds["q5"].answer, kinds["q5"].tolerance) == ("numeric", 3, 2)
+    assert kinds["q5"].feedback == {False: "Completely wrong"}
+    assert (kinds["shortanswer"].accept, kinds["shortanswer"].feedback) == (
+        ["Frog"], {True: "Good!", False: "Completely wrong"})
+    assert any('"Shortanswer": partial credit (50%) for "Cat" is dropped' in n for n in result.notes)
     assert skips[0] == f'{source}:2: skipped essay question "Q8": essays do not fit chat'
     out = tmp_path / "questions.yaml"
     out.write_text(result.yaml_text, encoding="utf-8")
