@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from content.schema import Track
@@ -33,6 +34,10 @@ KINDS_TRACK: dict[str, Any] = {
 }
 
 
-def kinds_track() -> Track:
-    """Return the question-kinds test track."""
-    return Track.model_validate(KINDS_TRACK)
+def kinds_track(first: str = "cities") -> Track:
+    """Return the question-kinds test track, its first unit starting with question `first`."""
+    body = copy.deepcopy(KINDS_TRACK)
+    questions = body["units"][0]["questions"]
+    at = next(i for i, q in enumerate(questions) if q["id"] == first)
+    body["units"][0]["questions"] = questions[at:] + questions[:at]
+    return Track.model_validate(body)
