@@ -75,7 +75,7 @@ def _verdict(grade: Grade, right: str, locale: str) -> str:
     if grade.correct:
         return translate(locale, "✅ Correct!")
     if grade.score > 0:
-        return translate(locale, "🟡 Partly right ({score}% of the choices). The correct answers are: {answer}",
+        return translate(locale, "🟡 Partly right ({score}%). The correct answers are: {answer}",
                          score=round(grade.score * 100), answer=right)
     return translate(locale, "❌ Not quite. The correct answer is: {answer}", answer=right)
 

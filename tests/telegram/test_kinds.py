@@ -82,7 +82,7 @@ def test_multiple_response_is_an_inline_keyboard_of_check_boxes_edited_in_place(
     _press(app, WRONG, other, 0)
     _press(app, WRONG, _now(app, WRONG, other.message_id), 4)
     partly = _now(app, WRONG, other.message_id)
-    assert "🟡 Partly right (75% of the choices). The correct answers are: Paris; Berlin" in partly.text
+    assert "🟡 Partly right (75%). The correct answers are: Paris; Berlin" in partly.text
     assert "Paris: Capital of France." in partly.text and "Berlin: Capital of Germany." in partly.text
     assert _answers(app)[0][1:] == ("cities", True, 1.0, "1;3")
     assert [a[1:] for a in _answers(app)] == [("cities", True, 1.0, "1;3"), ("cities", False, 0.75, "1")]

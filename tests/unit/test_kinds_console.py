@@ -66,7 +66,7 @@ def test_multiple_response_toggles_in_place_and_scores_partial_credit(world: Wor
     assert (a_wrong.correct, a_wrong.score, a_wrong.response, a_wrong.choice_text) == (False, 0.5, "1;2",
                                                                                         "Paris; Lyon")
     feedback = [m for _, m in world.inbox(wrong) if m.outcome is not None][0]
-    assert "🟡 Partly right (50% of the choices)" in feedback.text
+    assert "🟡 Partly right (50%)" in feedback.text
     assert "The correct answers are: Paris; Berlin" in feedback.text
     assert "- Lyon: A big city, not a capital." in feedback.text
     assert "Explanation: Capitals host the government." in feedback.text

@@ -247,7 +247,7 @@ def fallback_text(message: OutboundMessage) -> str:
     if message.outcome is not None:
         o = message.outcome
         mark = translate(loc, "Correct") if o.correct else translate(
-            loc, "Partly right, {score}% (correct answers: {correct})", score=round(o.score * 100),
+            loc, "Partly right ({score}%), correct answers: {correct}", score=round(o.score * 100),
             correct=o.correct_choice) if o.score else translate(
             loc, "Not quite (correct answer: {correct})", correct=o.correct_choice)
         parts.append(translate(loc, "Your answer: {answer}. {verdict}.", answer=o.chosen, verdict=mark))
