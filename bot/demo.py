@@ -18,12 +18,15 @@ from bot.channels.console.render import render
 from bot.dbsetup import upgrade
 from bot.settings import Settings
 from content.campaign import CampaignSpec
+from content.grading import numeric_bounds
 from content.loader import LIBRARY_DIR, load_track_file
+from content.schema import Question
 from core.clock import VirtualClock
-from core.models import Completion
-from core.ports import AnswerChosen, CommandIssued, OutboundMessage, Sender
+from core.models import Completion, TrackVersion
+from core.ports import AnswerChosen, CommandIssued, InboundEvent, OutboundMessage, Sender, TextSent
 from core.render import answer_action
 from core.services import outbox, people, reports, tracks
+from core.services.tracks import track_of
 from flows import campaigns as flows_campaigns
 from flows import people as flows_people
 from scheduler.cadence import local_instant
@@ -40,7 +43,8 @@ AUTO_PLAN: list[str | None] = ["right", "wrong", None, None, None, "right"]
 MAX_DAYS = 40  # scheduled days at most, should mastery never come
 
 
-def run_demo(*, auto: bool, console: Console, serve: bool = False, port: int = 8000) -> None:
+def run_demo(*, auto: bool, console: Console, serve: bool = False, port: int = 8000,
+             track: str = "phishing-basics") -> None:
     """Run the demo in a throwaway SQLite file, printing the conversation as it happens.
 
     With `serve`, the web dashboard is then served on the demo's data until interrupted.
@@ -49,7 +53,7 @@ def run_demo(*, auto: bool, console: Console, serve: bool = False, port: int = 8
     if not auto and not interactive:
         console.print("[dim](no terminal to type into: answering automatically)[/]")
     with tempfile.TemporaryDirectory(prefix="nudgebot-demo-") as tmp:
-        demo = Demo(Path(tmp), console, interactive)
+        demo = Demo(Path(tmp), console, interactive, track)
         demo.run()
         if serve:
             from bot.demo_serve import serve_dashboard
@@ -60,8 +64,11 @@ def run_demo(*, auto: bool, console: Console, serve: bool = False, port: int = 8
 class Demo:
     """The demo's state: a virtual clock, the services and the two people."""
 
-    def __init__(self, tmp: Path, console: Console, interactive: bool) -> None:
+    def __init__(self, tmp: Path, console: Console, interactive: bool, track: str = "phishing-basics") -> None:
         self.console = console
+        self.track_file = LIBRARY_DIR / f"{track}.yaml"
+        loaded = load_track_file(self.track_file)[0]
+        self.title = "Spotting phishing" if loaded is None or loaded.id == "phishing-basics" else loaded.title
         self.interactive = interactive
         self.zone = ZoneInfo(ZONE)
         self.clock = VirtualClock(datetime.combine(START - timedelta(days=1), time(12), tzinfo=self.zone))
@@ -87,12 +94,13 @@ class Demo:
 
     def setup(self) -> tuple[int, str]:
         """Publish the sample track, import two people and apply a campaign; return the learner."""
-        track, problems, _ = load_track_file(LIBRARY_DIR / "phishing-basics.yaml")
-        assert track is not None, problems
+        track, problems, _ = load_track_file(self.track_file)
+        if track is None:
+            raise SystemExit(f"{self.track_file}: " + "; ".join(str(p) for p in problems))
         roster = self.tmp / "people.csv"
         roster.write_text(ROSTER, encoding="utf-8")
         spec = CampaignSpec.model_validate({
-            "id": "demo-phishing", "title": "Spotting phishing", "track": track.id,
+            "id": f"demo-{track.id}", "title": self.title, "track": track.id,
             "audience": {"roles": ["learner"]},
             # The campaign began a week earlier (Lea joins now), so Friday's digest is not a skipped first-week one.
             "schedule": {"days": ["mon", "tue", "wed", "thu", "fri"], "at": "09:30",
@@ -115,7 +123,7 @@ class Demo:
         """Advance day by day through the real tick, answering as the learner."""
         c = self.console
         c.print(Rule("[bold]nudgebot demo[/]"))
-        c.print("A throwaway database, the sample track [bold]Spotting phishing[/], Lea (learner) and Max "
+        c.print(f"A throwaway database, the sample track [bold]{self.title}[/], Lea (learner) and Max "
                 "(her manager) on the console channel. Nudges go out Mon–Fri at 09:30 Berlin time; Lea is "
                 "reminded after 2 unanswered questions and Max hears after 3; Max's weekly digest is Friday 17:00.\n")
         lea_id, lea_addr = self.setup()
@@ -152,16 +160,22 @@ class Demo:
                 d = outbox.open_question(s, lea_id, self.clock.now())
                 if d is None:
                     return
-                message = OutboundMessage.from_dict(d.payload)
-                did = d.id
-                right = next(i for i, b in enumerate(message.buttons) if self._is_right(s, did, i))
-            choice = self._choose(message, right, plan)
-            if choice is None:
+                v = s.get(TrackVersion, d.track_version_id)
+                assert v is not None
+                question, did = track_of(v).question(d.item)[1], d.id
+            given = self._ask(question) if self.interactive else demo_answer(question, plan)
+            if given is None:
                 self.console.print("[dim italic]Lea doesn't answer today.[/]")
                 return
-            self.console.print(f"[bold]Lea[/] answers [{choice + 1}] {message.buttons[choice].label}")
-            reply = asyncio.run(self.services.conversation.handle(
-                AnswerChosen(Sender("console", lea_addr), answer_action(did, choice)), wait=True))
+            sender = Sender("console", lea_addr)
+            if question.type in ("single", "true_false") and given.isdigit() \
+                    and 1 <= int(given) <= len(question.choices):
+                self.console.print(f"[bold]Lea[/] answers [{given}] {question.choices[int(given) - 1].text}")
+                event: InboundEvent = AnswerChosen(sender, answer_action(did, int(given) - 1))
+            else:
+                self.console.print(f"[bold]Lea[/] types: {given}")
+                event = TextSent(sender, given)
+            reply = asyncio.run(self.services.conversation.handle(event, wait=True))
             if reply.notice:
                 self.console.print(reply.notice)
 
@@ -169,30 +183,30 @@ class Demo:
         with self.services.db.session() as s:
             return s.scalars(select(Completion).where(Completion.person_id == lea_id)).first() is not None
 
-    def _is_right(self, s: object, delivery_id: int, index: int) -> bool:
-        from core.models import Delivery, TrackVersion
-        from core.services.tracks import track_of
-
-        assert hasattr(s, "get")
-        d = s.get(Delivery, delivery_id)
-        v = s.get(TrackVersion, d.track_version_id)
-        return bool(track_of(v).question(d.item)[1].correct_index == index)
-
-    def _choose(self, message: OutboundMessage, right: int, plan: str | None) -> int | None:
-        if self.interactive:
-            n = len(message.buttons)
-            while True:
-                try:
-                    raw = input(f"Your answer as Lea (1-{n}, Enter to stay silent): ").strip()
-                except EOFError:
-                    return None
-                if not raw:
-                    return None
-                if raw.isdigit() and 1 <= int(raw) <= n:
-                    return int(raw) - 1
-                self.console.print(f"Please type a number from 1 to {n}.")
-        if plan is None:
+    def _ask(self, question: Question) -> str | None:
+        how = {"multiple": "the numbers of every right choice, like 1,3", "short": "your answer",
+               "numeric": "a number"}.get(question.type, f"1-{len(question.choices)}")
+        try:
+            raw = input(f"Your answer as Lea ({how}; Enter to stay silent): ").strip()
+        except EOFError:
             return None
-        if plan == "right":
-            return right
-        return (right + 1) % len(message.buttons)
+        return raw or None
+
+
+def demo_answer(question: Question, plan: str | None) -> str | None:
+    """Return what the auto-learner types or presses (a choice number from 1) for a plan "right" or "wrong"."""
+    if plan is None:
+        return None
+    right = plan == "right"
+    if question.type == "short":
+        return (question.accept or ["?"])[0] if right else "no idea"
+    if question.type == "numeric":
+        low, high = numeric_bounds(question)
+        if right:
+            return f"{low if low is not None else high:g}"
+        return f"{high + 1:g}" if high is not None else f"{(low or 0.0) - 1:g}"
+    keyed = question.correct_indexes
+    if question.type == "multiple":
+        picks = keyed if right else tuple(i for i in range(len(question.choices)) if i not in keyed)[:1] + keyed[:1]
+        return ",".join(str(i + 1) for i in sorted(picks))
+    return str((keyed[0] if right else (keyed[0] + 1) % len(question.choices)) + 1)

@@ -65,9 +65,11 @@ def expected_answer(question: Question) -> str:
         if question.answer is not None and not isinstance(question.answer, bool):
             tol = f" (± {number(question.tolerance)})" if question.tolerance else ""
             return number(question.answer) + tol
-        low = number(question.min) if question.min is not None else "…"
-        high = number(question.max) if question.max is not None else "…"
-        return f"{low} – {high}"
+        if question.max is None:
+            return f"≥ {number(question.min or 0.0)}"
+        if question.min is None:
+            return f"≤ {number(question.max)}"
+        return f"{number(question.min)} – {number(question.max)}"
     return "; ".join(question.choices[i].text for i in question.correct_indexes)
 
 

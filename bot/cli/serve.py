@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 
 from bot.cli.common import (
+    CLIError,
     app,
     load_settings,
     open_services,
@@ -30,11 +31,17 @@ log = logging.getLogger("nudgebot")
 def demo(auto: Annotated[bool, typer.Option("--auto", help="Answer by itself and exit.")] = False,
          serve: Annotated[bool, typer.Option("--serve", help="Then serve the web dashboard on the demo's data.")]
          = False,
-         port: Annotated[int, typer.Option(help="Dashboard port with --serve.")] = 8000) -> None:
+         port: Annotated[int, typer.Option(help="Dashboard port with --serve.")] = 8000,
+         track: Annotated[str, typer.Option(help="The library track to learn, e.g. password-habits (every "
+                                                 "question kind).")] = "phishing-basics") -> None:
     """Walk through a campaign on the console channel with a virtual clock (no account needed)."""
     from bot.demo import run_demo
+    from content.loader import LIBRARY_DIR
 
-    run_demo(auto=auto, console=out, serve=serve, port=port)
+    if not (LIBRARY_DIR / f"{track}.yaml").is_file():
+        known = ", ".join(sorted(p.stem for p in LIBRARY_DIR.glob("*.yaml") if p.stem.count(".") == 0))
+        raise CLIError(f"--track: no library track {track!r} (choose from {known})")
+    run_demo(auto=auto, console=out, serve=serve, port=port, track=track)
 
 
 @app.command()

@@ -34,3 +34,21 @@ def test_demo_auto_tells_the_whole_story(tmp_path: Path) -> None:
     assert wrong_prompt
     assert "completed on 2027-" in out and "score 82%" in out and "(pass mark 60%)" in out
     assert not list(tmp_path.iterdir())  # the demo cleans up after itself
+
+
+def test_demo_shows_every_question_kind_with_the_password_track(tmp_path: Path) -> None:
+    exe = Path(sys.executable).parent / "nudgebot"
+    env = {k: v for k, v in os.environ.items() if k not in ("SLACK_BOT_TOKEN", "TELEGRAM_BOT_TOKEN")}
+    env["COLUMNS"] = "120"
+    r = subprocess.run([str(exe), "demo", "--auto", "--track", "password-habits"], stdin=subprocess.DEVNULL,
+                       capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120, check=False)
+    assert r.returncode == 0, r.stderr[-2000:]
+    out = r.stdout
+    assert "Password habits that hold · 1/5" in out and "[5] Submit ✔" in out and "☐ Making it longer" in out
+    assert "Lea types: 1,2" in out and "Reply with your answer." in out and "Reply with a number." in out
+    tuesday = out.split("Tuesday 05 January 2027", 1)[1].split("Wednesday 06 January 2027", 1)[0]
+    assert "❌ Not quite. The correct answer is: 4" in tuesday and "Four. Fewer random words" in tuesday
+    assert "completed on 2027-" in out
+    bad = subprocess.run([str(exe), "demo", "--auto", "--track", "nope"], capture_output=True, text=True,
+                         cwd=tmp_path, env=env, timeout=60, check=False)
+    assert bad.returncode != 0 and "--track: no library track 'nope'" in bad.stderr + bad.stdout
