@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from content.grading import numeric_bounds
+from content.grading import numeric_bounds, parse_number
 from content.schema import Question, Track, Unit
 from core import xapi
 from core.models import Answer, Campaign, Delivery, Person, TrackVersion, XapiStatement
@@ -77,10 +77,12 @@ def _kind_fields(answer: Answer, question: Question) -> dict[str, Any]:
         return {"interaction": "fill-in", "typed": answer.response or "", "accepted": tuple(question.accept or ()),
                 "success": answer.correct}
     if question.type == "numeric":
+        # xAPI writes a numeric range as min[:]max (either end may be open) and a response as a plain number.
         low, high = numeric_bounds(question)
-        pattern = f"{'' if low is None else f'{low:g}'}:{'' if high is None else f'{high:g}'}"
-        return {"interaction": "numeric", "typed": answer.response or "", "accepted": (pattern,),
-                "success": answer.correct}
+        pattern = f"{'' if low is None else f'{low:g}'}[:]{'' if high is None else f'{high:g}'}"
+        value = parse_number(answer.response or "")
+        return {"interaction": "numeric", "typed": answer.response or "" if value is None else f"{value:g}",
+                "accepted": (pattern,), "success": answer.correct}
     return {}
 
 

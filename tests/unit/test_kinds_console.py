@@ -5,7 +5,11 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime
 
-from core.models import Person
+from sqlalchemy import select
+
+from bot import xapi_outbox
+from bot.settings import Settings
+from core.models import Person, XapiStatement
 from core.ports import AnswerChosen, Reply, Sender, TextSent
 from core.render_kinds import submit_action, toggle_action
 from tests.helpers import World
@@ -121,3 +125,21 @@ def test_a_typo_within_the_questions_tolerance_counts_and_shows_the_spelling(wor
     assert "✅ Correct!" in feedback and "Accepted as: Paris" in feedback
     say(world, right, "Parisss")  # the question is answered: a later reply is not an answer
     assert [a.response for a in world.answers()] == ["1;3", "Pariss"]
+
+
+def test_answers_of_every_kind_queue_xapi_statements_with_their_interaction_type(world: World) -> None:
+    settings = Settings(database_url="sqlite://", lrs_url="http://127.0.0.1:9/xapi", lrs_username="u",  # type: ignore[call-arg]
+                        lrs_password="p", _env_file=None)
+    assert xapi_outbox.install(world.services, settings) is not None
+    right, _ = _start(world)
+    say(world, right, "1 2")
+    say(world, right, "paris")
+    say(world, right, "3,14")
+    with world.session() as s:
+        answered = [r.statement for r in s.scalars(select(XapiStatement).order_by(XapiStatement.id))
+                    if r.statement["verb"]["id"].endswith("/answered")]
+    kinds = [(a["object"]["definition"]["interactionType"], a["result"]["response"], a["result"]["success"])
+             for a in answered]
+    assert kinds == [("choice", "choice-0[,]choice-1", False), ("fill-in", "paris", True), ("numeric", "3.14", True)]
+    assert answered[0]["result"]["score"] == {"scaled": 0.5}
+    assert answered[2]["object"]["definition"]["correctResponsesPattern"] == ["3.135[:]3.145"]

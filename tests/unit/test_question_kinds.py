@@ -13,6 +13,7 @@ from content.grading import grade_multiple, grade_numeric, grade_short, normalis
 from content.linter import lint
 from content.problems import LineMap
 from content.schema import Question, Track
+from core.analysis import FirstAttempt, QuestionKey, item_analysis
 from tests.kinds import KINDS_TRACK, kinds_track
 
 
@@ -114,3 +115,14 @@ def test_lint_asks_for_right_and_wrong_feedback_and_warns_about_unfair_grading()
     assert any("typos: 1 is too lenient for the short answer 'ok'" in m for m in problems)
     assert any("accepted answer 'a long accepted answer of many words' is 7 words" in m for m in problems)
     assert any("every choice is correct" in m for m in problems)
+
+
+def test_item_analysis_counts_every_picked_choice_and_none_for_typed_kinds() -> None:
+    cities, capital, _ = kinds_track().units[0].questions
+    attempts = [FirstAttempt(1, "cities", None, True, 900, (0, 2)), FirstAttempt(2, "cities", None, False, 900, (1,)),
+                FirstAttempt(1, "capital", None, True, 500), FirstAttempt(2, "capital", None, False, 700)]
+    keys = {"cities": QuestionKey.of(cities), "capital": QuestionKey.of(capital)}
+    stats = {s.question_id: s for s in item_analysis(attempts, keys, min_n=2)}
+    assert [(c.text, c.count, c.keyed) for c in stats["cities"].choices] == [
+        ("Paris", 1, True), ("Lyon", 1, False), ("Berlin", 1, True), ("Munich", 0, False)]
+    assert stats["capital"].choices == () and stats["capital"].difficulty == 0.5

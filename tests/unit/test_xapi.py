@@ -165,3 +165,21 @@ def test_merged_results_keep_every_id_and_the_longest_wait() -> None:
     merged = a.merge(b)
     assert merged.sent == ("1",) and merged.retry == ("2", "3")
     assert merged.retry_after == timedelta(seconds=30) and merged.error == "busy" and not merged.ok
+
+
+def test_multiple_response_and_typed_answers_report_their_interaction_type() -> None:
+    multi = xapi.answered(CONFIG, replace(ANSWER, correct=(0, 1), chosen=-1, selected=(0, 2), success=False,
+                                          score=0.3333))
+    assert multi["object"]["definition"]["correctResponsesPattern"] == ["choice-0[,]choice-1"]
+    assert multi["result"]["response"] == "choice-0[,]choice-2"
+    assert (multi["result"]["success"], multi["result"]["score"]) == (False, {"scaled": 0.3333})
+    short = xapi.answered(CONFIG, replace(ANSWER, choices=(), correct=(), chosen=-1, interaction="fill-in",
+                                          typed="Paris", accepted=("Paris", "Paree"), success=True))
+    assert short["object"]["definition"]["interactionType"] == "fill-in"
+    assert short["object"]["definition"]["correctResponsesPattern"] == ["Paris", "Paree"]
+    assert (short["result"]["response"], short["result"]["success"]) == ("Paris", True)
+    number = xapi.answered(CONFIG, replace(ANSWER, choices=(), correct=(), chosen=-1, interaction="numeric",
+                                           typed="3.2", accepted=("3.135[:]3.145",), success=False))
+    assert number["object"]["definition"]["interactionType"] == "numeric"
+    assert number["object"]["definition"]["correctResponsesPattern"] == ["3.135[:]3.145"]
+    assert (number["result"]["response"], number["result"]["success"]) == ("3.2", False)
