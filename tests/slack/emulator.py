@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from tests.slack.files import FileUploads
+
 TOKEN = "xoxb-test-token"
 
 
@@ -42,7 +44,7 @@ class Fault:
     error: str = ""
 
 
-class SlackEmulator:
+class SlackEmulator(FileUploads):
     """Slack Web API emulator: state, fault injection and a call log."""
 
     def __init__(self) -> None:
@@ -60,6 +62,8 @@ class SlackEmulator:
         self.revoked = False  # the app was uninstalled: every call answers invalid_auth
         self.slow: dict[str, float] = {}  # method -> seconds to wait before answering (a slow Slack)
         self._ts = itertools.count(1)
+        self.uploads: dict[str, dict[str, Any]] = {}  # files upload v2, by file id
+        self._file_ids = itertools.count(1)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
@@ -184,6 +188,10 @@ class SlackEmulator:
             if b["type"] == "section" and not 0 < len(text) <= 3000:
                 return "invalid_blocks"
             if b["type"] == "header" and len(text) > 150:
+                return "invalid_blocks"
+            if b["type"] == "image" and not (
+                    str(b.get("image_url", "")).startswith(("https://", "http://"))
+                    and len(b["image_url"]) <= 3000 and 0 < len(b.get("alt_text", "")) <= 2000):
                 return "invalid_blocks"
             if b["type"] == "actions":
                 ids = [e["action_id"] for e in b["elements"]]
@@ -314,6 +322,13 @@ class SlackEmulator:
 
             def _serve(self) -> None:
                 path = urlparse(self.path).path
+                if path.startswith("/upload/v1/"):  # the upload URL files.getUploadURLExternal handed out
+                    raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                    with emu.lock:
+                        status, text = emu.receive_upload(path.rsplit("/", 1)[-1], raw,
+                                                          self.headers.get("Content-Type", ""))
+                    self._send(status, text, {})
+                    return
                 args = self._args()
                 if path.startswith("/respond/"):
                     with emu.lock:

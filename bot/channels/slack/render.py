@@ -264,9 +264,24 @@ _RENDERERS = {
 }
 
 
+IMAGE_ALT_MAX = 2000
+IMAGE_URL_MAX = 3000
+
+
+def with_image_block(blocks: list[Block], message: OutboundMessage) -> list[Block]:
+    """Show a picture on the web (an image block) after the text, before the buttons and small print."""
+    image = message.image
+    if image is None or not image.url or len(image.url) > IMAGE_URL_MAX:
+        return blocks
+    block = {"type": "image", "image_url": image.url,
+             "alt_text": _cut(image.alt or image.name or "image", IMAGE_ALT_MAX)}
+    at = next((i for i, b in enumerate(blocks) if b["type"] in ("actions", "context")), len(blocks))
+    return [*blocks[:at], block, *blocks[at:]]
+
+
 def render(message: OutboundMessage) -> dict[str, Any]:
     """Return the chat.postMessage / chat.update arguments (text and blocks) for a message."""
-    blocks = _RENDERERS.get(message.kind, notice_blocks)(message)
+    blocks = with_image_block(_RENDERERS.get(message.kind, notice_blocks)(message), message)
     if len(blocks) > MAX_BLOCKS:
         # Keep the buttons (last actions block) reachable when a huge body is cut.
         tail = [b for b in blocks[-2:] if b["type"] in ("actions", "context")]
