@@ -64,6 +64,7 @@ class SlackEmulator(FileUploads):
         self._ts = itertools.count(1)
         self.uploads: dict[str, dict[str, Any]] = {}  # files upload v2, by file id
         self._file_ids = itertools.count(1)
+        self.broken_images: set[str] = set()  # image URLs Slack cannot download (invalid_blocks)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
@@ -189,6 +190,8 @@ class SlackEmulator(FileUploads):
                 return "invalid_blocks"
             if b["type"] == "header" and len(text) > 150:
                 return "invalid_blocks"
+            if b["type"] == "image" and b.get("image_url") in self.broken_images:
+                return "invalid_blocks"  # Slack: "downloading image failed"
             if b["type"] == "image" and not (
                     str(b.get("image_url", "")).startswith(("https://", "http://"))
                     and len(b["image_url"]) <= 3000 and 0 < len(b.get("alt_text", "")) <= 2000):

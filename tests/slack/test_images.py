@@ -105,3 +105,15 @@ def test_a_refused_upload_sends_nothing_and_is_retried_whole(emulator: Any, h: A
     ref = asyncio.run(ch.send("U1", msg))
     shares, message = emulator.posted("DU1")
     assert shares["text"] == "Chart" and ref == f"DU1:{message['ts']}" and message["text"] == "Your week"
+
+
+def test_a_picture_slack_cannot_fetch_does_not_hold_the_message_back(emulator: Any, h: Any) -> None:
+    emulator.add_user("U1")
+    emulator.broken_images.add("https://example.org/gone.png")
+    ch = SlackChannel(make_client(h.TOKEN, emulator.api_url), per_channel_interval=0)
+    msg = OutboundMessage(kind="lesson", title="Unit 1", text="Read the sender's address.",
+                          image=Image("", "gone.png", alt="A sender's address", url="https://example.org/gone.png"))
+    asyncio.run(ch.send("U1", msg))
+    (lesson,) = emulator.posted("DU1")
+    assert "Read the sender" in lesson["text"] and all(b["type"] != "image" for b in lesson["blocks"])
+    assert [c.error for c in emulator.calls_to("chat.postMessage")] == ["invalid_blocks", ""]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -211,6 +212,10 @@ class SlackChannel:
             if stale:
                 del self._dm[address]
                 raise TransientError(f"slack: DM channel for {address} went stale; reopening") from exc
+            if _code(exc) == "invalid_blocks" and message.image is not None and message.image.url:
+                # Slack could not fetch the picture: the message must not be held back by it.
+                log.warning("slack: picture %s refused; sending the message without it", message.image.url)
+                return await self._post(address, channel, dataclasses.replace(message, image=None))
             raise
         return f"{resp['channel']}:{resp['ts']}"
 
