@@ -200,7 +200,8 @@ class SlackEmulator(FileUploads):
                 ids = [e["action_id"] for e in b["elements"]]
                 if len(ids) != len(set(ids)) or len(ids) > 25:
                     return "invalid_blocks"
-                if any(len(e["text"]["text"]) > 75 or len(e.get("value", "")) > 2000 for e in b["elements"]):
+                if any(len((e.get("text") or {}).get("text", "")) > 75 or len(e.get("value", "")) > 2000
+                       for e in b["elements"]):
                     return "invalid_blocks"
         return ""
 
@@ -284,10 +285,36 @@ class SlackEmulator(FileUploads):
             return {"ok": False, "error": "no_such_subteam"}
         return {"ok": True, "users": list(group["users"])}
 
+    def _check_view(self, view: Any) -> str:
+        """Return Slack's error for a Home view it would refuse (type, block count, interactive elements)."""
+        if not isinstance(view, dict) or view.get("type") != "home":
+            return "invalid_arguments"
+        blocks = view.get("blocks") or []
+        if len(blocks) > 100 or self._check_blocks({"blocks": blocks}):
+            return "invalid_arguments"
+        ids = [e.get("action_id") for b in blocks if b["type"] == "actions" for e in b["elements"]]
+        if len(ids) != len(set(ids)):
+            return "invalid_arguments"
+        for b in blocks:
+            for e in b.get("elements", []) if b["type"] == "actions" else []:
+                if e["type"] == "static_select":
+                    options = e.get("options") or []
+                    if not 0 < len(options) <= 100 or any(len(o["text"]["text"]) > 75 or len(o["value"]) > 150
+                                                          for o in options):
+                        return "invalid_arguments"
+                    if "initial_option" in e and e["initial_option"] not in options:
+                        return "invalid_arguments"
+                elif e["type"] == "button" and e.get("style") not in (None, "primary", "danger"):
+                    return "invalid_arguments"
+        return ""
+
     def m_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         view = args.get("view")
         if isinstance(view, str):
             view = json.loads(view)
+        bad = self._check_view(view)
+        if bad:
+            return {"ok": False, "error": bad}
         self.views[str(args.get("user_id", ""))] = view
         return {"ok": True, "view": {"id": "V1", **(view or {})}}
 
