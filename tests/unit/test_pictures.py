@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 from bot.cli import app
 from content.loader import check_paths
 from content.pictures import MAX_IMAGE_BYTES, stored_key
+from content.translation import apply
 from core.render import lesson_message, question_message
 from core.services.attachments import store_pictures
 from tests.helpers import World, make_track
@@ -133,3 +134,23 @@ def test_the_console_shows_the_alt_text_and_the_picture_file(tmp_path: Path, wor
     assert Path(lines[1].removeprefix("📎 ")).read_bytes() == png()
     (_, question), = world.inbox(leo, "question")
     assert question.footer.splitlines()[-2:] == ["🖼 A suspicious email", "🔗 https://example.org/mail.jpg"]
+
+
+def test_a_translation_gives_the_pictures_alt_text_in_its_language(tmp_path: Path) -> None:
+    (tmp_path / "red.png").write_bytes(png())
+    write(tmp_path, track_body({"src": "red.png", "alt": "A red warning sign"},
+                               {"src": "https://example.org/mail.jpg", "alt": "A suspicious email"}))
+    source = check_paths([tmp_path]).tracks[0]
+    (tmp_path / "pics.es.yaml").write_text(yaml.safe_dump({
+        "translation_of": "pics", "language": "es", "source_hash": source.content_hash(),
+        "units": [{"id": "u1", "lesson": "Lección 1.", "image_alt": "Una señal de aviso roja",
+                   "questions": [{"id": "u1-q1", "image_alt": "Un correo sospechoso"}]}]}), encoding="utf-8")
+    result = check_paths([tmp_path])
+    assert not result.errors, result.errors
+    spanish = apply(source, result.translations[0])
+    lesson = lesson_message(spanish, spanish.units[0], 1, locale="es")
+    question = question_message(spanish.units[0].questions[0], 1, locale="es")
+    assert lesson.image is not None and question.image is not None
+    assert (lesson.image.alt, question.image.alt) == ("Una señal de aviso roja", "Un correo sospechoso")
+    assert lesson.image.key == stored_key(source.units[0].image.sha256 or "")  # the same picture file
+    assert source.units[0].image.alt == "A red warning sign"  # the source is left as it was
