@@ -98,7 +98,7 @@ def test_a_refused_upload_sends_nothing_and_is_retried_whole(emulator: Any, h: A
     emulator.add_user("U1")
     ch = SlackChannel(make_client(h.TOKEN, emulator.api_url), per_channel_interval=0)
     msg = OutboundMessage(kind="digest", text="Your week", image=Image("k", "digest.png", alt="Chart", data=png()))
-    emulator.inject("files.completeUploadExternal", 1, status=429, retry_after=2)
+    emulator.inject("files.completeUploadExternal", 1, status=429, retry_after=1)
     with pytest.raises(RetryLater):
         asyncio.run(ch.send("U1", msg))
     assert emulator.posted("DU1") == []
