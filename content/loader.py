@@ -14,6 +14,7 @@ from pydantic_core import ErrorDetails
 
 from content.campaign import CampaignSpec
 from content.linter import lint
+from content.pictures import ImageFile, check_pictures
 from content.problems import ContentError, LineMap, Loc, Problem, render_loc
 from content.safe_yaml import (
     MAX_ALIASES,
@@ -269,6 +270,7 @@ class CheckResult:
     campaigns: list[CampaignSpec] = field(default_factory=list)
     strict: bool = False
     translations: list[TrackTranslation] = field(default_factory=list)
+    images: dict[str, ImageFile] = field(default_factory=dict)  # picture files of the tracks, by sha256
 
     @property
     def errors(self) -> list[Problem]:
@@ -339,6 +341,9 @@ def check_paths(paths: Iterable[str | Path], strict: bool = False) -> CheckResul
                 track_ids[track.id] = here
                 result.tracks.append(track)
             file_problems.extend(lint(track, lines, name))
+            bad_pictures, pictures = check_pictures(track, path, lines)
+            file_problems.extend(bad_pictures)
+            result.images.update(pictures)
         result.problems.extend(_by_line(file_problems))
 
     result.problems.extend(_check_translations(result, translations, track_ids))

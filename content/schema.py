@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from pathlib import PurePosixPath
 from typing import Annotated, Any, Literal
 
 from pydantic import (
@@ -21,10 +22,12 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from content.kinds import kind_errors
+from content.pictures import IMAGE_TYPES, MAX_ALT_CHARS
 
 __all__ = [
     "SLUG_RE",
     "Choice",
+    "ImageRef",
     "Question",
     "Track",
     "Unit",
@@ -72,6 +75,51 @@ def check_slug(value: str) -> str:
 Slug = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1), AfterValidator(check_slug)]
 
 
+AltText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=MAX_ALT_CHARS)]
+
+
+class ImageRef(BaseModel):
+    """A picture shown with a lesson or a question: an http(s) URL or a file beside the track, with alt text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    src: Text
+    alt: AltText
+    # Filled in from the file when the track is checked, so a changed picture makes a new version.
+    sha256: str | None = Field(default=None, pattern=r"^[0-9a-f]{64}$")
+
+    @field_validator("src")
+    @classmethod
+    def _check_src(cls, src: str) -> str:
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", src):
+            if not re.match(r"^https?://[^/\s]+", src):
+                raise PydanticCustomError("image_src", "an image URL must start with https:// or http://")
+            return src
+        path = PurePosixPath(src)
+        if path.is_absolute() or "\\" in src or ".." in path.parts:
+            raise PydanticCustomError(
+                "image_src", "an image file must be a path relative to the track file, inside its folder")
+        if path.suffix.lower() not in IMAGE_TYPES:
+            raise PydanticCustomError("image_src", "an image file must end in {kinds}",
+                                      {"kinds": ", ".join(sorted(IMAGE_TYPES))})
+        return src
+
+    @property
+    def is_url(self) -> bool:
+        """Return True when the picture is on the web rather than in a file beside the track."""
+        return self.src.startswith(("https://", "http://"))
+
+    @property
+    def name(self) -> str:
+        """Return the picture's file name."""
+        return PurePosixPath(self.src.split("?", 1)[0]).name or "image"
+
+    @property
+    def media_type(self) -> str:
+        """Return the picture's media type, from its file name (image/png when it has none)."""
+        return IMAGE_TYPES.get(PurePosixPath(self.name).suffix.lower(), "image/png")
+
+
 class Choice(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -100,6 +148,7 @@ class Question(BaseModel):
     tolerance: float | None = Field(default=None, ge=0)
     min: float | None = None
     max: float | None = None
+    image: ImageRef | None = None
 
     @field_validator("choices")
     @classmethod
@@ -225,6 +274,7 @@ class Unit(BaseModel):
     title: Text
     why: Text | None = None
     lesson: Text
+    image: ImageRef | None = None
     questions: list[Question] = Field(default_factory=list)
 
 
@@ -281,7 +331,8 @@ class Track(BaseModel):
                     if q.get(key) is None:
                         q.pop(key, None)
         canonical = json.dumps(
-            data, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            _without_absent_images(data),
+            sort_keys=True, separators=(",", ":"), ensure_ascii=False,
         )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
@@ -299,3 +350,14 @@ class Track(BaseModel):
             if unit.id == uid:
                 return i
         raise KeyError(f"track {self.id!r} has no unit {uid!r}")
+
+
+def _without_absent_images(body: dict[str, Any]) -> dict[str, Any]:
+    """Drop `image: None` keys, so tracks without pictures keep the hash they had before pictures existed."""
+    for unit in body.get("units", []):
+        if unit.get("image", 0) is None:
+            del unit["image"]
+        for q in unit.get("questions", []):
+            if q.get("image", 0) is None:
+                del q["image"]
+    return body

@@ -69,6 +69,7 @@ class QuestionText(BaseModel):
     feedback: dict[bool, Text] | None = None
     # short questions: answers in this language that count too (the source's still count).
     accept: list[Text] | None = None
+    image_alt: Text | None = None  # the picture's alt text in this language
 
 
 class UnitText(BaseModel):
@@ -78,6 +79,7 @@ class UnitText(BaseModel):
     title: Text | None = None
     why: Text | None = None
     lesson: Text | None = None
+    image_alt: Text | None = None  # the lesson picture's alt text in this language
     questions: list[QuestionText] = Field(default_factory=list)
 
 
@@ -224,12 +226,16 @@ def apply(source: Track, tr: TrackTranslation) -> Track:
             continue
         unit.title, unit.lesson = tu.title or unit.title, tu.lesson or unit.lesson
         unit.why = tu.why or unit.why
+        if unit.image is not None and tu.image_alt:
+            unit.image.alt = tu.image_alt
         questions = {q.id: q for q in unit.questions}
         for tq in tu.questions:
             q = questions.get(tq.id)
             if q is None:
                 continue
             q.prompt, q.explanation = tq.prompt or q.prompt, tq.explanation or q.explanation
+            if q.image is not None and tq.image_alt:
+                q.image.alt = tq.image_alt
             if q.type == "true_false":
                 fb = tq.feedback or {}
                 for choice, value in zip(q.choices, (True, False), strict=True):

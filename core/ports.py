@@ -40,10 +40,11 @@ class Outcome:
 
 @dataclass(frozen=True)
 class Image:
-    """A picture sent with a message (e.g. a digest chart).
+    """A picture sent with a message (a digest chart, a lesson's or a question's picture).
 
-    The outbox stores only `key`, `name`, `media_type` and `alt`; the bytes live in the
+    The outbox stores only `key`, `name`, `media_type`, `alt` and `url`; the bytes live in the
     `attachments` table under `key`, and the dispatcher fills `data` in before the channel sends.
+    A picture on the web has a `url` instead (and no key): the platform fetches it itself.
     """
 
     key: str
@@ -51,6 +52,7 @@ class Image:
     media_type: str = "image/png"
     alt: str = ""
     data: bytes = field(default=b"", repr=False, compare=False)
+    url: str = ""
 
 
 @dataclass(frozen=True)
@@ -94,7 +96,8 @@ class OutboundMessage:
             **({"record": self.record} if self.record else {}),
             **({} if self.image is None else {"image": {"key": self.image.key, "name": self.image.name,
                                                         "media_type": self.image.media_type,
-                                                        "alt": self.image.alt}}),
+                                                        "alt": self.image.alt,
+                                                        **({"url": self.image.url} if self.image.url else {})}}),
         }
 
     @classmethod

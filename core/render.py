@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
 
-from content.schema import Question, Track, Unit
+from content.pictures import stored_key
+from content.schema import ImageRef, Question, Track, Unit
 from core.i18n import N_, format_datetime, plural, status_name, translate
-from core.ports import Button, OutboundMessage, Outcome
+from core.ports import Button, Image, OutboundMessage, Outcome
 from core.render_kinds import multiple_question, typed_question
 
 
@@ -49,6 +50,17 @@ def _first_name(name: str, locale: str) -> str:
     return name.split()[0] if name.strip() else translate(locale, "there")
 
 
+def picture(ref: ImageRef | None) -> Image | None:
+    """Return the Image a message carries for a lesson's or question's picture (None without one)."""
+    if ref is None:
+        return None
+    if ref.is_url:
+        return Image(key="", name=ref.name, media_type=ref.media_type, alt=ref.alt, url=ref.src)
+    if ref.sha256 is None:
+        return None  # never checked, so never stored: the text goes alone
+    return Image(key=stored_key(ref.sha256), name=ref.name, media_type=ref.media_type, alt=ref.alt)
+
+
 def lesson_message(track: Track, unit: Unit, number: int, *, locale: str = "en") -> OutboundMessage:
     """Render a unit's lesson."""
     why = "\n\n" + translate(locale, "_Why it matters:_ {why}", why=unit.why) if unit.why else ""
@@ -57,6 +69,7 @@ def lesson_message(track: Track, unit: Unit, number: int, *, locale: str = "en")
         title=f"{track.title} · {number}/{len(track.units)}: {unit.title}",
         text=unwrap(unit.lesson) + why,
         locale=locale,
+        image=picture(unit.image),
     )
 
 
@@ -73,15 +86,15 @@ def question_message(question: Question, delivery_id: int, reminder: str = "", *
                      locale: str = "en") -> OutboundMessage:
     """Render a question: one button per choice, check boxes and Submit, or a prompt to reply."""
     if question.type == "multiple":
-        return multiple_question(question, delivery_id, reminder, locale=locale)
+        return replace(multiple_question(question, delivery_id, reminder, locale=locale), image=picture(question.image))
     if question.typed:
-        return typed_question(question, reminder, locale=locale)
+        return replace(typed_question(question, reminder, locale=locale), image=picture(question.image))
     buttons = tuple(
         Button(label=choice_label(question, i, locale), action=answer_action(delivery_id, i))
         for i in range(len(question.choices))
     )
     return OutboundMessage(kind="question", title=translate(locale, "Question"), text=question.prompt,
-                           buttons=buttons, footer=reminder, locale=locale)
+                           buttons=buttons, footer=reminder, locale=locale, image=picture(question.image))
 
 
 def feedback_message(question: Question, choice_index: int, *, locale: str = "en") -> OutboundMessage:

@@ -20,10 +20,27 @@ from core.services.people import is_reachable
 from core.services.tracks import latest_version
 from scheduler.cadence import Cadence, occurrences
 
-__all__ = ["Joiner", "Preview", "preview_campaign"]
+__all__ = ["Conflict", "Joiner", "Preview", "preview_campaign"]
 
 # How many scheduled days to look through for one the learner can be reached on (pause, leave).
 LOOKAHEAD = 400
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Another running campaign a joiner is already in: the same track, or nudges at the same time."""
+
+    campaign_id: str
+    title: str
+    same_track: str = ""  # the shared track's id, when both teach it
+    same_time: str = ""  # "09:30 on mon,tue" when both nudge then
+
+    def __str__(self) -> str:
+        """Describe the conflict in one line, as the CLI prints it."""
+        parts = [f"{self.campaign_id}: same track {self.same_track}"] if self.same_track else []
+        if self.same_time:
+            parts.append(f"{self.campaign_id}: also nudges at {self.same_time}")
+        return "; ".join(parts)
 
 
 @dataclass
@@ -32,7 +49,7 @@ class Joiner:
 
     person: Person
     first_local: datetime | None
-    conflicts: list[str]
+    conflicts: list[Conflict]
 
 
 @dataclass
@@ -87,14 +104,14 @@ def _other_campaigns(session: Session, campaign_id: str, person_ids: list[int]) 
     return out
 
 
-def _conflicts(spec: CampaignSpec, others: list[Campaign]) -> list[str]:
+def _conflicts(spec: CampaignSpec, others: list[Campaign]) -> list[Conflict]:
     at = spec.schedule.at.strftime("%H:%M")
     mine = set(spec.schedule.days)
     out = []
     for c in others:
-        if c.track_id == spec.track:
-            out.append(f"{c.id}: same track {c.track_id}")
+        same_track = c.track_id if c.track_id == spec.track else ""
         shared = [d for d in spec.schedule.days if d in set(c.days.split(",")) & mine]
-        if shared and c.at_time == at:
-            out.append(f"{c.id}: also nudges at {at} on {','.join(shared)}")
+        same_time = f"{at} on {','.join(shared)}" if shared and c.at_time == at else ""
+        if same_track or same_time:
+            out.append(Conflict(c.id, c.title or c.id, same_track, same_time))
     return out

@@ -27,7 +27,7 @@ from bot.cli.common import (
 )
 from bot.cli.learning import changes_for_running_campaigns
 from content.loader import check_paths, load_campaign_file
-from core.services import campaigns, people, tracks
+from core.services import attachments, campaigns, people, tracks
 from core.services.invites import create_invite
 from core.services.translations import publish_translation
 from flows import campaigns as flows_campaigns
@@ -95,6 +95,9 @@ def content_publish(paths: Annotated[list[Path], typer.Argument(help="Files or f
             v, new = tracks.publish(s, track, now)
             state = "published" if new else "unchanged"
             out.print(f"{track.id}: {state} as version {v.version} ({v.content_hash[:12]})")
+        if result.images:
+            new_pictures = attachments.store_pictures(s, result.images, now)
+            out.print(f"pictures: {len(result.images)} ({new_pictures} new)")
         for tr in result.translations:
             _row, changed = publish_translation(s, tr, now)
             out.print(f"{tr.translation_of} ({tr.language}): {'published' if changed else 'unchanged'}")

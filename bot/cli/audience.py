@@ -31,7 +31,7 @@ def print_preview(p: Preview) -> None:
                 else "no nudge planned (no time zone yet, or not reachable)")
         line = f"+ {j.person.handle}  first nudge {when}"
         if j.conflicts:
-            line += "  conflicts: " + "; ".join(j.conflicts)
+            line += "  conflicts: " + "; ".join(str(c) for c in j.conflicts)
         out.print(line)
     for person in p.remove:
         out.print(f"- {person.handle}")

@@ -8,9 +8,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -21,9 +19,10 @@ from content.campaign import CampaignSpec
 from content.loader import load_campaign_file
 from content.problems import ContentError
 from core.errors import UserError
-from core.models import Campaign, Enrollment, Person
+from core.models import Person
 from core.services import dashboard as access
 from flows import campaigns as flows_campaigns
+from flows.campaign_preview import preview_campaign
 
 
 def _dash(request: Request) -> Dashboard:
@@ -33,14 +32,16 @@ def _dash(request: Request) -> Dashboard:
 
 @dataclass
 class Preview:
-    """What applying a campaign file would do, worked out by applying it and rolling back."""
+    """What applying a campaign file would do, as `campaign apply --dry-run` works it out, for the page."""
 
     campaign_id: str
     created: bool
-    enrolled: list[Person] = field(default_factory=list)
+    audience: int
+    enrolled: list[Person] = field(default_factory=list)  # who would join
     removed: int = 0
     first_by_zone: list[tuple[str, datetime, int]] = field(default_factory=list)  # zone, first local, people
     conflicts: list[tuple[str, str, int, bool]] = field(default_factory=list)  # other id, title, shared, same time
+    warnings: list[str] = field(default_factory=list)
 
 
 def parse_spec(name: str, text: str) -> tuple[CampaignSpec | None, list[str]]:
@@ -55,28 +56,19 @@ def parse_spec(name: str, text: str) -> tuple[CampaignSpec | None, list[str]]:
 
 
 def dry_run(s: Session, spec: CampaignSpec, now: datetime) -> Preview:
-    """Apply `spec` inside the caller's transaction (which the caller rolls back) and describe the result."""
-    report = flows_campaigns.apply_campaign(s, spec, now)
-    rows = s.execute(select(Person, Enrollment).join(Enrollment, Enrollment.person_id == Person.id)
-                     .where(Enrollment.campaign_id == spec.id, Enrollment.status == "active")
-                     .order_by(Person.name, Person.id)).all()
-    preview = Preview(spec.id, report.created, [p for p, _ in rows], report.removed)
+    """Describe what applying `spec` would change, with the CLI's dry run; write nothing."""
+    found = preview_campaign(s, spec, now)
     zones: dict[str, list[datetime]] = defaultdict(list)
-    for p, e in rows:
-        if e.next_due_at is not None:
-            zones[p.timezone or "UTC"].append(e.next_due_at)
-    preview.first_by_zone = sorted((z, min(ts).astimezone(ZoneInfo(z)), len(ts)) for z, ts in zones.items())
-    ids = [p.id for p, _ in rows]
-    others: dict[str, list[int]] = defaultdict(list)
-    for cid, pid in s.execute(select(Enrollment.campaign_id, Enrollment.person_id).where(
-            Enrollment.person_id.in_(ids), Enrollment.campaign_id != spec.id, Enrollment.status == "active")):
-        others[cid].append(pid)
-    at = spec.schedule.at.strftime("%H:%M")
-    days = set(spec.schedule.days)
-    for c in s.scalars(select(Campaign).where(Campaign.id.in_(list(others)), Campaign.status == "active")):
-        same = c.at_time == at and bool(days & set(c.days.split(",")))
-        preview.conflicts.append((c.id, c.title or c.id, len(others[c.id]), same))
-    return preview
+    shared: dict[str, tuple[str, int, bool]] = {}
+    for j in found.enroll:
+        if j.first_local is not None:
+            zones[j.person.timezone or "UTC"].append(j.first_local)
+        for c in j.conflicts:
+            _title, n, same = shared.get(c.campaign_id, (c.title, 0, False))
+            shared[c.campaign_id] = (c.title, n + 1, same or bool(c.same_time))
+    return Preview(found.campaign_id, not found.exists, found.audience, [j.person for j in found.enroll],
+                   len(found.remove), sorted((z, min(ts), len(ts)) for z, ts in zones.items()),
+                   [(cid, title, n, same) for cid, (title, n, same) in sorted(shared.items())], found.warnings)
 
 
 @guarded

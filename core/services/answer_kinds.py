@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -39,7 +39,9 @@ def toggle(session: Session, delivery_id: int, choice_index: int, person: Person
     d = asked.delivery
     selected = set(selected_of(d)) ^ {choice_index}
     footer = str((d.payload or {}).get("footer", ""))
-    message = multiple_question(asked.shown, d.id, footer, locale=person.locale, selected=selected)
+    # Redrawn as it was sent (with its picture, if any), only the check marks change.
+    message = replace(multiple_question(asked.shown, d.id, footer, locale=person.locale, selected=selected),
+                      image=OutboundMessage.from_dict(d.payload).image if d.payload.get("image") else None)
     d.payload = message.to_dict()
     return Toggled(AnswerResult("recorded", d), message)
 

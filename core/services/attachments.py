@@ -7,11 +7,12 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from content.pictures import ImageFile, stored_key
 from core.db import Database
 from core.models import Attachment
 from core.ports import Image, OutboundMessage
 
-__all__ = ["attach", "with_image_data"]
+__all__ = ["attach", "store_pictures", "with_image_data"]
 
 
 def attach(session: Session, key: str, name: str, data: bytes, now: datetime, *, media_type: str = "image/png",
@@ -28,9 +29,20 @@ def attach(session: Session, key: str, name: str, data: bytes, now: datetime, *,
 def with_image_data(db: Database, message: OutboundMessage) -> OutboundMessage:
     """Return the message with its image's bytes loaded; without them (deleted) the message goes as text."""
     image = message.image
-    if image is None or image.data:
+    if image is None or image.data or (image.url and not image.key):
         return message
     with db.session() as s:
         row = s.get(Attachment, image.key)
         data = row.data if row is not None else b""
     return dataclasses.replace(message, image=dataclasses.replace(image, data=data) if data else None)
+
+
+def store_pictures(session: Session, files: dict[str, ImageFile], now: datetime) -> int:
+    """Store a published track's picture files (content-addressed, so each once); return how many were new."""
+    new = 0
+    for sha, f in files.items():
+        key = stored_key(sha)
+        if session.get(Attachment, key) is None:
+            session.add(Attachment(key=key, name=f.name, media_type=f.media_type, data=f.data, created_at=now))
+            new += 1
+    return new

@@ -17,6 +17,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from tests.slack.files import FileUploads
+
 TOKEN = "xoxb-test-token"
 
 
@@ -42,7 +44,7 @@ class Fault:
     error: str = ""
 
 
-class SlackEmulator:
+class SlackEmulator(FileUploads):
     """Slack Web API emulator: state, fault injection and a call log."""
 
     def __init__(self) -> None:
@@ -60,6 +62,9 @@ class SlackEmulator:
         self.revoked = False  # the app was uninstalled: every call answers invalid_auth
         self.slow: dict[str, float] = {}  # method -> seconds to wait before answering (a slow Slack)
         self._ts = itertools.count(1)
+        self.uploads: dict[str, dict[str, Any]] = {}  # files upload v2, by file id
+        self._file_ids = itertools.count(1)
+        self.broken_images: set[str] = set()  # image URLs Slack cannot download (invalid_blocks)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
@@ -185,11 +190,18 @@ class SlackEmulator:
                 return "invalid_blocks"
             if b["type"] == "header" and len(text) > 150:
                 return "invalid_blocks"
+            if b["type"] == "image" and b.get("image_url") in self.broken_images:
+                return "invalid_blocks"  # Slack: "downloading image failed"
+            if b["type"] == "image" and not (
+                    str(b.get("image_url", "")).startswith(("https://", "http://"))
+                    and len(b["image_url"]) <= 3000 and 0 < len(b.get("alt_text", "")) <= 2000):
+                return "invalid_blocks"
             if b["type"] == "actions":
                 ids = [e["action_id"] for e in b["elements"]]
                 if len(ids) != len(set(ids)) or len(ids) > 25:
                     return "invalid_blocks"
-                if any(len(e["text"]["text"]) > 75 or len(e.get("value", "")) > 2000 for e in b["elements"]):
+                if any(len((e.get("text") or {}).get("text", "")) > 75 or len(e.get("value", "")) > 2000
+                       for e in b["elements"]):
                     return "invalid_blocks"
         return ""
 
@@ -273,10 +285,36 @@ class SlackEmulator:
             return {"ok": False, "error": "no_such_subteam"}
         return {"ok": True, "users": list(group["users"])}
 
+    def _check_view(self, view: Any) -> str:
+        """Return Slack's error for a Home view it would refuse (type, block count, interactive elements)."""
+        if not isinstance(view, dict) or view.get("type") != "home":
+            return "invalid_arguments"
+        blocks = view.get("blocks") or []
+        if len(blocks) > 100 or self._check_blocks({"blocks": blocks}):
+            return "invalid_arguments"
+        ids = [e.get("action_id") for b in blocks if b["type"] == "actions" for e in b["elements"]]
+        if len(ids) != len(set(ids)):
+            return "invalid_arguments"
+        for b in blocks:
+            for e in b.get("elements", []) if b["type"] == "actions" else []:
+                if e["type"] == "static_select":
+                    options = e.get("options") or []
+                    if not 0 < len(options) <= 100 or any(len(o["text"]["text"]) > 75 or len(o["value"]) > 150
+                                                          for o in options):
+                        return "invalid_arguments"
+                    if "initial_option" in e and e["initial_option"] not in options:
+                        return "invalid_arguments"
+                elif e["type"] == "button" and e.get("style") not in (None, "primary", "danger"):
+                    return "invalid_arguments"
+        return ""
+
     def m_views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
         view = args.get("view")
         if isinstance(view, str):
             view = json.loads(view)
+        bad = self._check_view(view)
+        if bad:
+            return {"ok": False, "error": bad}
         self.views[str(args.get("user_id", ""))] = view
         return {"ok": True, "view": {"id": "V1", **(view or {})}}
 
@@ -314,6 +352,13 @@ class SlackEmulator:
 
             def _serve(self) -> None:
                 path = urlparse(self.path).path
+                if path.startswith("/upload/v1/"):  # the upload URL files.getUploadURLExternal handed out
+                    raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                    with emu.lock:
+                        status, text = emu.receive_upload(path.rsplit("/", 1)[-1], raw,
+                                                          self.headers.get("Content-Type", ""))
+                    self._send(status, text, {})
+                    return
                 args = self._args()
                 if path.startswith("/respond/"):
                     with emu.lock:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 
 from bot.channels.slack.events import answer_event, command_event, profile_event
-from bot.channels.slack.render import HomeData, TeamLine, home_view, render, table_text, to_mrkdwn
+from bot.channels.slack.home_view import HomeData, TeamLine, home_view
+from bot.channels.slack.render import render, table_text, to_mrkdwn
 from core.ports import Button, OutboundMessage, Outcome
 
 

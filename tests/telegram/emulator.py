@@ -20,6 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.telegram.media import MAX_CAPTION, Photos, parse_multipart
+
 TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuvwxyz"
 BOT_ID = 123456
 BOT_USERNAME = "nudge_test_bot"
@@ -65,6 +67,7 @@ class Message:
     reply_markup: dict[str, Any] | None
     edits: int = 0
     history: list[str] = field(default_factory=list)
+    photo: dict[str, Any] | None = None  # a photo message: `text` is its caption
 
 
 class _HTMLCheck(html.parser.HTMLParser):
@@ -131,7 +134,7 @@ def utf16_len(text: str) -> int:
     return len(text.encode("utf-16-le")) // 2
 
 
-class TelegramEmulator:
+class TelegramEmulator(Photos):
     """The Bot API on 127.0.0.1:<random port>; `api_url` is what TELEGRAM_API_URL should be."""
 
     def __init__(self, token: str = TOKEN, *, per_chat_interval: float = 1.0, global_rate: int = 30) -> None:
@@ -152,6 +155,9 @@ class TelegramEmulator:
         self.reply_keyboards: dict[str, dict[str, Any]] = {}  # the reply keyboard each chat shows now
         self.updates: list[dict[str, Any]] = []
         self.rate_violations: list[Call] = []
+        self.photos: dict[str, dict[str, Any]] = {}  # by file_id: the bytes uploaded or the URL given
+        self._file_ids = itertools.count(1)
+        self.broken_urls: set[str] = set()
         self._next_message_id = itertools.count(100)
         self._next_update_id = itertools.count(900_000)
         self._chat_last: dict[str, float] = {}
@@ -238,6 +244,8 @@ class TelegramEmulator:
                 params: dict[str, Any] = dict(parse_qsl(url.query))
                 if body and "json" in content_type:
                     params.update(json.loads(body))
+                elif body and content_type.startswith("multipart/form-data"):
+                    params.update(parse_multipart(body, content_type, JSON_FIELDS))
                 elif body:
                     for k, v in parse_qsl(body.decode(), keep_blank_values=True):
                         params[k] = json.loads(v) if k in JSON_FIELDS else v
@@ -285,9 +293,9 @@ class TelegramEmulator:
         handler = getattr(self, f"_m_{call.method}", None)
         if handler is None:
             return self._error(404, "Not Found: method not found")
-        if call.method in ("sendMessage", "editMessageText") and chat in self.blocked:
+        if call.method in ("sendMessage", "sendPhoto", "editMessageText") and chat in self.blocked:
             return self._error(403, "Forbidden: bot was blocked by the user")
-        if call.method in ("sendMessage", "editMessageText"):
+        if call.method in ("sendMessage", "sendPhoto", "editMessageText"):
             limited = self._flood_check(call, chat)
             if limited is not None:
                 return limited
@@ -304,7 +312,7 @@ class TelegramEmulator:
             call.note = f"global: {len(self._global)} sends in the last second"
             self.rate_violations.append(call)
             return self._error(429, "Too Many Requests: retry after 1", 1)
-        if call.method == "sendMessage":
+        if call.method in ("sendMessage", "sendPhoto"):
             last = self._chat_last.get(chat)
             if last is not None and now - last < self.per_chat_interval:
                 call.note = f"chat {chat}: {now - last:.3f}s after the previous message"
@@ -314,15 +322,17 @@ class TelegramEmulator:
         self._global.append(now)
         return None
 
-    def _check_text(self, p: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
-        text = str(p.get("text", ""))
+    def _check_text(self, p: dict[str, Any], *, caption: bool = False) -> tuple[int, dict[str, Any]] | None:
+        text = str(p.get("caption" if caption else "text", ""))
         visible = text
         if p.get("parse_mode") == "HTML":
             visible, errors = html_text(text)
             if errors:
                 return self._error(400, f"Bad Request: can't parse entities: {errors[0]}")
-        if not visible.strip():
+        if not caption and not visible.strip():
             return self._error(400, "Bad Request: message text is empty")
+        if caption and utf16_len(visible) > MAX_CAPTION:
+            return self._error(400, "Bad Request: message caption is too long")
         if utf16_len(visible) > 4096:
             return self._error(400, "Bad Request: message is too long")
         markup = p.get("reply_markup") or {}
@@ -341,7 +351,9 @@ class TelegramEmulator:
             "message_id": m.message_id, "date": int(time.time()),
             "chat": {"id": int(m.chat_id), "type": "private"},
             "from": {"id": BOT_ID, "is_bot": True, "first_name": "Nudge", "username": BOT_USERNAME},
-            "text": m.text,
+            **({"text": m.text} if m.photo is None else {"caption": m.text, "photo": [
+                {"file_id": m.photo["file_id"], "file_unique_id": m.photo["file_id"][-8:],
+                 "width": m.photo["width"], "height": m.photo["height"]}]}),
         }
         if m.reply_markup and m.reply_markup.get("inline_keyboard"):
             out["reply_markup"] = m.reply_markup
@@ -367,10 +379,24 @@ class TelegramEmulator:
             self.reply_keyboards.pop(m.chat_id, None)
         return self._message_json(m)
 
+    def _m_sendPhoto(self, p: dict[str, Any]) -> Any:
+        bad = self._check_text(p, caption=True)
+        if bad is not None:
+            return bad
+        photo = self._photo_of(p)
+        if isinstance(photo, tuple):
+            return photo
+        m = Message(str(p["chat_id"]), next(self._next_message_id), str(p.get("caption", "")), p.get("parse_mode"),
+                    p.get("reply_markup"), photo=photo)
+        self.messages[(m.chat_id, m.message_id)] = m
+        return self._message_json(m)
+
     def _m_editMessageText(self, p: dict[str, Any]) -> Any:
         m = self.messages.get((str(p.get("chat_id")), int(p.get("message_id", 0))))
         if m is None:
             return self._error(400, "Bad Request: message to edit not found")
+        if m.photo is not None:
+            return self._error(400, "Bad Request: there is no text in the message to edit")
         bad = self._check_text(p)
         if bad is not None:
             return bad

@@ -30,15 +30,21 @@ class ConsoleChannel:
         self.files_dir = files_dir or Path(tempfile.gettempdir()) / "nudgebot-console"
 
     def _with_file(self, message: OutboundMessage) -> OutboundMessage:
-        """Write the message's image to a file and put its path in the footer."""
+        """Write the message's image to a file and show its alt text and path (or URL) in the footer."""
         image = message.image
-        if image is None or not image.data:
+        if image is None or not (image.data or image.url):
             return message
-        self.files_dir.mkdir(parents=True, exist_ok=True)
-        path = self.files_dir / (re.sub(r"[^A-Za-z0-9._-]+", "_", image.key) + Path(image.name).suffix)
-        path.write_bytes(image.data)
-        footer = (message.footer + "\n" if message.footer else "") + f"📎 {path}"
-        return dataclasses.replace(message, footer=footer, image=dataclasses.replace(image, data=b""))
+        lines = [message.footer] if message.footer else []
+        if image.alt:
+            lines.append(f"🖼 {image.alt}")
+        if image.data:
+            self.files_dir.mkdir(parents=True, exist_ok=True)
+            path = self.files_dir / (re.sub(r"[^A-Za-z0-9._-]+", "_", image.key) + Path(image.name).suffix)
+            path.write_bytes(image.data)
+            lines.append(f"📎 {path}")
+        else:
+            lines.append(f"🔗 {image.url}")
+        return dataclasses.replace(message, footer="\n".join(lines), image=dataclasses.replace(image, data=b""))
 
     def _append(self, address: str, message: OutboundMessage) -> int:
         with self.db.session() as s:

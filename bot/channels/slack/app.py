@@ -13,14 +13,15 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.channels.slack.channel import SlackChannel
 from bot.channels.slack.events import answer_event, command_event, profile_event, sender_of
 from bot.channels.slack.home import home_data
+from bot.channels.slack.home_view import home_command, home_view
 from bot.channels.slack.messages import dm_event, file_event
-from bot.channels.slack.render import home_view
-from core.ports import ChannelHost, Reachable, Reply
+from core.ports import ChannelHost, CommandIssued, Reachable, Reply
 from core.render import parse_answer_action
 
 log = logging.getLogger("nudgebot.slack")
 
 ANSWER_ACTION = re.compile(r"^a:")
+HOME_ACTIONS = re.compile(r"^home:")
 
 
 def build_app(host: ChannelHost, channel: SlackChannel, signing_secret: str) -> AsyncApp:
@@ -72,6 +73,21 @@ def build_app(host: ChannelHost, channel: SlackChannel, signing_secret: str) -> 
         user = str(event.get("user", ""))
         data = await asyncio.to_thread(_home, host, user)
         await channel.publish_home(user, home_view(data))
+
+    @app.action(HOME_ACTIONS)
+    async def on_home_action(ack: Any, body: dict[str, Any]) -> None:
+        """Run a Home tab button (next lesson, pause a week, resume, language) as a command, then refresh the tab."""
+        await ack()
+        actions = body.get("actions") or []
+        user = body.get("user") or {}
+        found = home_command(actions[0]) if actions and isinstance(actions[0], dict) else None
+        if found is None or not user.get("id"):
+            return
+        sender = sender_of(user)
+        # The Home tab cannot show a toast: the answer arrives in the bot's DM, like a typed command's.
+        await conversation.handle(CommandIssued(sender, found[0], found[1]), can_toast=False)
+        data = await asyncio.to_thread(_home, host, sender.user_id)
+        await channel.publish_home(sender.user_id, home_view(data))
 
     @app.event("user_change")
     async def on_user_change(body: dict[str, Any], event: dict[str, Any]) -> None:

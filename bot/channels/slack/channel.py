@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.channels.slack.render import render
-from core.ports import DeliveryError, OutboundMessage, RecipientGone, RetryLater, TransientError
+from core.ports import DeliveryError, Image, OutboundMessage, RecipientGone, RetryLater, TransientError
 
 log = logging.getLogger("nudgebot.slack")
 
@@ -89,6 +90,8 @@ def classify(err: Exception, address: str) -> DeliveryError:
         if status >= 500 or code in ("internal_error", "fatal_error", "service_unavailable", "request_timeout"):
             return TransientError(f"slack: HTTP {status} {code}".rstrip())
         return DeliveryError(f"slack: {code or f'HTTP {status}'}")
+    if isinstance(err, SlackRequestError):  # e.g. the file upload URL answered an error
+        return TransientError(f"slack: {err}")
     if isinstance(err, aiohttp.ClientError | asyncio.TimeoutError | OSError):
         return TransientError(f"slack: network error: {err!r}")
     return DeliveryError(f"slack: {err!r}")
@@ -132,9 +135,13 @@ class SlackChannel:
             raise SendingStopped(STOPPED_RETRY, f"slack sending stopped ({self.stopped})")
 
     async def _call(self, method: str, address: str, **kwargs: Any) -> Any:
+        return await self._guard(address, lambda: self.client.api_call(method, json=kwargs))
+
+    async def _guard(self, address: str, call: Callable[[], Awaitable[Any]]) -> Any:
+        """Make one Web API request, mapping every failure to the port's errors."""
         self._check_running()
         try:
-            return await self.client.api_call(method, json=kwargs)
+            return await call()
         except Exception as exc:  # every failure is mapped to the port's errors
             if isinstance(exc, SlackApiError) and error_code(exc) in AUTH_ERRORS:
                 await self.stop_sending(error_code(exc))
@@ -170,11 +177,29 @@ class SlackChannel:
         self._last_post[channel] = time.monotonic()
 
     async def send(self, address: str, message: OutboundMessage) -> str:
-        """Post `message` as a DM to a Slack user (or privately where they typed a command); return its ref."""
+        """Post `message` as a DM to a Slack user (or privately where they typed a command); return its ref.
+
+        A picture stored with the message is uploaded and shared in the DM first (files upload v2,
+        its alt text as the comment); a picture on the web rides in the message as an image block.
+        """
         self._check_running()
         if message.reply_via and await self._respond(message.reply_via, message):
             return "ephemeral:"
         channel = await self.dm_channel(address)
+        if message.image is None or not message.image.data:
+            return await self._post(address, channel, message)
+        await self._share_file(address, channel, message.image)
+        # The picture is out: retry the text here, as a retry of the whole send would repeat the picture.
+        for attempt in range(4):
+            try:
+                return await self._post(address, channel, message)
+            except (RetryLater, TransientError) as exc:
+                if attempt == 3:
+                    raise
+                await asyncio.sleep(min(exc.retry_after, 30.0) if isinstance(exc, RetryLater) else 0.2 * 2**attempt)
+        raise AssertionError("unreachable")
+
+    async def _post(self, address: str, channel: str, message: OutboundMessage) -> str:
         await self._pace(channel)
         extra: dict[str, Any] = {}
         if message.delivery_key:
@@ -187,8 +212,20 @@ class SlackChannel:
             if stale:
                 del self._dm[address]
                 raise TransientError(f"slack: DM channel for {address} went stale; reopening") from exc
+            if _code(exc) == "invalid_blocks" and message.image is not None and message.image.url:
+                # Slack could not fetch the picture: the message must not be held back by it.
+                log.warning("slack: picture %s refused; sending the message without it", message.image.url)
+                return await self._post(address, channel, dataclasses.replace(message, image=None))
             raise
         return f"{resp['channel']}:{resp['ts']}"
+
+    async def _share_file(self, address: str, channel: str, image: Image) -> str:
+        """Upload a picture and share it in `channel` (getUploadURLExternal, POST, completeUploadExternal)."""
+        await self._pace(channel)
+        resp = await self._guard(address, lambda: self.client.files_upload_v2(
+            content=image.data, filename=image.name, title=image.name, alt_txt=image.alt[:1000] or None,
+            channel=channel, initial_comment=image.alt or None))
+        return str((resp.get("file") or {}).get("id", ""))
 
     async def find_sent(self, address: str, delivery_key: str) -> str | None:
         """Return the ref of our recent DM to `address` tagged with `delivery_key` (conversations.history)."""

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.channels.slack.render import CampaignLine, HomeData, TeamLine
+from bot.channels.slack.home_view import CampaignLine, HomeData, TeamLine
 from core.i18n import format_datetime
 from core.services import people
 from core.services.progress import active_enrollments, person_stats, team_stats

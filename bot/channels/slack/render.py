@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
-from core.i18n import N_, status_name, translate
+from core.i18n import translate
 from core.ports import Button, OutboundMessage, Outcome
 
 # Slack's documented Block Kit limits.
@@ -95,6 +94,11 @@ def _split_long(para: str, limit: int) -> list[str]:
     if current:
         out.append(current)
     return out
+
+
+def mrkdwn_sections(mrkdwn: str) -> list[Block]:
+    """Return section blocks for text already in mrkdwn, split to fit Slack's limits."""
+    return [{"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in _chunks(mrkdwn)]
 
 
 def sections(markdown: str) -> list[Block]:
@@ -270,112 +274,26 @@ _RENDERERS = {
 }
 
 
+IMAGE_ALT_MAX = 2000
+IMAGE_URL_MAX = 3000
+
+
+def with_image_block(blocks: list[Block], message: OutboundMessage) -> list[Block]:
+    """Show a picture on the web (an image block) after the text, before the buttons and small print."""
+    image = message.image
+    if image is None or not image.url or len(image.url) > IMAGE_URL_MAX:
+        return blocks
+    block = {"type": "image", "image_url": image.url,
+             "alt_text": _cut(image.alt or image.name or "image", IMAGE_ALT_MAX)}
+    at = next((i for i, b in enumerate(blocks) if b["type"] in ("actions", "context")), len(blocks))
+    return [*blocks[:at], block, *blocks[at:]]
+
+
 def render(message: OutboundMessage) -> dict[str, Any]:
     """Return the chat.postMessage / chat.update arguments (text and blocks) for a message."""
-    blocks = _RENDERERS.get(message.kind, notice_blocks)(message)
+    blocks = with_image_block(_RENDERERS.get(message.kind, notice_blocks)(message), message)
     if len(blocks) > MAX_BLOCKS:
         # Keep the buttons (last actions block) reachable when a huge body is cut.
         tail = [b for b in blocks[-2:] if b["type"] in ("actions", "context")]
         blocks = blocks[: MAX_BLOCKS - len(tail)] + tail
     return {"text": fallback_text(message), "blocks": blocks}
-
-
-# App Home
-
-
-@dataclass(frozen=True)
-class CampaignLine:
-    """One campaign as its learner sees it on the Home tab."""
-
-    title: str
-    done: int
-    total: int
-    status: str
-    next_nudge: str  # already formatted in the learner's zone, or "" when nothing is planned
-
-
-@dataclass(frozen=True)
-class TeamLine:
-    """One direct report, for a manager's compact view."""
-
-    name: str
-    answered: int
-    sent: int
-    accuracy: float | None
-    streak: int
-    status: str
-
-
-@dataclass(frozen=True)
-class HomeData:
-    """What the Home tab shows one person."""
-
-    name: str
-    known: bool = True
-    campaigns: list[CampaignLine] = field(default_factory=list)
-    streak: int = 0
-    accuracy: float | None = None
-    answered: int = 0
-    timezone: str = ""
-    paused_until: str = ""
-    status: str = "active"
-    team: list[TeamLine] | None = None
-    locale: str = "en"  # the reader's language
-
-
-def _pct(value: float | None) -> str:
-    return "–" if value is None else f"{round(value * 100)}%"
-
-
-def home_view(data: HomeData) -> dict[str, Any]:
-    """Return the views.publish Home view for a learner (and their team, for a manager)."""
-    loc = data.locale
-    blocks: list[Block] = [header(translate(loc, "Hi {name}!", name=data.name.split()[0]) if data.name
-                                  else translate(loc, "Hi!"))]
-    if not data.known:
-        blocks += sections(translate(loc, "You are not enrolled in any campaign yet. "
-                                          "Ask your learning admin to add you."))
-        return {"type": "home", "blocks": blocks}
-    if data.status == "paused":
-        state = (translate(loc, "⏸ Paused until {date}. Use `/nudge resume` to pick up again.", date=data.paused_until)
-                 if data.paused_until else translate(loc, "⏸ Paused. Use `/nudge resume` to pick up again."))
-    else:
-        state = "" if data.status == "active" else translate(loc, "Status: {status}",
-                                                             status=status_name(data.status, loc))
-    summary = translate(loc, "🔥 *Streak:* {streak}   🎯 *Accuracy:* {accuracy}   ✍️ *Answered:* {answered}",
-                        streak=data.streak, accuracy=_pct(data.accuracy), answered=data.answered)
-    if data.timezone:
-        summary += "\n" + translate(loc, "🕒 Your time zone: {zone}", zone=escape(data.timezone))
-    blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": summary}})
-    if state:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": state}})
-    blocks.append({"type": "divider"})
-    if data.campaigns:
-        lines = []
-        for c in data.campaigns:
-            bar = _bar(c.done, c.total)
-            nxt = translate(loc, "next nudge {when}", when=c.next_nudge) if c.next_nudge else (
-                translate(loc, "finished 🎉") if c.status == "completed" else translate(loc, "nothing planned yet"))
-            lessons = translate(loc, "{done}/{total} lessons", done=c.done, total=c.total)
-            lines.append(f"*{escape(c.title)}*\n{bar} {lessons} · {escape(nxt)}")
-        for chunk in _chunks("\n\n".join(lines)):
-            blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": chunk}})
-    else:
-        blocks += sections(translate(loc, "No campaigns right now."))
-    if data.team is not None:
-        blocks.append({"type": "divider"})
-        blocks.append(header(translate(loc, "Your team")))
-        rows: list[tuple[str, ...]] = [tuple(translate(loc, h) for h in (
-            N_("Learner"), N_("Answered"), N_("Accuracy"), N_("Streak")))]
-        for t in data.team:
-            name = t.name + (f" ({status_name(t.status, loc)})" if t.status != "active" else "")
-            rows.append((name, f"{t.answered}/{t.sent}", _pct(t.accuracy), str(t.streak)))
-        blocks += table_blocks(tuple(rows)) if data.team else sections(translate(loc, "No direct reports yet."))
-    blocks.append(context(translate(loc, "Commands: `/nudge stats`, `/nudge next`, `/nudge pause [days]`, "
-                                         "`/nudge resume`, `/nudge timezone [Area/City]`, `/nudge help`")))
-    return {"type": "home", "blocks": blocks[:100]}
-
-
-def _bar(done: int, total: int, width: int = 10) -> str:
-    filled = 0 if total <= 0 else round(width * min(done, total) / total)
-    return "▰" * filled + "▱" * (width - filled)

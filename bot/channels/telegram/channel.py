@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import warnings
 import weakref
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, LinkPreviewOptions, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram import (
+    Bot,
+    InlineKeyboardMarkup,
+    InputFile,
+    LinkPreviewOptions,
+    ReplyKeyboardMarkup,
+    ReplyKeyboardRemove,
+)
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.telegram.limiter import RateLimiter
-from bot.channels.telegram.render import TelegramMessage, plain, render
-from core.ports import OutboundMessage, RecipientGone, RetryLater, TransientError
+from bot.channels.telegram.render import TelegramMessage, photo_parts, plain, render
+from core.ports import Image, OutboundMessage, RecipientGone, RetryLater, TransientError
 
 log = logging.getLogger("nudgebot.telegram")
 
@@ -86,9 +94,26 @@ class TelegramChannel:
             await bot.shutdown()
 
     async def send(self, address: str, message: OutboundMessage) -> str:
-        """Send `message` to chat `address`, split if too long; return the last part's ref."""
+        """Send `message` to chat `address`, split if too long; return the last part's ref.
+
+        A picture goes first, as a photo (uploaded, or by URL) whose caption is the message when it fits
+        and has no buttons, else the picture's alt text with the message following.
+        """
         if is_long(message):
             await self._typing(address)
+        image = message.image
+        if image is not None and (image.data or image.url):
+            photo, rest = photo_parts(message)
+            try:
+                ref = await self._send_photo(address, image, photo)
+            except BadRequest as exc:
+                # A picture Telegram cannot take (a URL it cannot fetch) must not hold the message back.
+                log.warning("Telegram refused the picture %s (%s); sending the message without it",
+                            image.url or image.name, exc.message)
+                return await self.send(address, dataclasses.replace(message, image=None))
+            for part in rest:
+                ref = await self._send_rest(address, part)
+            return ref
         ref = ""
         for i, part in enumerate(render(message)):
             ref = await (self._send_part(address, part) if i == 0 else self._send_rest(address, part))
@@ -124,6 +149,17 @@ class TelegramChannel:
                 log.warning("Telegram refused HTML (%s); sending plain text", exc.message)
                 async with self.limiter.slot(address):
                     sent = await bot.send_message(chat_id=address, text=plain(part.text), reply_markup=markup)
+        except TelegramError as exc:
+            raise _mapped(exc, address, self.limiter) from exc
+        return f"{sent.chat_id}:{sent.message_id}"
+
+    async def _send_photo(self, address: str, image: Image, part: TelegramMessage) -> str:
+        bot = await self.bot()
+        photo: InputFile | str = InputFile(image.data, filename=image.name) if image.data else image.url
+        try:
+            async with self.limiter.slot(address):
+                sent = await bot.send_photo(chat_id=address, photo=photo, caption=part.text or None,
+                                            parse_mode="HTML", reply_markup=_markup(part.reply_markup, bot))
         except TelegramError as exc:
             raise _mapped(exc, address, self.limiter) from exc
         return f"{sent.chat_id}:{sent.message_id}"

@@ -18,6 +18,7 @@ from core.i18n import translate
 from core.ports import Button, OutboundMessage
 
 MAX_TEXT = 4096  # Telegram's limit for one message, counted in UTF-16 code units
+MAX_CAPTION = 1024  # Telegram's limit for a photo's caption
 MAX_CALLBACK_DATA = 64  # bytes
 
 _CODE = re.compile(r"`([^`\n]+)`")
@@ -234,6 +235,21 @@ def render(message: OutboundMessage, limit: int = MAX_TEXT) -> list[TelegramMess
     parts = split_html(_blocks(message, limit), limit)
     markup = markup_of(message)
     return [TelegramMessage(p, markup if i == len(parts) - 1 else None) for i, p in enumerate(parts)]
+
+
+def photo_parts(message: OutboundMessage) -> tuple[TelegramMessage, list[TelegramMessage]]:
+    """Return a message with a picture as the photo (with its caption) and the messages after it.
+
+    A short message without buttons becomes the photo's caption; otherwise the photo goes first with its
+    alt text as the caption and the message follows (a question stays a text message, so that answering
+    can edit it into its feedback).
+    """
+    if not message.buttons and message.kind != "question":
+        parts = render(message, MAX_CAPTION)
+        if len(parts) == 1:
+            return parts[0], []
+    alt = message.image.alt if message.image is not None else ""
+    return TelegramMessage(html.escape(alt[:MAX_CAPTION], quote=False)), render(message)
 
 
 def plain(text: str) -> str:
