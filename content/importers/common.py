@@ -18,7 +18,7 @@ __all__ = [
     "slugify",
 ]
 
-# Every kind a source format can hold; only "single" and "true_false" exist in the native schema today.
+# Every kind a source format can hold; essays, matching and descriptions have no native kind (they are skipped).
 Kind = Literal[
     "single",
     "true_false",
@@ -51,7 +51,7 @@ class RawQuestion:
     # true_false feedback keyed by the learner's answer.
     tf_feedback: dict[bool, str] = field(default_factory=dict)
     explanation: str | None = None
-    # Per-source extras for kinds the schema cannot hold yet (short answers, numeric ranges, pairs).
+    # The answers as the source wrote them (short answers, numeric N:tolerance or MIN..MAX, matching pairs).
     answers: list[str] = field(default_factory=list)
     # Unit-level text some sources carry (the spreadsheet template).
     unit: str | None = None
