@@ -12,6 +12,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from bot.i18n import t
+from content.grading import numeric_bounds
+from content.schema import Question
 from core.models import Delivery, Person
 from core.ports import AnswerChosen, OutboundMessage, Reply, TextSent
 from core.render import info_message, parse_answer_action
@@ -100,3 +102,19 @@ def _typed_result(result: AnswerResult, d: Delivery, loc: str) -> Outcome:
         # The learner's reply sits below the question, so the feedback follows as a new message.
         return Outcome(Reply(messages=[result.feedback]), dispatch=result.followups)
     return Outcome(Reply(messages=[info_message(result.notice_in(loc), locale=loc)]))
+
+
+def scripted_reply(question: Question, right: bool) -> str:
+    """Return what a scripted learner (demo, simulation) answers: a choice number from 1, numbers, or text."""
+    if question.type == "short":
+        return (question.accept or ["?"])[0] if right else "no idea"
+    if question.type == "numeric":
+        low, high = numeric_bounds(question)
+        if right:
+            return f"{low if low is not None else high:g}"
+        return f"{high + 1:g}" if high is not None else f"{(low or 0.0) - 1:g}"
+    keyed = question.correct_indexes
+    if question.type == "multiple":
+        wrong = tuple(i for i in range(len(question.choices)) if i not in keyed)[:1] + keyed[:1]
+        return ",".join(str(i + 1) for i in sorted(keyed if right else wrong))
+    return str((keyed[0] if right else (keyed[0] + 1) % len(question.choices)) + 1)

@@ -13,12 +13,12 @@ from rich.console import Console
 from rich.rule import Rule
 from sqlalchemy import select
 
+from bot.answering import scripted_reply
 from bot.bootstrap import Services, bootstrap
 from bot.channels.console.render import render
 from bot.dbsetup import upgrade
 from bot.settings import Settings
 from content.campaign import CampaignSpec
-from content.grading import numeric_bounds
 from content.loader import LIBRARY_DIR, load_track_file
 from content.schema import Question
 from core.clock import VirtualClock
@@ -163,7 +163,10 @@ class Demo:
                 v = s.get(TrackVersion, d.track_version_id)
                 assert v is not None
                 question, did = track_of(v).question(d.item)[1], d.id
-            given = self._ask(question) if self.interactive else demo_answer(question, plan)
+            if self.interactive:
+                given = self._ask(question)
+            else:
+                given = None if plan is None else scripted_reply(question, plan == "right")
             if given is None:
                 self.console.print("[dim italic]Lea doesn't answer today.[/]")
                 return
@@ -191,22 +194,3 @@ class Demo:
         except EOFError:
             return None
         return raw or None
-
-
-def demo_answer(question: Question, plan: str | None) -> str | None:
-    """Return what the auto-learner types or presses (a choice number from 1) for a plan "right" or "wrong"."""
-    if plan is None:
-        return None
-    right = plan == "right"
-    if question.type == "short":
-        return (question.accept or ["?"])[0] if right else "no idea"
-    if question.type == "numeric":
-        low, high = numeric_bounds(question)
-        if right:
-            return f"{low if low is not None else high:g}"
-        return f"{high + 1:g}" if high is not None else f"{(low or 0.0) - 1:g}"
-    keyed = question.correct_indexes
-    if question.type == "multiple":
-        picks = keyed if right else tuple(i for i in range(len(question.choices)) if i not in keyed)[:1] + keyed[:1]
-        return ",".join(str(i + 1) for i in sorted(picks))
-    return str((keyed[0] if right else (keyed[0] + 1) % len(question.choices)) + 1)

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from bot.answering import scripted_reply
 from bot.bootstrap import Services, bootstrap
 from bot.dbsetup import upgrade
 from bot.settings import Settings
@@ -147,10 +148,15 @@ class _Sim:
                 lessons_today = set(s.scalars(select(Delivery.item).where(
                     Delivery.person_id == pid, Delivery.kind == "lesson", Delivery.slot_day == day.isoformat())))
                 right = learner.answer(d.item, now, unit.id in lessons_today, rng)
-                choice = question.correct_index if right else (question.correct_index + 1) % len(question.choices)
                 person = s.get(Person, pid)
                 assert person is not None
-                flows_learning.answer(s, person, d.id, choice, now)
+                reply = scripted_reply(question, right)
+                if question.type in ("single", "true_false"):
+                    flows_learning.answer(s, person, d.id, int(reply) - 1, now)
+                elif question.type == "multiple":
+                    flows_learning.submit(s, person, d.id, now, [int(n) - 1 for n in reply.split(",")])
+                else:
+                    flows_learning.reply(s, person, d.id, reply, now)
             asyncio.run(self.services.dispatcher.run_once())  # the unit's next question, as the chat sends it
 
 

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from bot.answering import scripted_reply
 from content.grading import grade_multiple, grade_numeric, grade_short, normalise, parse_number
 from content.linter import lint
 from content.problems import LineMap
@@ -127,3 +128,10 @@ def test_item_analysis_counts_every_picked_choice_and_none_for_typed_kinds() -> 
     assert [(c.text, c.count, c.keyed) for c in stats["cities"].choices] == [
         ("Paris", 1, True), ("Lyon", 1, False), ("Berlin", 1, True), ("Munich", 0, False)]
     assert stats["capital"].choices == () and stats["capital"].difficulty == 0.5
+
+
+def test_scripted_learners_answer_every_kind_right_or_wrong() -> None:
+    cities, capital, pi = kinds_track().units[0].questions
+    got = {q.id: (scripted_reply(q, True), scripted_reply(q, False)) for q in (cities, capital, pi)}
+    assert got == {"cities": ("1,3", "1,2"), "capital": ("Paris", "no idea"), "pi": ("3.135", "4.145")}
+    assert grade_numeric(float(got["pi"][0]), pi).correct and not grade_numeric(float(got["pi"][1]), pi).correct
