@@ -22,6 +22,7 @@ from pydantic import (
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from content.pictures import IMAGE_TYPES, MAX_ALT_CHARS
+from content.scenarios import drop_absent_next, path_errors
 
 __all__ = [
     "SLUG_RE",
@@ -122,6 +123,8 @@ class Choice(BaseModel):
     text: Text
     correct: bool = False
     feedback: Text | None = None
+    # Scenario questions: the follow-up question (same unit) this choice leads to.
+    next: Slug | None = None
 
 
 class Question(BaseModel):
@@ -266,10 +269,17 @@ class Track(BaseModel):
             fail("Track", errors)
         return self
 
+    @model_validator(mode="after")
+    def _check_paths(self) -> Track:
+        errors = path_errors(self)
+        if errors:
+            fail("Track", errors)
+        return self
+
     def content_hash(self) -> str:
         """Return the sha256 hex digest identifying this exact published version."""
         canonical = json.dumps(
-            _without_absent_images(self.model_dump(mode="json")),
+            drop_absent_next(_without_absent_images(self.model_dump(mode="json"))),
             sort_keys=True, separators=(",", ":"), ensure_ascii=False,
         )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

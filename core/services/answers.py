@@ -10,11 +10,12 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from content.scenarios import asked_questions
 from core.i18n import N_, translate
 from core.models import Answer, Delivery, Enrollment, Person, TrackVersion
 from core.ports import OutboundMessage
 from core.render import feedback_message, question_message
-from core.services import enrollments, memory, statements
+from core.services import enrollments, memory, scenarios, statements
 from core.services.outbox import enqueue
 from core.services.tracks import track_of
 from core.services.translations import localized
@@ -81,6 +82,7 @@ def record_answer(session: Session, *, delivery_id: int, choice_index: int, pers
         latency_ms=max(0, int((now - sent).total_seconds() * 1000)), track_version_id=version.id,
         content_hash=version.content_hash, answered_at=now,
     )
+    scenarios.mark_step(session, answer, d, unit, question)
     try:
         with session.begin_nested():
             session.add(answer)
@@ -95,14 +97,20 @@ def record_answer(session: Session, *, delivery_id: int, choice_index: int, pers
         e = session.get(Enrollment, d.enrollment_id)
         if e is not None:
             enrollments.answered(e, now)
-    qids = [q.id for q in unit.questions]
-    nxt = qids.index(question.id) + 1
+    step = scenarios.queue_step(session, d, version, track, choice, person, now)
+    if step is not None:
+        # A scenario's next step follows its feedback at once, whatever the day's cap.
+        result.followups.append(step.id)
+        session.flush()
+        return result
+    qids = [q.id for q in asked_questions(unit)]
+    nxt = qids.index(scenarios.entry_id(answer, question)) + 1
     e = session.get(Enrollment, d.enrollment_id) if d.enrollment_id is not None else None
     # The unit's next question follows at once, unless it was already asked or today's cap is reached;
     # then it waits for a later nudge.
     if (nxt < len(qids) and d.closed_at is None and e is not None and memory.row(session, e.id, qids[nxt]) is None
             and memory.cap_left(session, person, e.campaign, d.slot_day) > 0):
-        follow = unit.questions[nxt]
+        follow = asked_questions(unit)[nxt]
         nd = enqueue(session, key=enrollments.followup_key(d.key, follow.id), person=person, kind="question",
                      message=None, due=now, item=follow.id, enrollment_id=d.enrollment_id, campaign_id=d.campaign_id,
                      track_version_id=version.id, seq=d.seq + 1)

@@ -60,7 +60,8 @@ def answer_rows(session: Session, campaign: str | None = None) -> list[Row]:
     return [{"person": a.person.handle, "campaign": a.campaign_id, "question": a.question_id,
              "question_text": prompts.get((a.track_version_id, a.question_id)),
              "choice": a.choice_text, "choice_index": a.choice_index + 1, "correct": a.correct,
-             "latency_ms": a.latency_ms, "answered_at": _iso(a.answered_at), "content_hash": a.content_hash}
+             "latency_ms": a.latency_ms, "answered_at": _iso(a.answered_at), "content_hash": a.content_hash,
+             "step": a.step, "path": a.path}
             for a in found]
 
 
