@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 
 from content.scenarios import asked_questions
-from core.services import reports
+from core.services import memory, reports
+from core.services.campaign_report import build_report
 from tests.helpers import World
 from tests.scenarios import (
     AFTER,
@@ -66,8 +67,8 @@ def test_right_path_records_its_steps_and_only_the_first_step_gets_a_memory_stat
     world.press(lea, world.open_question(lea).id, 0, at(9, 33))
     got = [(a.question_id, a.correct, a.step, a.path) for a in world.answers()]
     assert got == [("call", True, 1, "call:2"), ("checked", True, 2, "call:2>checked:1"), ("after", True, None, None)]
-    rows = world.do(lambda s: reports.REPORTS["items"](s, None) if "items" in reports.REPORTS else [])
-    assert all(r.get("question") != "leaked" for r in rows)
-    from core.services import memory
+    # Item analysis stays per question: each step taken is its own item.
+    report = world.do(lambda s: build_report(s, "drill-c"))
+    assert [(i.question_id, i.n) for i in report.items] == [("call", 1), ("checked", 1), ("after", 1)]
     e = world.enrollment(lea)
     assert sorted(world.do(lambda s: list(memory.rows_of(s, e.id)))) == ["after", "call"]
