@@ -10,7 +10,6 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from content.scenarios import asked_questions
 from core.i18n import N_, translate
 from core.models import Answer, Delivery, Enrollment, Person, TrackVersion
 from core.ports import OutboundMessage
@@ -93,24 +92,17 @@ def record_answer(session: Session, *, delivery_id: int, choice_index: int, pers
     statements.on_answer(session, answer, d, person, track, question)
     d.payload = feedback_message(shown, choice_index, locale=loc).to_dict()
     result = AnswerResult("recorded", d, choice.correct, feedback_message(shown, choice_index, locale=loc))
-    if d.enrollment_id is not None:
-        e = session.get(Enrollment, d.enrollment_id)
-        if e is not None:
-            enrollments.answered(e, now)
-    step = scenarios.queue_step(session, d, version, track, choice, person, now)
-    if step is not None:
-        # A scenario's next step follows its feedback at once, whatever the day's cap.
-        result.followups.append(step.id)
-        session.flush()
-        return result
-    qids = [q.id for q in asked_questions(unit)]
-    nxt = qids.index(scenarios.entry_id(answer, question)) + 1
     e = session.get(Enrollment, d.enrollment_id) if d.enrollment_id is not None else None
+    if e is not None:
+        enrollments.answered(e, now)
+    step = scenarios.queue_step(session, d, version, track, choice, person, now)
+    follow = scenarios.next_in_unit(unit, question, answer)
+    if step is not None:  # a scenario's next step follows its feedback at once, whatever the day's cap
+        result.followups.append(step.id)
     # The unit's next question follows at once, unless it was already asked or today's cap is reached;
     # then it waits for a later nudge.
-    if (nxt < len(qids) and d.closed_at is None and e is not None and memory.row(session, e.id, qids[nxt]) is None
+    elif (follow is not None and d.closed_at is None and e is not None and memory.row(session, e.id, follow.id) is None
             and memory.cap_left(session, person, e.campaign, d.slot_day) > 0):
-        follow = asked_questions(unit)[nxt]
         nd = enqueue(session, key=enrollments.followup_key(d.key, follow.id), person=person, kind="question",
                      message=None, due=now, item=follow.id, enrollment_id=d.enrollment_id, campaign_id=d.campaign_id,
                      track_version_id=version.id, seq=d.seq + 1)

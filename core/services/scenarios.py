@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from content.scenarios import entry_of_path, is_scenario, path_with
+from content.scenarios import asked_questions, entry_of_path, is_scenario, path_with
 from content.schema import Choice, Question, Track, Unit
 from core.models import Answer, Delivery, Person, TrackVersion
 from core.render import question_message
@@ -35,6 +35,13 @@ def mark_step(session: Session, answer: Answer, d: Delivery, unit: Unit, questio
 def entry_id(answer: Answer, question: Question) -> str:
     """Return the id of the question the answer's decision path started from (the question itself if none)."""
     return entry_of_path(answer.path) if answer.path else question.id
+
+
+def next_in_unit(unit: Unit, question: Question, answer: Answer) -> Question | None:
+    """Return the unit's question asked after this answer's one (after its path's first step), if any."""
+    asked = asked_questions(unit)
+    at = [q.id for q in asked].index(entry_id(answer, question)) + 1
+    return asked[at] if at < len(asked) else None
 
 
 def queue_step(session: Session, d: Delivery, version: TrackVersion, track: Track, choice: Choice,
