@@ -23,6 +23,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from content.kinds import kind_errors
 from content.pictures import IMAGE_TYPES, MAX_ALT_CHARS
+from content.scenarios import drop_absent_next, path_errors
 
 __all__ = [
     "SLUG_RE",
@@ -126,6 +127,8 @@ class Choice(BaseModel):
     text: Text
     correct: bool = False
     feedback: Text | None = None
+    # Scenario questions: the follow-up question (same unit) this choice leads to.
+    next: Slug | None = None
 
 
 class Question(BaseModel):
@@ -322,6 +325,13 @@ class Track(BaseModel):
             fail("Track", errors)
         return self
 
+    @model_validator(mode="after")
+    def _check_paths(self) -> Track:
+        errors = path_errors(self)
+        if errors:
+            fail("Track", errors)
+        return self
+
     def content_hash(self) -> str:
         """Return the sha256 hex digest identifying this exact published version."""
         data = self.model_dump(mode="json")
@@ -331,7 +341,7 @@ class Track(BaseModel):
                     if q.get(key) is None:
                         q.pop(key, None)
         canonical = json.dumps(
-            _without_absent_images(data),
+            drop_absent_next(_without_absent_images(data)),
             sort_keys=True, separators=(",", ":"), ensure_ascii=False,
         )
         return hashlib.sha256(canonical.encode("utf-8")).hexdigest()

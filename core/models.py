@@ -306,6 +306,10 @@ class Answer(Base):
     track_version_id: Mapped[int | None] = mapped_column(ForeignKey("track_versions.id"))
     content_hash: Mapped[str] = mapped_column(String(64))
     answered_at: Mapped[datetime]
+    # Scenario questions: the step on the decision path (1 for its first question) and the path taken so far,
+    # `first:2>second:1` (question ids and choice numbers); None for ordinary questions.
+    step: Mapped[int | None] = mapped_column(Integer)
+    path: Mapped[str | None] = mapped_column(String(400))
 
     person: Mapped[Person] = relationship()
 

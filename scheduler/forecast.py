@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from content.scenarios import asked_questions
 from core.models import Enrollment, Person
 from core.services import memory, progression
 from core.services.people import is_reachable
@@ -55,7 +56,7 @@ def _pending(session: Session, e: Enrollment, tracks: TrackCache, now: datetime)
     rows = memory.rows_of(session, e.id)
     here = {q.id for u in track.units for q in u.questions}
     due = [(r.due_at, q) for q, r in rows.items() if q in here and not r.retired and r.due_at is not None]
-    due += [(now, q.id) for u in progression.delivered_units(e, track) for q in u.questions if q.id not in rows]
+    due += [(now, q.id) for u in progression.delivered_units(e, track) for q in asked_questions(u) if q.id not in rows]
     return _Pending(e, [u.id for u in track.units if u.id not in done], sorted(due))
 
 

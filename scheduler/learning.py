@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from content.diff import recall_form
+from content.scenarios import asked_questions, follow_up_ids
 from content.schema import Question, Track
 from core.models import Answer, Completion, Delivery, Enrollment, MemoryRow, ReviewLogRow, TrackVersion
 from core.services import enrollments, memory, progression, settings, tracks
@@ -121,7 +122,8 @@ def due_questions(session: Session, e: Enrollment, now: datetime) -> list[str]:
 def unasked_questions(session: Session, e: Enrollment, track: Track) -> list[tuple[str, str]]:
     """Return (unit id, question id) of questions in units already delivered that were never asked."""
     seen = rows_of(session, e.id)
-    return [(u.id, q.id) for u in progression.delivered_units(e, track) for q in u.questions if q.id not in seen]
+    return [(u.id, q.id) for u in progression.delivered_units(e, track) for q in asked_questions(u)
+            if q.id not in seen]
 
 
 def check_completion(session: Session, e: Enrollment, track: Track, now: datetime,
@@ -136,7 +138,7 @@ def check_completion(session: Session, e: Enrollment, track: Track, now: datetim
     if found is not None:
         return found
     rows = rows_of(session, e.id)
-    qids = [q.id for u in track.units for q in u.questions]
+    qids = [q.id for u in track.units for q in asked_questions(u)]
     answered = [r for r in rows.values() if r.first_correct is not None]
     if ended:
         if not answered:
@@ -164,7 +166,7 @@ def check_completion(session: Session, e: Enrollment, track: Track, now: datetim
 def recall_share(session: Session, e: Enrollment, track: Track, now: datetime) -> float:
     """Return the mean predicted recall over the track's questions at `now` (0 for never-reviewed ones)."""
     rows = rows_of(session, e.id)
-    qids = [q.id for u in track.units for q in u.questions]
+    qids = [q.id for u in track.units for q in asked_questions(u)]
     total = 0.0
     for q in qids:
         r = rows.get(q)
@@ -187,14 +189,20 @@ def answered(session: Session, delivery: Delivery, now: datetime) -> Completion 
     mine = progression.version_of(session, e)
     if mine is not None and mine[0].id != version.id and _changed(asked, mine[1]):
         return None  # asked in an earlier wording; the question starts afresh in the version the learner is on
-    row = memory.asked(session, e, unit.id, delivery.item, now) if memory.row(session, e.id, delivery.item) is None \
-        else memory.row(session, e.id, delivery.item)
-    assert row is not None
-    review(session, e, row, a.correct, a.latency_ms, now)
+    if delivery.item not in follow_up_ids(unit):
+        _review_answer(session, e, unit.id, delivery.item, a, now)
     if mine is None:
         latest = tracks.latest_version(session, e.campaign.track_id)
         mine = None if latest is None else (latest, track_of(latest))
     return check_completion(session, e, mine[1] if mine else track, now)
+
+
+def _review_answer(session: Session, e: Enrollment, unit_id: str, question_id: str, a: Answer, now: datetime) -> None:
+    """Score an answer into its question's memory state (a scenario's later steps have none: its first step speaks)."""
+    row = memory.asked(session, e, unit_id, question_id, now) if memory.row(session, e.id, question_id) is None \
+        else memory.row(session, e.id, question_id)
+    assert row is not None
+    review(session, e, row, a.correct, a.latency_ms, now)
 
 
 def _changed(q: Question, track: Track) -> bool:

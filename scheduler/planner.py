@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from content.scenarios import asked_questions
 from content.schema import Question, Track
 from core import render
 from core.i18n import translate
@@ -216,7 +217,7 @@ def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, track
                          campaign_id=e.campaign_id)
         assert lesson is not None
         lesson.slot_day, lesson.slot_at = day, slot
-        _ask(session, e, track, version, day, slot, unit.id, unit.questions[0].id, seq + 1, now, questions)
+        _ask(session, e, track, version, day, slot, unit.id, asked_questions(unit)[0].id, seq + 1, now, questions)
         enrollments.unit_sent(e, now, unit.id)
         report.lessons += 1
     return True
@@ -299,7 +300,7 @@ def deliver_now(session: Session, e: Enrollment, now: datetime) -> list[int]:
     assert lesson is not None
     lesson.slot_day = today.isoformat()
     questions: list[tuple[Delivery, Question, str]] = []
-    _ask(session, e, track, version, day, None, unit.id, unit.questions[0].id, 2, now, questions)
+    _ask(session, e, track, version, day, None, unit.id, asked_questions(unit)[0].id, 2, now, questions)
     questions[-1][0].slot_day = today.isoformat()
     enrollments.unit_sent(e, now, unit.id)
     _render_questions(session, questions)

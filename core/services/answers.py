@@ -17,7 +17,7 @@ from core.models import Answer, Delivery, Enrollment, Person, TrackVersion
 from core.ports import OutboundMessage
 from core.render import feedback_message, question_message
 from core.render_kinds import graded_feedback
-from core.services import enrollments, memory, statements
+from core.services import enrollments, memory, scenarios, statements
 from core.services.outbox import enqueue
 from core.services.tracks import track_of
 from core.services.translations import localized
@@ -141,6 +141,7 @@ def store(session: Session, asked: Asked, given: Given, person: Person, now: dat
         latency_ms=max(0, int((now - sent).total_seconds() * 1000)), track_version_id=version.id,
         content_hash=version.content_hash, answered_at=now,
     )
+    scenarios.mark_step(session, answer, d, asked.unit, question)
     try:
         with session.begin_nested():
             session.add(answer)
@@ -154,21 +155,25 @@ def store(session: Session, asked: Asked, given: Given, person: Person, now: dat
     e = session.get(Enrollment, d.enrollment_id) if d.enrollment_id is not None else None
     if e is not None:
         enrollments.answered(e, now)
-    _follow_up(session, asked, e, person, now, result)
+    _follow_up(session, asked, e, person, now, result, answer)
     session.flush()
     return result
 
 
 def _follow_up(session: Session, asked: Asked, e: Enrollment | None, person: Person, now: datetime,
-               result: AnswerResult) -> None:
+               result: AnswerResult, answer: Answer) -> None:
+    d, unit, question = asked.delivery, asked.unit, asked.question
+    chosen = question.choices[answer.choice_index] if answer.choice_index is not None else None
+    step = (scenarios.queue_step(session, d, asked.version, asked.track, chosen, person, now)
+            if chosen is not None else None)
+    if step is not None:  # a scenario's next step follows its feedback at once, whatever the day's cap
+        result.followups.append(step.id)
+        return
     # The unit's next question follows at once, unless it was already asked or today's cap is reached;
     # then it waits for a later nudge.
-    d, unit, question = asked.delivery, asked.unit, asked.question
-    qids = [q.id for q in unit.questions]
-    nxt = qids.index(question.id) + 1
-    if (nxt < len(qids) and d.closed_at is None and e is not None and memory.row(session, e.id, qids[nxt]) is None
+    follow = scenarios.next_in_unit(unit, question, answer)
+    if (follow is not None and d.closed_at is None and e is not None and memory.row(session, e.id, follow.id) is None
             and memory.cap_left(session, person, e.campaign, d.slot_day) > 0):
-        follow = unit.questions[nxt]
         nd = enqueue(session, key=enrollments.followup_key(d.key, follow.id), person=person, kind="question",
                      message=None, due=now, item=follow.id, enrollment_id=d.enrollment_id, campaign_id=d.campaign_id,
                      track_version_id=asked.version.id, seq=d.seq + 1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from content.diff import changed_questions
+from content.scenarios import asked_questions
 from content.schema import Track, Unit
 from core.models import Enrollment, TrackVersion
 from core.services import memory
@@ -48,7 +49,7 @@ def all_delivered(e: Enrollment, track: Track) -> bool:
 def mid_unit(session: Session, e: Enrollment, track: Track) -> bool:
     """Return True while a unit the learner has had still has questions never asked."""
     seen = memory.rows_of(session, e.id)
-    return any(q.id not in seen for u in delivered_units(e, track) for q in u.questions)
+    return any(q.id not in seen for u in delivered_units(e, track) for q in asked_questions(u))
 
 
 def current(session: Session, e: Enrollment, latest: Found | None) -> Found | None:

@@ -61,7 +61,8 @@ def answer_rows(session: Session, campaign: str | None = None) -> list[Row]:
              "question_text": prompts.get((a.track_version_id, a.question_id)),
              "choice": a.choice_text, "choice_index": None if a.choice_index is None else a.choice_index + 1,
              "response": a.response, "score": a.score, "correct": a.correct,
-             "latency_ms": a.latency_ms, "answered_at": _iso(a.answered_at), "content_hash": a.content_hash}
+             "latency_ms": a.latency_ms, "answered_at": _iso(a.answered_at), "content_hash": a.content_hash,
+             "step": a.step, "path": a.path}
             for a in found]
 
 

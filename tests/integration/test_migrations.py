@@ -78,7 +78,8 @@ EXPECTED_DELIVERIES = [
 EXPECTED_ANSWERS = [
     {"person": "ann@example.org", "campaign": "c1", "question": "q1", "question_text": None, "choice": "Verify it",
      "choice_index": 2, "response": None, "score": 1.0,
-     "correct": True, "latency_ms": 240000, "answered_at": "2027-01-04T09:35:00+00:00", "content_hash": "abc123"},
+     "correct": True, "latency_ms": 240000, "answered_at": "2027-01-04T09:35:00+00:00", "content_hash": "abc123",
+     "step": None, "path": None},
 ]
 
 
