@@ -64,18 +64,17 @@ def slack_user(i: int) -> str:
 
 def _world(settings: Any, tmp: str, learners: int, platform: str) -> Any:
     """Enroll `learners` on `platform` and deliver their first lesson and question; return the services."""
+    from sqlalchemy import func, select
+
+    from benchmarks.world import START
     from bot.bootstrap import bootstrap
     from bot.dbsetup import upgrade
     from content.campaign import CampaignSpec
     from content.loader import LIBRARY_DIR, load_track_file
     from core.clock import VirtualClock
-    from sqlalchemy import func, select
-
     from core.models import Enrollment
     from core.services import campaigns, people, tracks
     from scheduler.worker import tick
-
-    from benchmarks.world import START
 
     upgrade(settings.database_url)
     clock = VirtualClock(START)
