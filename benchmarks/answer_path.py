@@ -186,7 +186,7 @@ def slack(presses: int) -> dict[str, Any]:
             bare.stop()
         finally:
             emu.stop()
-    return {"presses": presses, "nudgebot": ours, "bare_bolt": peer}
+    return {"presses": presses, "in_flight": CONCURRENCY, "nudgebot": ours, "bare_bolt": peer}
 
 
 def telegram(presses: int) -> dict[str, Any]:
@@ -207,7 +207,7 @@ def telegram(presses: int) -> dict[str, Any]:
             bare.stop()
         finally:
             calls = emu.stop()
-    return {"presses": presses, "nudgebot": ours, "bare_ptb": peer, "emulator": calls}
+    return {"presses": presses, "in_flight": CONCURRENCY, "nudgebot": ours, "bare_ptb": peer, "emulator": calls}
 
 
 def answer_path(quick: bool) -> dict[str, Any]:
@@ -220,5 +220,9 @@ def answer_path(quick: bool) -> dict[str, Any]:
     return out
 
 
-if __name__ == "__main__":
-    print(json.dumps(answer_path("--quick" in sys.argv), indent=2))
+if __name__ == "__main__":  # python -m benchmarks.answer_path [--quick]: this comparison alone
+    from benchmarks.table import answer_table
+
+    figures = answer_path("--quick" in sys.argv)
+    print(json.dumps(figures, indent=2))
+    print(answer_table(figures))
