@@ -21,7 +21,8 @@ from core.db import Database
 
 log = logging.getLogger("nudgebot.inbound")
 T = TypeVar("T")
-MAX_BATCH = 64  # events per transaction; more wait for the next one
+MAX_BATCH = 32  # events per transaction; more wait for the next one
+MAX_PAUSE = 0.05  # seconds; see Batcher._drain
 Outcome = tuple[bool, Any]  # (True, result) or (False, the exception)
 
 
@@ -43,8 +44,10 @@ class Batcher:
         return await future
 
     async def _drain(self) -> None:
+        loop = asyncio.get_running_loop()
         while self._pending:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
+            started = loop.time()
             try:
                 outcomes = await asyncio.to_thread(self._apply, [fn for fn, _ in batch])
             except BaseException as exc:  # cancelled at shutdown: every waiter hears of it
@@ -56,6 +59,10 @@ class Batcher:
                     future.set_result(value)
                 else:
                     future.set_exception(value)
+            if self._pending:
+                # Under a steady stream, leave the database to the other writers (the dispatcher recording
+                # its sends) for a moment: SQLite's waiting writers sleep, and would starve otherwise.
+                await asyncio.sleep(min(loop.time() - started, MAX_PAUSE))
 
     def _apply(self, fns: list[Callable[[Session], Any]]) -> list[Outcome]:
         if len(fns) > 1:
@@ -116,7 +123,10 @@ class ReplySender:
         # Replies to one person go out in the order their events arrived.
         if before:
             await asyncio.wait(before)
-        await self.send(ids)
+        try:
+            await self.send(ids)
+        except Exception:  # the rows stay in the outbox; the worker's pass takes them when their lease is up
+            log.exception("replies %s could not be handed over now; the outbox keeps them", ids)
 
     def _forget(self, chats: set[tuple[str, str]], task: asyncio.Task[Any]) -> None:
         self._sending.discard(task)
