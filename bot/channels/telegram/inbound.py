@@ -125,6 +125,7 @@ class Inbound:
         self.answer_within = answer_within
         self._parser = channel.make_bot()  # only for de_json; it never talks to the network
         self._tasks: set[asyncio.Task[str | None]] = set()
+        self._lately = 0.0  # seconds recent updates took to handle (a moving average)
 
     def parse(self, data: dict[str, Any]) -> Update:
         """Parse Update JSON as Telegram sends it."""
@@ -177,24 +178,30 @@ class Inbound:
         """Process a webhook's update, waiting at most `answer_within` seconds: what `process` returns.
 
         A slower update (the database is busy) goes on after the webhook has answered; its press
-        is answered without a notice then, so Telegram never waits on us.
+        is answered without a notice then, so Telegram never waits on us. While updates have lately
+        taken longer than that, the webhook answers at once instead of waiting in vain.
         """
         task = asyncio.get_running_loop().create_task(self._logged(update))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        done, _ = await asyncio.wait({task}, timeout=self.answer_within)
+        wait = self.answer_within if self._lately <= self.answer_within else 0.0
+        done, _ = await asyncio.wait({task}, timeout=wait)
         if task in done:
             return task.result()
         log.info("update %s is taking long; answered, and it goes on", update.update_id)
         return "" if update.callback_query is not None else None
 
     async def _logged(self, update: Update) -> str | None:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         try:
             return await self.process(update)
         except Exception:
             log.exception("update %s failed", update.update_id)
             # Telegram would redeliver it; answered all the same (a press's spinner stops), never retried.
             return "" if update.callback_query is not None else None
+        finally:
+            self._lately = 0.8 * self._lately + 0.2 * (loop.time() - started)
 
     async def drain(self) -> None:
         """Wait for updates still being handled, then for queued replies to be posted."""
