@@ -6,7 +6,9 @@ Every figure is measured in this run, each measurement in its own process (so pe
    python-telegram-bot JobQueue daily job per learner, and one APScheduler 3 SQLAlchemyJobStore
    CronTrigger job per learner.
 2. Digests for 1,000 and 5,000 managers: batched (what the worker does) beside one manager at a time.
-Delivery rate and the answer path are measured by later benchmarks (see README).
+3. The answer path: Slack button presses beside a bare slack-bolt app, Telegram callback_query webhooks
+   beside a bare python-telegram-bot webhook app (benchmarks/answer_path.py).
+Delivery rate is measured by a later benchmark (see README).
 """
 
 from __future__ import annotations
@@ -140,8 +142,10 @@ def main() -> None:
     args = ap.parse_args()
     sizes = [1_000, 5_000] if args.quick else [10_000, 100_000]
     managers = [100, 500] if args.quick else [1_000, 5_000]
+    from benchmarks.answer_path import answer_path
+
     results = {"quick": args.quick, "scheduling": scheduling(sizes, args.postgres != "none"),
-               "digests": digests(managers)}
+               "digests": digests(managers), "answer_path": answer_path(args.quick)}
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     from benchmarks.table import render
 

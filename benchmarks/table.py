@@ -66,6 +66,39 @@ def digests_table(rows: list[dict[str, Any]]) -> str:
     return "\n".join(out)
 
 
+def _times(ours: float, theirs: float, better: str = "faster") -> str:
+    """Say how `ours` compares with `theirs` where less is better (latency)."""
+    if ours <= 0 or theirs <= 0:
+        return "-"
+    r = theirs / ours
+    return f"{r:.1f}x {better}" if r >= 1 else f"{1 / r:.1f}x slower"
+
+
+def answer_table(results: dict[str, Any]) -> str:
+    """Render the answer-path comparison: latency at 100 requests/s and throughput, beside the bare apps."""
+    out = ["| platform (presses) | measure | nudgebot | bare app | nudgebot vs bare |", "|---|---|---:|---:|---:|"]
+    for name, peer, label in (("slack", "bare_bolt", "Slack block_actions vs bare slack-bolt"),
+                              ("telegram", "bare_ptb", "Telegram callback_query vs bare PTB webhook")):
+        r = results.get(name)
+        if r is None:
+            continue
+        ours, theirs = r["nudgebot"], r[peer]
+        head = f"{label} ({r['presses']:,})"
+        out += [f"| {head} | p50 at 100 requests/s | {ours['p50_ms']:.1f} ms | {theirs['p50_ms']:.1f} ms "
+                f"| {_times(ours['p50_ms'], theirs['p50_ms'])} |",
+                f"| {head} | p99 at 100 requests/s | {ours['p99_ms']:.1f} ms | {theirs['p99_ms']:.1f} ms "
+                f"| {_times(ours['p99_ms'], theirs['p99_ms'])} |",
+                f"| {head} | throughput, {r.get('in_flight', 16)} in flight | {ours['max_rps']:.0f}/s "
+                f"| {theirs['max_rps']:.0f}/s "
+                f"| {ours['max_rps'] / theirs['max_rps']:.2f}x |",
+                f"| {head} | every press recorded (after the last response) | {ours['all_recorded_s']:.1f} s "
+                f"| - | - |"]
+    return "\n".join(out)
+
+
 def render(results: dict[str, Any]) -> str:
-    """Render both tables."""
-    return (scheduling_table(results["scheduling"]) + "\n\n" + digests_table(results["digests"]))
+    """Render every table."""
+    tables = [scheduling_table(results["scheduling"]), digests_table(results["digests"])]
+    if "answer_path" in results:
+        tables.append(answer_table(results["answer_path"]))
+    return "\n\n".join(tables)

@@ -6,17 +6,19 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from bot import channels as platforms_registry
 from bot.channels.console.channel import ConsoleChannel, Echo
-from bot.conversation import Conversation
 from bot.settings import Settings
 from core.clock import Clock, SystemClock
 from core.db import Database
 from core.ports import ChatChannel, Hook, InboundHandler
 from scheduler.dispatcher import Dispatcher
 from scheduler.worker import Worker
+
+if TYPE_CHECKING:
+    from bot.conversation import Conversation
 
 log = logging.getLogger("nudgebot")
 
@@ -30,12 +32,22 @@ class Services:
     clock: Clock
     channels: dict[str, ChatChannel]
     dispatcher: Dispatcher
-    conversation: Conversation
     routes: list[tuple[str, Callable[..., Awaitable[Any]], list[str]]] = field(default_factory=list)
     startup_hooks: list[Hook] = field(default_factory=list)
     shutdown_hooks: list[Hook] = field(default_factory=list)
     tick_hooks: list[Hook] = field(default_factory=list)  # e.g. fetch Slack time zones before planning
     extras: dict[str, Any] = field(default_factory=dict)
+    _conversation: Conversation | None = None
+
+    @property
+    def conversation(self) -> Conversation:
+        """Return the conversation, built on first use (a `tick` never needs it, nor its imports)."""
+        if self._conversation is None:
+            from bot.conversation import Conversation
+
+            self._conversation = Conversation(self.db, self.channels, self.dispatcher, self.clock,
+                                              self.settings.dashboard_url)
+        return self._conversation
 
     @property
     def inbound(self) -> InboundHandler:
@@ -78,7 +90,8 @@ class Services:
 
     async def stop(self) -> None:
         """Send what replies are still queued, then run the shutdown hooks."""
-        await self.conversation.drain()
+        if self._conversation is not None:
+            await self._conversation.drain()
         for hook in self.shutdown_hooks:
             await hook()
 
@@ -91,8 +104,7 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, echo: Echo | No
     channels: dict[str, ChatChannel] = {"console": ConsoleChannel(db, clock, echo)}
     dispatcher = Dispatcher(db, channels, clock, concurrency=settings.send_concurrency, batch=settings.outbox_batch,
                             lease=timedelta(seconds=settings.outbox_lease_seconds))
-    conversation = Conversation(db, channels, dispatcher, clock, settings.dashboard_url)
-    services = Services(settings, db, clock, channels, dispatcher, conversation)
+    services = Services(settings, db, clock, channels, dispatcher)
     if platforms:
         for name in platforms_registry.configured(settings):
             platforms_registry.platform(name).install(services, settings)

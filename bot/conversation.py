@@ -6,12 +6,11 @@ knows which platform it talks to. Database work runs in a worker thread, off the
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
@@ -20,6 +19,7 @@ from bot import answering, habits, recall
 from bot.answering import Edit, Outcome
 from bot.dashboard.links import sign_in_url
 from bot.i18n import LANGUAGES, MESSAGES, format_datetime, format_time, format_weekdays, language_of, t
+from bot.inbound_batch import Batcher, ReplySender
 from bot.reach import TYPED_COMMANDS, didnt_understand, help_text
 from core.clock import Clock
 from core.db import Database
@@ -53,7 +53,6 @@ from flows import people as flows_people
 from scheduler.dispatcher import Dispatcher
 
 log = logging.getLogger("nudgebot.conversation")
-T = TypeVar("T")
 
 # A few likely zones per language, offered as one-tap choices when someone joins.
 LIKELY_ZONES: dict[str, list[str]] = {
@@ -102,59 +101,41 @@ class Conversation:
         self.channels = channels
         self.dispatcher = dispatcher
         self.clock = clock
-        self._sending: set[asyncio.Task[Any]] = set()
-        self._tails: dict[tuple[str, str], asyncio.Task[Any]] = {}
-
-    async def _db(self, fn: Callable[[Session], T]) -> T:
-        def run() -> T:
-            with self.db.session() as s:
-                return fn(s)
-
-        return await asyncio.to_thread(run)
+        # Events that arrive together share a transaction; their replies share a dispatcher pass.
+        self._batch = Batcher(db)
+        self._replies = ReplySender(dispatcher.send_now)
 
     async def seen(self, key: str) -> bool:
         """Return True if the inbound event `key` was handled before; otherwise remember it."""
+        return not await self._batch.run(lambda s: inbound.first_time(s, key, self.clock.now()))
 
-        return not await self._db(lambda s: inbound.first_time(s, key, self.clock.now()))
-
-    async def handle(self, event: InboundEvent, *, can_toast: bool = True, reply_via: str = "",
+    async def handle(self, event: InboundEvent, *, can_toast: bool = True, reply_via: str = "", once: str = "",
                      wait: bool = False) -> Reply:
-        """Handle one inbound event; queue its replies in the outbox and send them at once.
+        """Handle one inbound event in one short transaction; queue its replies in the outbox and send them soon.
 
-        The returned Reply's notice is for the adapter to show as a toast; its messages are already
-        queued (listed for callers that report them) and must not be sent again.
+        With `once`, an event key seen before changes nothing and gets `Reply(repeated=True)`. The
+        returned Reply's notice is for the adapter to show as a toast; its messages are already queued
+        (listed for callers that report them) and must not be sent again.
         """
-        reply, ids = await self._db(lambda s: self._handle_and_queue(s, event, can_toast, reply_via))
+        reply, ids = await self._batch.run(lambda s: self._handle_and_queue(s, event, can_toast, reply_via, once))
         if ids:
             # Through the outbox like everything else (order, retries, rate limits), right away, without
             # waiting behind a large scheduled pass, and not inside the platform's request.
-            key = (event.sender.channel, event.sender.user_id)
-            task = asyncio.get_running_loop().create_task(self._send_after(self._tails.get(key), ids))
-            self._tails[key] = task
-            self._sending.add(task)
-            task.add_done_callback(lambda t: self._forget(key, t))
+            chat = (event.sender.channel, event.sender.user_id)
             if wait:
-                await task
+                await self._replies.now(chat, ids)
+            else:
+                self._replies.queue(chat, ids)
         return reply
-
-    async def _send_after(self, previous: asyncio.Task[Any] | None, ids: list[int]) -> None:
-        # Replies to one person go out in the order their events arrived.
-        if previous is not None:
-            await asyncio.wait([previous])
-        await self.dispatcher.send_now(ids)
-
-    def _forget(self, key: tuple[str, str], task: asyncio.Task[Any]) -> None:
-        self._sending.discard(task)
-        if self._tails.get(key) is task:
-            del self._tails[key]
 
     async def drain(self) -> None:
         """Wait until the replies queued so far have been handed to their platforms."""
-        while self._sending:
-            await asyncio.wait(list(self._sending))
+        await self._replies.drain()
 
     def _handle_and_queue(self, s: Session, event: InboundEvent, can_toast: bool,
-                          reply_via: str) -> tuple[Reply, list[int]]:
+                          reply_via: str, once: str = "") -> tuple[Reply, list[int]]:
+        if once and not inbound.first_time(s, once, self.clock.now()):
+            return Reply(repeated=True), []
         outcome = self._handle(s, event)
         now = self.clock.now()
         sender = event.sender

@@ -30,6 +30,8 @@ class Settings(BaseSettings):
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_bot_username: str | None = None
     telegram_global_rate: float = 30.0
+    # Seconds a webhook request waits for its update's work before answering Telegram anyway (the work goes on).
+    telegram_webhook_wait: float = 0.025
     telegram_polling: bool = False
 
     # xAPI: statements go to this Learning Record Store (docs/xapi.md); unset = xAPI off.

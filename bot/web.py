@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import sys
 from collections.abc import AsyncIterator
 
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
@@ -18,6 +19,7 @@ from bot.bootstrap import Services
 from bot.dashboard.routes import create_dashboard, mount_path
 from bot.lifespan import running
 
+SWITCH_INTERVAL = 0.0005  # seconds a thread may hold the interpreter while another waits (default 0.005)
 MAX_BODY = 1024 * 1024  # webhook bodies are small; anything bigger is refused before it is parsed
 
 
@@ -86,8 +88,15 @@ def create_app(services: Services, *, run_worker: bool = False) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        async with running(services, worker=run_worker):
-            yield
+        # Database work runs in threads; the event loop, which answers the platforms, must not wait the
+        # interpreter's default 5 ms for its turn after every socket call while such a thread computes.
+        switch = sys.getswitchinterval()
+        sys.setswitchinterval(min(switch, SWITCH_INTERVAL))
+        try:
+            async with running(services, worker=run_worker):
+                yield
+        finally:
+            sys.setswitchinterval(switch)
 
     routes = [Route("/healthz", healthz, methods=["GET"]), Route("/metrics", metrics, methods=["GET"]),
               *(Route(path, endpoint, methods=methods) for path, endpoint, methods in services.routes),

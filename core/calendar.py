@@ -12,8 +12,6 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-import holidays
-
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 QUIET_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -69,6 +67,8 @@ def check_region(country: str, region: str) -> tuple[str, str]:
         if r:
             raise CalendarError("a region needs a country")
         return "", ""
+    import holidays  # here, not at the top: a tick that meets no holiday calendar never pays for it
+
     supported = holidays.list_supported_countries()
     if c not in supported:
         raise CalendarError(f"unknown country {country!r}; use an ISO 3166 code such as DE or US")
@@ -109,6 +109,8 @@ def holidays_of(country: str, region: str, year: int) -> frozenset[date]:
     """Return the public holidays of a country (and region) in a year."""
     if not country:
         return frozenset()
+    import holidays
+
     return frozenset(holidays.country_holidays(country, subdiv=region or None, years=year).keys())
 
 

@@ -284,13 +284,19 @@ class Reply:
 
     notice: str = ""
     messages: list[OutboundMessage] = field(default_factory=list)
+    repeated: bool = False  # the event was handled before (a platform's retry): nothing was done
 
 
 class InboundHandler(Protocol):
     """Takes neutral events from a channel and answers them."""
 
-    async def handle(self, event: InboundEvent, *, can_toast: bool = True, reply_via: str = "") -> Reply:
-        """Handle one event; with `can_toast` False a notice is sent as a message instead."""
+    async def handle(self, event: InboundEvent, *, can_toast: bool = True, reply_via: str = "",
+                     once: str = "") -> Reply:
+        """Handle one event; with `can_toast` False a notice is sent as a message instead.
+
+        With `once` (the platform's id of the event) a retried delivery changes nothing: the check and
+        the event's work share one transaction, and the Reply says `repeated`.
+        """
         ...
 
     async def seen(self, key: str) -> bool:

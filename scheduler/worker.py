@@ -8,7 +8,6 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from prometheus_client import Histogram
 
 from core.clock import Clock
@@ -74,6 +73,8 @@ class Worker:
         self.clock = clock
         self.interval = interval
         self.before_tick = list(before_tick)
+        from apscheduler.schedulers.asyncio import AsyncIOScheduler  # only a long-running worker needs it
+
         self.scheduler = AsyncIOScheduler(timezone="UTC")
         self._running: asyncio.Task[object] | None = None
 

@@ -79,6 +79,7 @@ def make_settings(tmp_path: Path, emulator: TelegramEmulator, **extra: Any) -> S
     values: dict[str, Any] = {
         "database_url": f"sqlite:///{tmp_path}/nb.db", "telegram_bot_token": TOKEN,
         "telegram_webhook_secret": SECRET, "telegram_api_url": emulator.api_url, "tick_seconds": 3600,
+        "telegram_webhook_wait": 10.0,  # tests look at what an update did as soon as its webhook answered
     }
     values.update(extra)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -100,7 +101,10 @@ class App:
     def post(self, update: dict[str, Any], secret: str | None = SECRET) -> httpx.Response:
         """POST an update to the webhook the way Telegram does."""
         headers = {} if secret is None else {"X-Telegram-Bot-Api-Secret-Token": secret}
-        return self.client.post(f"{self.url}/telegram/webhook", json=update, headers=headers)
+        response = self.client.post(f"{self.url}/telegram/webhook", json=update, headers=headers)
+        if response.status_code == 200:
+            self.emulator.webhook_answered(response.json())
+        return response
 
     def tick(self, at: datetime | None = None) -> TickReport:
         """Run one scheduler pass (on the worker loop) at `at`."""

@@ -274,6 +274,12 @@ class TelegramEmulator(Photos):
             call.result = payload.get("result")
             return status, payload
 
+    def webhook_answered(self, response: dict[str, Any]) -> None:
+        """Perform the method a webhook's JSON response names, as Telegram does with such a response."""
+        method = response.get("method")
+        if isinstance(method, str):
+            self.dispatch(f"/bot{self.token}", method, {k: v for k, v in response.items() if k != "method"})
+
     def _error(self, status: int, description: str, retry_after: int | None = None) -> tuple[int, dict[str, Any]]:
         payload: dict[str, Any] = {"ok": False, "error_code": status, "description": description}
         if retry_after is not None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from rich.console import Group, RenderableType
-from rich.markdown import Markdown
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
@@ -33,6 +32,8 @@ def _md(text: str) -> str:
 
 def render(message: OutboundMessage, to: str = "", edited: bool = False) -> RenderableType:
     """Return a Rich panel for a message, with numbered choices for questions."""
+    from rich.markdown import Markdown  # markdown-it and pygments load only when a message is shown
+
     parts: list[RenderableType] = [Markdown(_md(message.text))]
     if message.buttons:
         choices = Text()

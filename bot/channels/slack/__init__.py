@@ -9,8 +9,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
-import aiohttp
-
 from bot.settings import Settings
 from core.ports import ChannelHost
 
@@ -32,7 +30,7 @@ def install(host: ChannelHost, settings: Settings) -> None:
     from starlette.requests import Request
     from starlette.responses import Response
 
-    from bot.channels.slack.app import build_app, make_client
+    from bot.channels.slack.app import Presses, build_app, is_answer_press, make_client
     from bot.channels.slack.channel import SlackChannel
     from bot.channels.slack.sync import before_tick_hook
 
@@ -44,6 +42,8 @@ def install(host: ChannelHost, settings: Settings) -> None:
     if not settings.slack_signing_secret and not settings.slack_app_token:
         log.warning("slack: SLACK_SIGNING_SECRET is not set: every request to %s will be refused", EVENTS_PATH)
     app = build_app(host, channel, settings.slack_signing_secret or "")
+    presses = Presses(host, channel)
+    host.on_shutdown(presses.drain)
     handler = AsyncSlackRequestHandler(app)
 
     verifier = SignatureVerifier(settings.slack_signing_secret or "")
@@ -60,8 +60,14 @@ def install(host: ChannelHost, settings: Settings) -> None:
             return Response("invalid request signature", status_code=401)
         if not body.strip():
             return Response(status_code=200)  # signed but empty: nothing to do, and no reason to retry
-        if not _well_formed(body, request.headers.get("content-type", "")):
+        data = _read(body, request.headers.get("content-type", ""))
+        if data is None:
             return Response("malformed request body", status_code=400)
+        if is_answer_press(data):
+            # The hot path: acknowledged at once, without Bolt's second pass over the request; the press
+            # is recorded right after, batched with the others arriving now.
+            presses.start(data)
+            return Response(status_code=200)
         try:
             response = await handler.handle(request)
         except ValueError:
@@ -79,21 +85,23 @@ def install(host: ChannelHost, settings: Settings) -> None:
         _socket_mode(host, app, settings.slack_app_token, settings.slack_api_url)
 
 
-def _well_formed(body: bytes, content_type: str) -> bool:
-    """Return True if a signed body has a shape Bolt can take: a JSON object, or a form (with a JSON object payload)."""
+def _read(body: bytes, content_type: str) -> dict[str, Any] | None:
+    """Return a signed body as Bolt would take it (a JSON object, a form's JSON payload, or the form); None if bad."""
     try:
         text = body.decode("utf-8")
         if "json" in content_type:
-            return _shaped(json.loads(text))
+            data = json.loads(text)
+            return data if _shaped(data) else None
         form = parse_qs(text, keep_blank_values=True, strict_parsing=False)
     except (UnicodeDecodeError, ValueError):
-        return False
+        return None
     if "payload" in form:
         try:
-            return _shaped(json.loads(form["payload"][0]))
+            data = json.loads(form["payload"][0])
         except ValueError:
-            return False
-    return bool(form)
+            return None
+        return data if _shaped(data) else None
+    return {k: v[0] for k, v in form.items()} if form else None
 
 
 # Fields Bolt reads without checking their type; a signed body with another type there would crash it.
@@ -137,6 +145,7 @@ def _tell_admins(host: ChannelHost) -> Callable[[str], Awaitable[None]]:
 
 
 def _socket_mode(host: ChannelHost, app: Any, app_token: str, api_url: str) -> None:
+    import aiohttp
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
     from slack_sdk.errors import SlackApiError
 

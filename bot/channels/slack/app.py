@@ -42,20 +42,9 @@ def build_app(host: ChannelHost, channel: SlackChannel, signing_secret: str) -> 
 
     @app.action(ANSWER_ACTION)
     async def on_answer(ack: Any, body: dict[str, Any]) -> None:
-        """Record a pressed choice; the conversation edits the question into its feedback."""
+        """Record a pressed choice (presses over Socket Mode come this way)."""
         await ack()
-        event = answer_event(body)
-        if event is None:
-            return
-        reply = await conversation.handle(event)
-        if reply.notice and not reply.messages:
-            # Presses on an answered (or closed) question: one note per person and question, not one per press.
-            parsed = parse_answer_action(event.action)
-            about = str(parsed[0]) if parsed else event.action
-            if await conversation.seen(f"slack:note:{event.sender.user_id}:{about}"):
-                return
-        where = event.message_ref.partition(":")[0] or event.sender.user_id
-        await show_notice(channel, event.sender.user_id, where, reply, respond=None)
+        await answer_press(host, channel, body)
 
     @app.command("/nudge")
     async def on_command(ack: Any, body: dict[str, Any], respond: Any) -> None:
@@ -119,6 +108,57 @@ def build_app(host: ChannelHost, channel: SlackChannel, signing_secret: str) -> 
         log.error("slack: listener failed for %s: %r", body.get("type"), error, exc_info=error)
 
     return app
+
+
+def is_answer_press(body: dict[str, Any]) -> bool:
+    """Return True for a block_actions interaction on one of nudgebot's answer buttons."""
+    actions = body.get("actions")
+    return (body.get("type") == "block_actions" and isinstance(actions, list) and len(actions) == 1
+            and isinstance(actions[0], dict) and bool(ANSWER_ACTION.match(str(actions[0].get("action_id", "")))))
+
+
+async def answer_press(host: ChannelHost, channel: SlackChannel, body: dict[str, Any]) -> None:
+    """Record a pressed choice; the conversation edits the question into its feedback."""
+    event = answer_event(body)
+    if event is None:
+        return
+    conversation = host.inbound
+    reply = await conversation.handle(event)
+    if reply.notice and not reply.messages:
+        # Presses on an answered (or closed) question: one note per person and question, not one per press.
+        parsed = parse_answer_action(event.action)
+        about = str(parsed[0]) if parsed else event.action
+        if await conversation.seen(f"slack:note:{event.sender.user_id}:{about}"):
+            return
+    where = event.message_ref.partition(":")[0] or event.sender.user_id
+    await show_notice(channel, event.sender.user_id, where, reply, respond=None)
+
+
+class Presses:
+    """Answer presses acknowledged over HTTP, recorded in tasks of their own after the response."""
+
+    def __init__(self, host: ChannelHost, channel: SlackChannel) -> None:
+        self.host = host
+        self.channel = channel
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def start(self, body: dict[str, Any]) -> None:
+        """Record the press in the background (its failure is logged, as Bolt's listeners' are)."""
+        task = asyncio.get_running_loop().create_task(self._run(body))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _run(self, body: dict[str, Any]) -> None:
+        try:
+            await answer_press(self.host, self.channel, body)
+        except Exception as exc:
+            log.error("slack: listener failed for block_actions: %r", exc, exc_info=exc)
+
+    async def drain(self) -> None:
+        """Wait for the presses still being recorded, then for the replies they queued."""
+        while self._tasks:
+            await asyncio.wait(list(self._tasks))
+        await self.host.inbound.drain()
 
 
 def _home(host: ChannelHost, user: str) -> Any:

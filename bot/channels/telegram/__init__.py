@@ -50,7 +50,7 @@ def install(host: ChannelHost, settings: Settings) -> None:
     from bot.channels.telegram.menu import publish_profile
 
     channel = make_channel(settings)
-    inbound = Inbound(channel, host.inbound)
+    inbound = Inbound(channel, host.inbound, answer_within=settings.telegram_webhook_wait)
     host.add_channel(channel)
     host.add_route(WEBHOOK_PATH, webhook_endpoint(inbound, settings.telegram_webhook_secret), ["POST"])
 
@@ -61,11 +61,13 @@ def install(host: ChannelHost, settings: Settings) -> None:
             log.warning("could not publish the Telegram command menu: %s", exc)
 
     host.on_startup(publish_commands)
+    host.on_startup(inbound.warm_up)
     if settings.telegram_polling:
         poller = Poller(inbound)
         host.on_startup(poller.start)
         host.on_shutdown(poller.stop)
         host.provide("telegram_poller", poller)
+    host.on_shutdown(inbound.drain)
     host.on_shutdown(channel.aclose)
     host.provide("telegram", inbound)
 

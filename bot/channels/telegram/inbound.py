@@ -119,42 +119,94 @@ def chat_of(update: Update) -> str | None:
 class Inbound:
     """Handles updates (from the webhook or polling); replies go through the handler's outbox."""
 
-    def __init__(self, channel: TelegramChannel, handler: InboundHandler) -> None:
+    def __init__(self, channel: TelegramChannel, handler: InboundHandler, *, answer_within: float = 0.025) -> None:
         self.channel = channel
         self.handler = handler
+        self.answer_within = answer_within
         self._parser = channel.make_bot()  # only for de_json; it never talks to the network
+        self._tasks: set[asyncio.Task[str | None]] = set()
+        self._lately = 0.0  # seconds recent updates took to handle (a moving average)
 
     def parse(self, data: dict[str, Any]) -> Update:
         """Parse Update JSON as Telegram sends it."""
         return Update.de_json(data, self._parser)
 
-    async def process(self, update: Update) -> None:
-        """Handle one update exactly once; replies are queued so the caller can answer Telegram at once."""
-        if await self.handler.seen(f"telegram:update:{update.update_id}"):
-            log.info("update %s was already handled", update.update_id)
-            return
+    async def warm_up(self) -> None:
+        """Parse a button press once at start-up, so the first real one does not pay for PTB's lazy imports."""
+        chat = {"id": 1, "type": "private", "first_name": "-"}
+        self.parse({"update_id": 0, "callback_query": {
+            "id": "0", "from": {"id": 1, "is_bot": False, "first_name": "-"}, "chat_instance": "0", "data": "-",
+            "message": {"message_id": 1, "date": 0, "chat": chat, "text": "-",
+                        "reply_markup": {"inline_keyboard": [[{"text": "-", "callback_data": "-"}]]}}}})
+
+    async def process(self, update: Update) -> str | None:
+        """Handle one update exactly once, in one short transaction; return a callback query's notice.
+
+        None means there is no press to answer (no button press, or one handled before). Replies are
+        queued, so the caller can answer Telegram at once; the press's answerCallbackQuery is the
+        caller's to send, before any reply.
+        """
         event = to_event(update)
-        notice = ""
+        press = update.callback_query is not None
+        key = f"telegram:update:{update.update_id}"
+        if event is None:  # nothing to do, so nothing to remember either
+            return "" if press else None
+        # Only a button press has a toast to show a notice in; elsewhere it becomes a message.
+        reply = await self.handler.handle(event, can_toast=press, once=key)
+        if reply.repeated:
+            log.info("update %s was already handled", update.update_id)
+            return None  # its press was answered the first time
+        return reply.notice if press else None
+
+    async def process_polled(self, update: Update) -> None:
+        """Handle a polled update; a button press gets its answerCallbackQuery (stopping the spinner)."""
+        notice: str | None = ""
         try:
-            if event is not None:
-                # Only a button press has a toast to show a notice in; elsewhere it becomes a message.
-                reply = await self.handler.handle(event, can_toast=update.callback_query is not None)
-                notice = reply.notice
+            notice = await self.process(update)
         finally:
             if update.callback_query is not None:
-                # Always answer, even with no text: it stops the button's spinner.
-                await self._answer_callback(update.callback_query.id, notice)
+                await self._answer_callback(update.callback_query.id, notice or "")
 
     async def _answer_callback(self, query_id: str, notice: str) -> None:
         try:
             bot = await self.channel.bot()
-            async with self.channel.limiter.slot(None):
-                await bot.answer_callback_query(query_id, text=notice[:200] or None)
+            await bot.answer_callback_query(query_id, text=notice[:200] or None)
         except (TelegramError, RetryLater, TransientError, RecipientGone) as exc:
             log.warning("could not answer callback query %s: %s", query_id, exc)
 
+    async def answer(self, update: Update) -> str | None:
+        """Process a webhook's update, waiting at most `answer_within` seconds: what `process` returns.
+
+        A slower update (the database is busy) goes on after the webhook has answered; its press
+        is answered without a notice then, so Telegram never waits on us. While updates have lately
+        taken longer than that, the webhook answers at once instead of waiting in vain.
+        """
+        task = asyncio.get_running_loop().create_task(self._logged(update))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        wait = self.answer_within if self._lately <= self.answer_within else 0.0
+        done, _ = await asyncio.wait({task}, timeout=wait)
+        if task in done:
+            return task.result()
+        log.info("update %s is taking long; answered, and it goes on", update.update_id)
+        return "" if update.callback_query is not None else None
+
+    async def _logged(self, update: Update) -> str | None:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        try:
+            return await self.process(update)
+        except Exception:
+            log.exception("update %s failed", update.update_id)
+            # Telegram would redeliver it; answered all the same (a press's spinner stops), never retried.
+            return "" if update.callback_query is not None else None
+        finally:
+            self._lately = 0.8 * self._lately + 0.2 * (loop.time() - started)
+
     async def drain(self) -> None:
-        """Wait for queued replies to be posted."""
+        """Wait for updates still being handled, then for queued replies to be posted."""
+        while self._tasks:
+            await asyncio.wait(list(self._tasks))
         await self.handler.drain()
 
 
@@ -173,15 +225,25 @@ def webhook_endpoint(inbound: Inbound, secret: str | None) -> Callable[[Request]
             update = inbound.parse(data)
         except Exception:  # anything unparsable is the sender's problem
             return JSONResponse({"ok": False, "error": "bad update"}, status_code=400)
-        try:
-            await inbound.process(update)
-        except Exception:
-            log.exception("update %s failed", update.update_id)
-            # Telegram would redeliver it, and the dedupe key already says it was seen; don't ask for that.
-            return JSONResponse({"ok": False}, status_code=200)
-        return JSONResponse({"ok": True})
+        notice = await inbound.answer(update)
+        if notice is None:
+            return JSONResponse({"ok": True})
+        return JSONResponse(answer_in_response(update, notice))
 
     return endpoint
+
+
+def answer_in_response(update: Update, notice: str) -> dict[str, Any]:
+    """Return the webhook response that makes Telegram answer the press's callback query (the toast).
+
+    Telegram performs a method given in a webhook's response, so the spinner stops and the notice
+    shows without a Bot API request of ours, and before any reply of the press goes out.
+    """
+    assert update.callback_query is not None
+    answer: dict[str, Any] = {"method": "answerCallbackQuery", "callback_query_id": update.callback_query.id}
+    if notice:
+        answer["text"] = notice[:200]
+    return answer
 
 
 class Poller:
@@ -221,7 +283,7 @@ class Poller:
         for update in updates:
             self.offset = update.update_id + 1
             try:
-                await self.inbound.process(update)
+                await self.inbound.process_polled(update)
             except Exception:
                 log.exception("update %s failed", update.update_id)
         return len(updates)

@@ -1,0 +1,228 @@
+"""The answer path: how fast a button press is answered, beside a bare slack-bolt app and a bare PTB webhook app.
+
+Every server runs in its own process under the same uvicorn; the platform emulators run in one more, and the
+load comes from this process. Slack presses are block_actions interactions as Slack sends them (a form body
+with a `payload`, signed with the v0 scheme); Telegram presses are callback_query updates with the secret
+token header. Two runs per app: an open-loop run at 100 requests/s (latency counted from when each request
+was due, so a stall is not hidden) and a closed-loop run (`CONCURRENCY` requests in flight) for throughput.
+Each press is on a different learner's question, so nudgebot records every one of them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+from benchmarks.answer_serve import SIGNING_SECRET, TELEGRAM_USER0, WEBHOOK_SECRET
+
+REPO = Path(__file__).resolve().parents[1]
+RATE = 100.0  # requests per second in the latency run
+CONCURRENCY = 16  # requests in flight in the throughput run
+
+
+class Server:
+    """One server process of the benchmark; its first output line says where it serves."""
+
+    def __init__(self, role: str, **args: Any) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "benchmarks.answer_serve", role, json.dumps(args)],
+                                     cwd=REPO, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self.proc.stdout is not None
+        line = self.proc.stdout.readline()
+        if not line:
+            raise SystemExit(f"benchmark server {role} did not start")
+        self.facts: dict[str, Any] = json.loads(line)
+
+    def stop(self) -> dict[str, Any]:
+        """Close its stdin (it stops), and return what it printed last, if anything."""
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.close()
+        rest = self.proc.stdout.read().strip().splitlines()
+        self.proc.wait(60)
+        return json.loads(rest[-1]) if rest else {}
+
+
+def free_port() -> int:
+    """Return a free TCP port on 127.0.0.1."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def slack_press(question: dict[str, Any], choice: int) -> tuple[bytes, dict[str, str]]:
+    """Return the body and headers of a block_actions press as Slack sends it, signed now."""
+    user = question["address"]
+    channel, ts = question["ref"].split(":", 1)
+    label, value = question["buttons"][choice]
+    payload = {
+        "type": "block_actions", "team": {"id": "T0001", "domain": "example"},
+        "user": {"id": user, "username": user.lower(), "name": user.lower(), "team_id": "T0001"},
+        "api_app_id": "A0001", "token": "legacy", "trigger_id": f"{ts}.{user}",
+        "container": {"type": "message", "message_ts": ts, "channel_id": channel, "is_ephemeral": False},
+        "channel": {"id": channel, "name": "directmessage"},
+        "message": {"type": "message", "ts": ts, "text": question["text"], "user": "UBOT", "bot_id": "BBOT"},
+        "response_url": "https://hooks.slack.com/actions/T0001/1/x", "state": {"values": {}},
+        "actions": [{"type": "button", "action_id": f"a:{choice}", "block_id": "choices",
+                     "text": {"type": "plain_text", "text": label, "emoji": True}, "value": value,
+                     "action_ts": f"{time.time():.6f}"}],
+    }
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    stamp = str(int(time.time()))
+    digest = hmac.new(SIGNING_SECRET.encode(), f"v0:{stamp}:".encode() + body, hashlib.sha256).hexdigest()
+    return body, {"Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": stamp,
+                  "X-Slack-Signature": f"v0={digest}", "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)"}
+
+
+def telegram_press(question: dict[str, Any], choice: int, update_id: int) -> tuple[bytes, dict[str, str]]:
+    """Return the body and headers of a callback_query update as Telegram posts it to a webhook."""
+    chat, message_id = question["ref"].split(":", 1)
+    user = {"id": int(question["address"]), "is_bot": False, "first_name": "Learner", "language_code": "en"}
+    keyboard = [[{"text": label, "callback_data": action}] for label, action in question["buttons"]]
+    update = {"update_id": update_id, "callback_query": {
+        "id": str(update_id * 7), "from": user, "chat_instance": f"-{chat}77", "data": question["buttons"][choice][1],
+        "message": {"message_id": int(message_id), "date": int(time.time()), "text": question["text"],
+                    "chat": {"id": int(chat), "type": "private", "first_name": "Learner"},
+                    "from": {"id": TELEGRAM_USER0 - 1, "is_bot": True, "first_name": "Nudge", "username": "nudge_bot"},
+                    "reply_markup": {"inline_keyboard": keyboard}}}}
+    return json.dumps(update).encode(), {"Content-Type": "application/json",
+                                         "X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
+
+
+async def _post(session: Any, url: str, request: tuple[bytes, dict[str, str]]) -> int:
+    async with session.post(url, data=request[0], headers=request[1]) as resp:
+        await resp.read()
+        return int(resp.status)
+
+
+async def _open_loop(url: str, requests: list[tuple[bytes, dict[str, str]]], rate: float) -> dict[str, Any]:
+    import aiohttp
+
+    latencies: list[float] = []
+    bad = 0
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=256)) as session:
+        loop = asyncio.get_running_loop()
+        start = loop.time() + 0.05
+
+        async def one(i: int) -> None:
+            nonlocal bad
+            due = start + i / rate
+            await asyncio.sleep(max(0.0, due - loop.time()))
+            if await _post(session, url, requests[i]) != 200:
+                bad += 1
+            latencies.append(loop.time() - due)
+
+        await asyncio.gather(*(one(i) for i in range(len(requests))))
+        elapsed = loop.time() - start
+    latencies.sort()
+    return {"p50_ms": 1000 * statistics.median(latencies), "p99_ms": 1000 * latencies[int(0.99 * len(latencies))],
+            "max_ms": 1000 * latencies[-1], "rps": len(requests) / elapsed, "errors": bad}
+
+
+async def _closed_loop(url: str, requests: list[tuple[bytes, dict[str, str]]]) -> dict[str, Any]:
+    import aiohttp
+
+    queue = list(reversed(requests))
+    bad = 0
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=CONCURRENCY)) as session:
+        t0 = time.perf_counter()
+
+        async def worker() -> None:
+            nonlocal bad
+            while queue:
+                if await _post(session, url, queue.pop()) != 200:
+                    bad += 1
+
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        elapsed = time.perf_counter() - t0
+    return {"max_rps": len(requests) / elapsed, "throughput_errors": bad}
+
+
+def load(url: str, latency_run: list[tuple[bytes, dict[str, str]]],
+         throughput_run: list[tuple[bytes, dict[str, str]]]) -> dict[str, Any]:
+    """Run the latency run at RATE, then the throughput run, against `url`."""
+    result = asyncio.run(_open_loop(url, latency_run, RATE))
+    result.update(asyncio.run(_closed_loop(url, throughput_run)))
+    return result
+
+
+def recorded(db: Path, expected: int, timeout: float = 120.0) -> float:
+    """Wait until `expected` answers are in nudgebot's database; return the seconds it took."""
+    t0 = time.perf_counter()
+    while time.perf_counter() - t0 < timeout:
+        with sqlite3.connect(db, timeout=30) as conn:
+            if conn.execute("SELECT count(*) FROM answers").fetchone()[0] >= expected:
+                return time.perf_counter() - t0
+        time.sleep(0.05)
+    raise SystemExit(f"nudgebot did not record {expected} answers in {timeout:.0f} s")
+
+
+def slack(presses: int) -> dict[str, Any]:
+    """Compare nudgebot's Slack answer path with a bare slack-bolt app."""
+    with tempfile.TemporaryDirectory() as tmp:
+        emu = Server("slack-emulator", learners=2 * presses)
+        try:
+            nb = Server("nudgebot-slack", tmp=tmp, api_url=emu.facts["api_url"], learners=2 * presses,
+                        port=free_port())
+            qs = nb.facts["questions"]
+            url = f"http://127.0.0.1:{nb.facts['port']}/slack/events"
+            ours = load(url, [slack_press(q, 0) for q in qs[:presses]], [slack_press(q, 1) for q in qs[presses:]])
+            ours["all_recorded_s"] = recorded(Path(tmp) / "slack.db", len(qs))
+            nb.stop()
+            bare = Server("bare-bolt", api_url=emu.facts["api_url"], port=free_port())
+            url = f"http://127.0.0.1:{bare.facts['port']}/slack/events"
+            peer = load(url, [slack_press(q, 0) for q in qs[:presses]], [slack_press(q, 1) for q in qs[presses:]])
+            bare.stop()
+        finally:
+            emu.stop()
+    return {"presses": presses, "in_flight": CONCURRENCY, "nudgebot": ours, "bare_bolt": peer}
+
+
+def telegram(presses: int) -> dict[str, Any]:
+    """Compare nudgebot's Telegram webhook with a bare python-telegram-bot webhook app."""
+    with tempfile.TemporaryDirectory() as tmp:
+        emu = Server("telegram-emulator")
+        api = {"api_url": emu.facts["api_url"], "token": emu.facts["token"]}
+        try:
+            nb = Server("nudgebot-telegram", tmp=tmp, learners=2 * presses, port=free_port(), **api)
+            qs = nb.facts["questions"]
+            reqs = [telegram_press(q, i // presses, 1 + i) for i, q in enumerate(qs)]
+            url = f"http://127.0.0.1:{nb.facts['port']}/telegram/webhook"
+            ours = load(url, reqs[:presses], reqs[presses:])
+            ours["all_recorded_s"] = recorded(Path(tmp) / "tg.db", len(qs))
+            nb.stop()
+            bare = Server("bare-ptb", port=free_port(), **api)
+            peer = load(f"http://127.0.0.1:{bare.facts['port']}/telegram/webhook", reqs[:presses], reqs[presses:])
+            bare.stop()
+        finally:
+            calls = emu.stop()
+    return {"presses": presses, "in_flight": CONCURRENCY, "nudgebot": ours, "bare_ptb": peer, "emulator": calls}
+
+
+def answer_path(quick: bool) -> dict[str, Any]:
+    """Run both comparisons: 500 presses each way with --quick, 2,000 otherwise."""
+    presses = 500 if quick else 2_000
+    out = {"slack": slack(presses)}
+    print("answer path (Slack): done", file=sys.stderr)
+    out["telegram"] = telegram(presses)
+    print("answer path (Telegram): done", file=sys.stderr)
+    return out
+
+
+if __name__ == "__main__":  # python -m benchmarks.answer_path [--quick]: this comparison alone
+    from benchmarks.table import answer_table
+
+    figures = answer_path("--quick" in sys.argv)
+    print(json.dumps(figures, indent=2))
+    print(answer_table(figures))
