@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from core.clock import Clock
     from core.db import Database
+    from core.ratelimit import SharedLimiter
 
 MessageKind = Literal["lesson", "question", "feedback", "reminder", "escalation", "digest", "info"]
 
@@ -317,6 +318,11 @@ class ChannelHost(Protocol):
     @property
     def inbound(self) -> InboundHandler:
         """The handler to give inbound events to."""
+        ...
+
+    @property
+    def rate_limiter(self) -> SharedLimiter:
+        """The rate limiter every process of the deployment shares (core/ratelimit.py)."""
         ...
 
     def add_channel(self, channel: ChatChannel) -> None:

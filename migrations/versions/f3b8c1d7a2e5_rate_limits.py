@@ -1,0 +1,30 @@
+"""rate limits shared by every process: one row per key (next allowed instant, pause, adaptive rate)
+
+Revision ID: f3b8c1d7a2e5
+Revises: c5f2a7d913e4
+Create Date: 2026-12-10 10:00:00
+"""
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = 'f3b8c1d7a2e5'
+down_revision: str | None = 'c5f2a7d913e4'
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        'rate_limits',
+        sa.Column('key', sa.String(length=200), nullable=False),
+        sa.Column('next_at', sa.Float(), nullable=False),
+        sa.Column('paused_until', sa.Float(), nullable=False),
+        sa.Column('rate', sa.Float(), nullable=True),
+        sa.PrimaryKeyConstraint('key'),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table('rate_limits')
