@@ -8,8 +8,8 @@ instant one interval past that slot. So the web process and every worker draw fr
 and the sends of all of them together keep the spacing the platform asks for.
 
 A 429 pauses the platform (`paused_until`): a slot handed out before the pause is checked again
-when it comes, so sends already reserved wait too. A key may adapt its rate (Slack's workspace
-ceiling is not published): each 429 cuts it, each send lets it grow back slowly, never above the
+when it comes, so sends already reserved wait too. A key may adapt its rate (a platform's
+ceiling that is not published): each 429 cuts it, each send lets it grow back slowly, never above the
 configured rate.
 
 Instants are seconds on an injected clock (Unix time by default; every process of a deployment
