@@ -22,10 +22,12 @@ import asyncio
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
+from core.batching import Batcher
 from core.db import Database
 from core.models import RateLimitRow
 
@@ -70,23 +72,38 @@ def _locked(session: Session, keys: Sequence[str]) -> dict[str, tuple[float, flo
     return {k: (n, p, r) for k, n, p, r in session.execute(stmt)}
 
 
+Request = tuple[Sequence[Limit], str]  # the limits a send falls under, and its platform's pause key
+
+
 def reserve(session: Session, limits: Sequence[Limit], pause_key: str, now: float) -> float:
     """Take the next slot under every one of `limits` and the pause of `pause_key`; return its instant."""
-    keys = sorted({lim.key for lim in limits} | {pause_key})
+    return reserve_many(session, [(limits, pause_key)], now)[0]
+
+
+def reserve_many(session: Session, requests: Sequence[Request], now: float) -> list[float]:
+    """Take one slot per request, in order, in one transaction; return their instants."""
+    keys = sorted({lim.key for limits, _ in requests for lim in limits} | {p for _, p in requests})
     rows = _locked(session, keys)
-    slot = max([now, rows[pause_key][1], *(rows[lim.key][0] for lim in limits)])
-    for lim in limits:
-        old_next, _, rate = rows[lim.key]
-        interval, new_rate = lim.interval, rate
-        if lim.adaptive:
-            current = rate if rate is not None else lim.rate
-            interval = 1.0 / current
-            # Additive increase: the configured rate regained in a thousand sends.
-            new_rate = min(lim.rate, current + lim.rate / GROW)
-        # Conditional: the row is locked, so this always matches; it guards against anything that is not.
-        session.execute(update(RateLimitRow).where(RateLimitRow.key == lim.key, RateLimitRow.next_at == old_next)
-                        .values(next_at=slot + interval, rate=new_rate))
-    return slot
+    state = {k: [n, r] for k, (n, _, r) in rows.items()}
+    slots = []
+    for limits, pause_key in requests:
+        slot = max([now, rows[pause_key][1], *(state[lim.key][0] or 0.0 for lim in limits)])
+        for lim in limits:
+            interval, rate = lim.interval, state[lim.key][1]
+            if lim.adaptive:
+                current = rate if rate is not None else lim.rate
+                interval = 1.0 / current
+                # Additive increase: the configured rate regained in GROW sends.
+                state[lim.key][1] = min(lim.rate, current + lim.rate / GROW)
+            state[lim.key][0] = slot + interval
+        slots.append(slot)
+    changed = [{"k": k, "old": rows[k][0], "n": n, "r": r} for k, (n, r) in state.items() if n != rows[k][0]]
+    if changed:
+        # Conditional: the rows are locked, so this always matches; it guards against anything that is not.
+        table = cast(Table, RateLimitRow.__table__)
+        session.execute(update(table).where(table.c.key == bindparam("k"), table.c.next_at == bindparam("old"))
+                        .values(next_at=bindparam("n"), rate=bindparam("r")), changed)
+    return slots
 
 
 def pause(session: Session, pause_key: str, now: float, until: float, cut: Sequence[Limit] = ()) -> None:
@@ -139,54 +156,68 @@ class SharedLimiter:
         self.clock = clock
         self.sleep = sleep
         self._known_pause: dict[str, float] = {}  # the latest pause this process has seen, per pause key
+        self._pause_read: dict[str, float] = {}  # when the database's pause was last read, per pause key
         self._reservations = 0
+        # The sends waiting for a slot in one event loop are reserved in one transaction.
+        self._batcher: Batcher[Request, float] = Batcher(self._reserve_many)
 
     def _reserve(self, limits: Sequence[Limit], pause_key: str) -> float:
+        return self._reserve_many([(limits, pause_key)])[0]
+
+    def _reserve_many(self, requests: Sequence[Request]) -> list[float]:
         now = self.clock()
         with self.db.session() as s:
-            slot = reserve(s, limits, pause_key, now)
-            self._reservations += 1
-            if self._reservations % PURGE_EVERY == 0:
+            slots = reserve_many(s, requests, now)
+            self._reservations += len(requests)
+            if self._reservations >= PURGE_EVERY:
+                self._reservations = 0
                 purge(s, now)
-        return slot
+        return slots
 
     def held_until(self, pause_key: str) -> float:
         """Return until when sends under `pause_key` are held, as the database says now."""
+        read_at = self.clock()
         with self.db.session() as s:
             until = paused_until(s, pause_key)
-        self._known_pause[pause_key] = until
+        self._known_pause[pause_key] = max(self._known_pause.get(pause_key, 0.0), until)
+        self._pause_read[pause_key] = read_at
         return until
 
-    def _pause(self, pause_key: str, seconds: float, cut: Sequence[Limit]) -> None:
-        now = self.clock()
-        until = now + seconds
+    async def _paused(self, pause_key: str) -> bool:
+        """Return True while `pause_key` is paused, reading the database at most every `lead` / 2."""
+        if self.clock() - self._pause_read.get(pause_key, -1e18) > self.lead / 2:
+            await asyncio.to_thread(self.held_until, pause_key)
+        return self._known_pause.get(pause_key, 0.0) > self.clock()
+
+    def _pause(self, pause_key: str, now: float, until: float, cut: Sequence[Limit]) -> None:
         with self.db.session() as s:
             pause(s, pause_key, now, until, cut)
-        self._known_pause[pause_key] = max(self._known_pause.get(pause_key, 0.0), until)
 
     async def acquire(self, limits: Sequence[Limit], pause_key: str) -> None:
         """Wait until a send under `limits` may go; a pause that began meanwhile voids the slot.
 
-        The pause is looked up `lead` seconds before the slot, and the last stretch is a plain sleep,
-        so the send leaves on time however busy the database threads are. A send that would leave
-        more than `late` after its slot (a busy event loop) takes a new one, at most twice, rather
-        than crowd the sends behind it.
+        The database's pause is looked up `lead` seconds before the slot, and a pause this process
+        saw is looked at again right before the send, so a send leaves on time however busy the
+        database threads are and never during a known pause. A send that would leave more than
+        `late` after its slot (a busy event loop) takes a new one, at most twice, rather than crowd
+        the sends behind it.
         """
-        for attempt in range(3):
-            slot = await asyncio.to_thread(self._reserve, limits, pause_key)
+        late = 0
+        while True:
+            await self.wait_unpaused(pause_key)
+            slot = await self._batcher.submit((limits, pause_key))
             wait = slot - self.clock()
             if wait > self.lead:
                 await self.sleep(wait - self.lead)
-                if await asyncio.to_thread(self.held_until, pause_key) > self.clock():
+                if await self._paused(pause_key):
                     continue  # paused since we reserved: the slot is void, take one after the pause
-            elif self._known_pause.get(pause_key, 0.0) > self.clock():
-                continue
-            rest = slot - self.clock()
-            if rest > 0:
+            if (rest := slot - self.clock()) > 0:
                 await self.sleep(rest)
-                rest = slot - self.clock()
-            if rest >= -self.late or attempt == 2:
+            if self._known_pause.get(pause_key, 0.0) > self.clock():
+                continue
+            if slot - self.clock() >= -self.late or late == 2:
                 return
+            late += 1
 
     async def wait_unpaused(self, pause_key: str) -> None:
         """Wait out a pause this process knows of (for calls that are not messages and take no slot)."""
@@ -195,7 +226,10 @@ class SharedLimiter:
 
     async def pause(self, pause_key: str, seconds: float, cut: Sequence[Limit] = ()) -> None:
         """Hold every send under `pause_key` for `seconds` (a 429's Retry-After), in every process."""
-        await asyncio.to_thread(self._pause, pause_key, seconds, cut)
+        now = self.clock()
+        until = now + seconds
+        self._known_pause[pause_key] = max(self._known_pause.get(pause_key, 0.0), until)  # this process: at once
+        await asyncio.to_thread(self._pause, pause_key, now, until, cut)
 
     def rate(self, limit: Limit) -> float:
         """Return an adaptive key's current rate."""

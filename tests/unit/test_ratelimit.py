@@ -84,14 +84,14 @@ def test_a_pause_holds_slots_already_given_out(db: Database) -> None:
         later = [asyncio.create_task(send(n)) for n in range(1, 4)]
         await until(lambda: len(t.slept) >= 3)  # each has its slot (1000.1, .2, .3) and waits for it
         await web.pause("tg:pause", 5.0)  # another process drew a 429 with retry_after 5
-        for step in (1000.5, 1004.9, 1005.2, 1005.4):
+        for step in (1000.5, 1004.9, 1005.2, 1005.5):
             t.now = step
             await asyncio.sleep(0.1)
         await asyncio.gather(*later)
         return sent
 
     sent = asyncio.run(go())
-    assert sent == [1000.0, 1005.2, 1005.2, 1005.2]  # nothing reserved before the pause went during it
+    assert sent == [1000.0, 1005.2, 1005.5, 1005.5]  # nothing reserved before the pause went during it
 
 
 def test_a_send_woken_too_late_takes_a_new_slot_rather_than_crowd_the_next(db: Database) -> None:
