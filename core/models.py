@@ -250,7 +250,7 @@ class Delivery(Base):
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        Index("ix_deliveries_pending", "status", "next_attempt_at"),
+        Index("ix_deliveries_pending", "status", "next_attempt_at", "id"),
         Index("ix_deliveries_person", "person_id", "kind"),
     )
 

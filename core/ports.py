@@ -98,8 +98,8 @@ class OutboundMessage:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> OutboundMessage:
-        """Rebuild a message stored with to_dict."""
+    def from_dict(cls, data: dict[str, Any], delivery_key: str = "") -> OutboundMessage:
+        """Rebuild a message stored with to_dict (tagged with its outbox key when given)."""
         outcome = data.get("outcome")
         image = data.get("image")
         return cls(
@@ -115,6 +115,7 @@ class OutboundMessage:
             hint=data.get("hint", ""),
             image=None if not isinstance(image, dict) else Image(**image),
             record=dict(data.get("record") or {}),
+            delivery_key=delivery_key,
         )
 
 

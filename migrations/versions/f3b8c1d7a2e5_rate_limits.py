@@ -1,4 +1,6 @@
-"""rate limits shared by every process: one row per key (next allowed instant, pause, adaptive rate)
+"""rate limits shared by every process: one row per key (next allowed instant, pause, adaptive rate);
+the outbox's pending index also orders by id, so a claim on PostgreSQL reads its batch off the index
+instead of sorting every pending row
 
 Revision ID: f3b8c1d7a2e5
 Revises: c5f2a7d913e4
@@ -24,7 +26,11 @@ def upgrade() -> None:
         sa.Column('rate', sa.Float(), nullable=True),
         sa.PrimaryKeyConstraint('key'),
     )
+    op.drop_index('ix_deliveries_pending', table_name='deliveries')
+    op.create_index('ix_deliveries_pending', 'deliveries', ['status', 'next_attempt_at', 'id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_deliveries_pending', table_name='deliveries')
+    op.create_index('ix_deliveries_pending', 'deliveries', ['status', 'next_attempt_at'], unique=False)
     op.drop_table('rate_limits')
