@@ -6,7 +6,9 @@ Every figure is measured in this run, each measurement in its own process (so pe
    python-telegram-bot JobQueue daily job per learner, and one APScheduler 3 SQLAlchemyJobStore
    CronTrigger job per learner.
 2. Digests for 1,000 and 5,000 managers: batched (what the worker does) beside one manager at a time.
-3. Delivery of 10,000 nudges due at the same minute against Telegram and Slack emulators that enforce
+3. Sending through the outbox on the console channel (20,000 messages): messages per second on SQLite
+   and PostgreSQL, and 4 PostgreSQL workers draining one outbox (benchmarks/sending.py).
+4. Delivery of 10,000 nudges due at the same minute against Telegram and Slack emulators that enforce
    the published limits (benchmarks/delivery.py, on a scaled clock), and web + 2 workers on PostgreSQL
    sharing Telegram's limits in real time (benchmarks/delivery_procs.py).
 The answer path is measured by a later benchmark (see README).
@@ -164,11 +166,11 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="small sizes (1,000 and 5,000 learners)")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results.json")
     ap.add_argument("--postgres", default="auto", help="'none' to skip PostgreSQL")
-    ap.add_argument("--only", default="", help="comma-separated sections: scheduling,digests,delivery")
+    ap.add_argument("--only", default="", help="comma-separated sections: scheduling,digests,sending,delivery")
     args = ap.parse_args()
     sizes = [1_000, 5_000] if args.quick else [10_000, 100_000]
     managers = [100, 500] if args.quick else [1_000, 5_000]
-    sections = args.only.split(",") if args.only else ["scheduling", "digests", "delivery"]
+    sections = args.only.split(",") if args.only else ["scheduling", "digests", "sending", "delivery"]
     results: dict[str, Any] = {"quick": args.quick}
     if args.out.exists():  # keep the sections this run does not measure
         results.update({k: v for k, v in json.loads(args.out.read_text(encoding="utf-8")).items()
@@ -177,6 +179,13 @@ def main() -> None:
         results["scheduling"] = scheduling(sizes, args.postgres != "none")
     if "digests" in sections:
         results["digests"] = digests(managers)
+    if "sending" in sections:
+        from benchmarks import sending
+
+        use_pg = args.postgres != "none"
+        results["sending"] = sending.run(5_000 if args.quick else 20_000, pg_database if use_pg else lambda: None,
+                                         drop_pg)
+        print("sending through the outbox: done", file=sys.stderr)
     if "delivery" in sections:
         results["delivery"] = delivery(1_000 if args.quick else 10_000, args.postgres != "none", args.quick)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")

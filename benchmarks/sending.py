@@ -19,6 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -101,12 +102,18 @@ def workers(url: str, messages: int, n: int = 4) -> dict[str, Any]:
             "duplicates": len(shown) - len(set(shown)), "lost": pending + messages - len(set(shown))}
 
 
-def run(messages: int, pg_url: str | None) -> dict[str, Any]:
-    """Measure on SQLite, on PostgreSQL, and with 4 PostgreSQL workers."""
+def run(messages: int, pg: Callable[[], str | None], drop: Callable[[str], None]) -> dict[str, Any]:
+    """Measure on SQLite, on PostgreSQL, and with 4 PostgreSQL workers (`pg` makes a fresh database)."""
     with tempfile.TemporaryDirectory() as tmp:
         out: dict[str, Any] = {"messages": messages, "sqlite": single(f"sqlite:///{tmp}/send.db", messages)}
-    if pg_url is not None:
-        out["postgres"] = single(pg_url, messages)
+    for name, measure in (("postgres", single), ("postgres_4_workers", workers)):
+        url = pg()
+        if url is None:
+            break
+        try:
+            out[name] = measure(url, messages)
+        finally:
+            drop(url)
     return out
 
 

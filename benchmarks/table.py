@@ -86,6 +86,21 @@ def delivery_table(d: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def sending_table(d: dict[str, Any]) -> str:
+    """Render the sending throughput: messages per second beside the 5,000/s goal, and the workers' shares."""
+    out = ["| outbox on the console channel | messages | messages per second | vs 5,000/s goal | workers' shares "
+           "| lost | duplicates |", "|---|---:|---:|---:|---|---:|---:|"]
+    for key, name in (("sqlite", "SQLite, one worker"), ("postgres", "PostgreSQL, one worker"),
+                      ("postgres_4_workers", "PostgreSQL, 4 worker processes")):
+        r = d.get(key)
+        if r is None:
+            continue
+        shares = ", ".join(f"{n:,}" for n in r.get("workers", [])) or "-"
+        out.append(f"| {name} | {d['messages']:,} | {r['per_s']:,.0f} | {r['per_s'] / 5000:.2f}x | {shares} "
+                   f"| {r.get('lost', 0)} | {r.get('duplicates', 0)} |")
+    return "\n".join(out)
+
+
 def render(results: dict[str, Any]) -> str:
     """Render every table the results hold."""
     parts = []
@@ -93,6 +108,8 @@ def render(results: dict[str, Any]) -> str:
         parts.append(scheduling_table(results["scheduling"]))
     if "digests" in results:
         parts.append(digests_table(results["digests"]))
+    if "sending" in results:
+        parts.append(sending_table(results["sending"]))
     if "delivery" in results:
         parts.append(delivery_table(results["delivery"]))
     return "\n\n".join(parts)

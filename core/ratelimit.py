@@ -32,8 +32,8 @@ from core.db import Database
 from core.models import RateLimitRow
 
 Sleep = Callable[[float], Awaitable[None]]
-CUT = 0.7  # an adaptive key's rate is multiplied by this on the first 429 of a pause
-GROW = 1000  # an adaptive key grows by its configured rate / GROW per send
+CUT = 0.85  # an adaptive key's rate is multiplied by this on the first 429 of a pause
+GROW = 2000  # an adaptive key grows by its configured rate / GROW per send
 FORGET_AFTER = 60.0  # a key idle this long (and not paused, not adaptive) is deleted: it would allow at once anyway
 PURGE_EVERY = 2000  # reservations between two clean-ups, per process
 

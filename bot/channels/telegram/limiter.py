@@ -19,7 +19,7 @@ class TelegramLimiter:
     """Slots for one bot's messages: `slot(chat)` to send, `slot(chat, edit=True)`, `slot(None)` for other calls."""
 
     def __init__(self, shared: SharedLimiter, bot_id: str, *, per_second: float = 30.0, chat_interval: float = 1.0,
-                 margin: float = 0.04) -> None:
+                 margin: float = 0.03) -> None:
         self.shared = shared
         self.pause_key = f"telegram:{bot_id}:pause"
         self.bot = Limit(f"telegram:{bot_id}", (1.0 + margin) / per_second)
