@@ -96,3 +96,29 @@ def test_edit_replaces_the_message_and_waits_out_a_rate_limit(emulator: Any, h: 
     asyncio.run(go())
     [msg] = emulator.posted("DU1")
     assert msg["text"] == "edited" and msg["edits"] == 1
+
+
+def test_a_workspace_ceiling_below_the_configured_rate_is_learned_from_429s(h: Any, shared: SharedLimiter) -> None:
+    emu = h.SlackEmulator(workspace_rate=5, per_channel_interval=1.0).start()
+    try:
+        for i in range(24):
+            emu.add_user(f"U{i}")
+        ch = channel(emu, h, shared, workspace_rate=10.0)  # Slack allows 5 a second; nudgebot is told 10
+
+        async def go() -> list[str]:
+            async def post(uid: str) -> str:
+                for _ in range(5):  # as the dispatcher does: a 429 is waited out and sent again
+                    try:
+                        return await ch.send(uid, MSG)
+                    except RetryLater:
+                        continue
+                raise AssertionError("never sent")
+
+            return await asyncio.gather(*(post(f"U{i}") for i in range(24)))
+
+        refs = asyncio.run(go())
+        assert len(set(refs)) == 24 and len(emu.posted()) == 24  # each sent once
+        assert len(emu.limited) <= 6  # each 429 cuts the rate by 15% and holds every post already given a slot
+        assert shared.rate(ch.workspace) < 10.0  # and the rate came down
+    finally:
+        emu.stop()

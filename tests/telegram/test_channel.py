@@ -108,3 +108,22 @@ def test_a_burst_stays_within_telegrams_flood_limits(emulator: TelegramEmulator,
     assert emulator.rate_violations == []
     assert len(emulator.calls_of("sendMessage")) == 80
     assert elapsed >= 2.0  # 80 messages at <= 30/s need at least two full windows
+
+
+def test_a_429_in_one_process_pauses_every_chat_in_every_process(emulator: TelegramEmulator, db_url: str) -> None:
+    web = channel(emulator, SharedLimiter(Database(db_url)))
+    worker = channel(emulator, SharedLimiter(Database(db_url)))  # another process: its own limiter, one database
+    emulator.fail("sendMessage", 429, count=1, retry_after=1, chat_id=1)
+    msg = OutboundMessage(kind="info", text="hi")
+
+    async def go() -> None:
+        with pytest.raises(RetryLater):
+            await web.send("1", msg)
+        await asyncio.gather(*(worker.send(str(chat), msg) for chat in (2, 3, 4)), web.send("5", msg))
+        await web.aclose()
+        await worker.aclose()
+
+    asyncio.run(go())
+    [refused] = emulator.calls_of("sendMessage", status=429)
+    accepted = [c.at for c in emulator.calls_of("sendMessage")]
+    assert len(accepted) == 4 and min(accepted) - refused.at >= 0.95  # nobody sent during the retry_after
