@@ -143,6 +143,10 @@ class Dispatcher:
                     for task in done:
                         running.discard(task)
                         task.result()
+        except asyncio.CancelledError:  # the shutdown grace ran out: stop the batches being sent too
+            for task in running:
+                task.cancel()
+            raise
         finally:
             if running:
                 await asyncio.gather(*running, return_exceptions=True)
