@@ -6,9 +6,13 @@ Every figure is measured in this run, each measurement in its own process (so pe
    python-telegram-bot JobQueue daily job per learner, and one APScheduler 3 SQLAlchemyJobStore
    CronTrigger job per learner.
 2. Digests for 1,000 and 5,000 managers: batched (what the worker does) beside one manager at a time.
-3. The answer path: Slack button presses beside a bare slack-bolt app, Telegram callback_query webhooks
+3. Sending through the outbox on the console channel (20,000 messages): messages per second on SQLite
+   and PostgreSQL, and 4 PostgreSQL workers draining one outbox (benchmarks/sending.py).
+4. Delivery of 10,000 nudges due at the same minute against Telegram and Slack emulators that enforce
+   the published limits (benchmarks/delivery.py, on a scaled clock), and web + 2 workers on PostgreSQL
+   sharing Telegram's limits in real time (benchmarks/delivery_procs.py).
+5. The answer path: Slack button presses beside a bare slack-bolt app, Telegram callback_query webhooks
    beside a bare python-telegram-bot webhook app (benchmarks/answer_path.py).
-Delivery rate is measured by a later benchmark (see README).
 """
 
 from __future__ import annotations
@@ -133,19 +137,63 @@ def digests(counts: list[int]) -> list[dict[str, Any]]:
     return rows
 
 
+def delivery(learners: int, pg: bool, quick: bool) -> dict[str, Any]:
+    """Run the delivery benchmarks: each platform in its own process, then web + 2 workers."""
+    out: dict[str, Any] = {"platforms": []}
+    for platform, scale in (("telegram", 1.0), ("slack", 2.0)):
+        run = subprocess.run([sys.executable, "-m", "benchmarks.delivery", "--platform", platform, "--learners",
+                              str(learners), "--scale", str(scale)], cwd=REPO, capture_output=True, text=True,
+                             check=False)
+        if run.returncode != 0:
+            raise SystemExit(f"delivery benchmark ({platform}) failed:\n{run.stderr[-3000:]}")
+        out["platforms"].append(json.loads(run.stdout.strip().splitlines()[-1]))
+        print(f"delivery on {platform}: done", file=sys.stderr)
+    pg_url = pg_database() if pg else None
+    if pg_url is not None:
+        from benchmarks import delivery_procs
+
+        try:
+            out["processes"] = delivery_procs.run(pg_url, 150 if quick else 600, 40 if quick else 120)
+        finally:
+            drop_pg(pg_url)
+        print("delivery with web + 2 workers: done", file=sys.stderr)
+    out["load_average"] = os.getloadavg()[0]
+    return out
+
+
 def main() -> None:
     """Run every benchmark, write the JSON and print the table."""
     ap = argparse.ArgumentParser(prog="python -m benchmarks")
     ap.add_argument("--quick", action="store_true", help="small sizes (1,000 and 5,000 learners)")
     ap.add_argument("--out", type=Path, default=REPO / "benchmarks" / "results.json")
     ap.add_argument("--postgres", default="auto", help="'none' to skip PostgreSQL")
+    ap.add_argument("--only", default="",
+                    help="comma-separated sections: scheduling,digests,sending,delivery,answer_path")
     args = ap.parse_args()
     sizes = [1_000, 5_000] if args.quick else [10_000, 100_000]
     managers = [100, 500] if args.quick else [1_000, 5_000]
-    from benchmarks.answer_path import answer_path
+    sections = args.only.split(",") if args.only else ["scheduling", "digests", "sending", "delivery", "answer_path"]
+    results: dict[str, Any] = {"quick": args.quick}
+    if args.out.exists():  # keep the sections this run does not measure
+        results.update({k: v for k, v in json.loads(args.out.read_text(encoding="utf-8")).items()
+                        if k not in sections and k != "quick"})
+    if "scheduling" in sections:
+        results["scheduling"] = scheduling(sizes, args.postgres != "none")
+    if "digests" in sections:
+        results["digests"] = digests(managers)
+    if "sending" in sections:
+        from benchmarks import sending
 
-    results = {"quick": args.quick, "scheduling": scheduling(sizes, args.postgres != "none"),
-               "digests": digests(managers), "answer_path": answer_path(args.quick)}
+        use_pg = args.postgres != "none"
+        results["sending"] = sending.run(5_000 if args.quick else 20_000, pg_database if use_pg else lambda: None,
+                                         drop_pg)
+        print("sending through the outbox: done", file=sys.stderr)
+    if "delivery" in sections:
+        results["delivery"] = delivery(1_000 if args.quick else 10_000, args.postgres != "none", args.quick)
+    if "answer_path" in sections:
+        from benchmarks.answer_path import answer_path
+
+        results["answer_path"] = answer_path(args.quick)
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     from benchmarks.table import render
 

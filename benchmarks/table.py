@@ -96,9 +96,52 @@ def answer_table(results: dict[str, Any]) -> str:
     return "\n".join(out)
 
 
+def delivery_table(d: dict[str, Any]) -> str:
+    """Render the delivery benchmark: each platform's share of its limit, 429s, losses and duplicates."""
+    out = ["| run | nudges | accepted per second | share of the limit | 429s (share of attempts) | lost "
+           "| duplicates | wall time (clock scale) |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    names = {"telegram": "Telegram (30/s, 1/s per chat; strict)",
+             "slack": "Slack (1/s per DM; workspace ceiling 20/s, nudgebot starts at 30/s)"}
+    for r in d.get("platforms", []):
+        out.append(f"| {names[r['platform']]} | {r['learners']:,} | {r['rate_per_s']:.1f} / {r['limit_per_s']:.0f} "
+                   f"| {r['share']:.0%} | {r['http_429']} ({r['share_429']:.1%}) | {r['lost']} | {r['duplicates']} "
+                   f"| {r['wall_s']:.0f} s (x{r['scale']:g}) |")
+    p = d.get("processes")
+    if p:
+        out.append(f"| Telegram, web + 2 workers on PostgreSQL (real time; {p['replies']} replies sent by web) "
+                   f"| {p['nudges']:,} | {p['rate_per_s']:.1f} / 30 | {p['share']:.0%} "
+                   f"| {p['http_429']} ({p['http_429'] / max(1, p['attempts']):.1%}) | {p['lost']} | {p['duplicates']} "
+                   f"| most in one second: {p['max_sends_in_one_second']}; closest in a chat: "
+                   f"{p['closest_in_a_chat_s']:.2f} s |")
+    return "\n".join(out)
+
+
+def sending_table(d: dict[str, Any]) -> str:
+    """Render the sending throughput: messages per second beside the 5,000/s goal, and the workers' shares."""
+    out = ["| outbox on the console channel | messages | messages per second | vs 5,000/s goal | workers' shares "
+           "| lost | duplicates |", "|---|---:|---:|---:|---|---:|---:|"]
+    for key, name in (("sqlite", "SQLite, one worker"), ("postgres", "PostgreSQL, one worker"),
+                      ("postgres_4_workers", "PostgreSQL, 4 worker processes")):
+        r = d.get(key)
+        if r is None:
+            continue
+        shares = ", ".join(f"{n:,}" for n in r.get("workers", [])) or "-"
+        out.append(f"| {name} | {d['messages']:,} | {r['per_s']:,.0f} | {r['per_s'] / 5000:.2f}x | {shares} "
+                   f"| {r.get('lost', 0)} | {r.get('duplicates', 0)} |")
+    return "\n".join(out)
+
+
 def render(results: dict[str, Any]) -> str:
-    """Render every table."""
-    tables = [scheduling_table(results["scheduling"]), digests_table(results["digests"])]
+    """Render every table the results hold."""
+    parts = []
+    if "scheduling" in results:
+        parts.append(scheduling_table(results["scheduling"]))
+    if "digests" in results:
+        parts.append(digests_table(results["digests"]))
+    if "sending" in results:
+        parts.append(sending_table(results["sending"]))
+    if "delivery" in results:
+        parts.append(delivery_table(results["delivery"]))
     if "answer_path" in results:
-        tables.append(answer_table(results["answer_path"]))
-    return "\n\n".join(tables)
+        parts.append(answer_table(results["answer_path"]))
+    return "\n\n".join(parts)

@@ -14,6 +14,7 @@ from bot.settings import Settings
 from core.clock import Clock, SystemClock
 from core.db import Database
 from core.ports import ChatChannel, Hook, InboundHandler
+from core.ratelimit import SharedLimiter
 from scheduler.dispatcher import Dispatcher
 from scheduler.worker import Worker
 
@@ -32,6 +33,7 @@ class Services:
     clock: Clock
     channels: dict[str, ChatChannel]
     dispatcher: Dispatcher
+    rate_limiter: SharedLimiter
     routes: list[tuple[str, Callable[..., Awaitable[Any]], list[str]]] = field(default_factory=list)
     startup_hooks: list[Hook] = field(default_factory=list)
     shutdown_hooks: list[Hook] = field(default_factory=list)
@@ -97,14 +99,17 @@ class Services:
 
 
 def bootstrap(settings: Settings, *, clock: Clock | None = None, echo: Echo | None = None,
-              platforms: bool = True) -> Services:
-    """Build the services for `settings`; every configured chat platform installs itself."""
+              platforms: bool = True, rate_limiter: SharedLimiter | None = None) -> Services:
+    """Build the services for `settings`; every configured chat platform installs itself.
+
+    `rate_limiter` replaces the database-kept limiter on the real clock (a benchmark's scaled clock).
+    """
     clock = clock or SystemClock()
     db = Database(settings.database_url)
     channels: dict[str, ChatChannel] = {"console": ConsoleChannel(db, clock, echo)}
     dispatcher = Dispatcher(db, channels, clock, concurrency=settings.send_concurrency, batch=settings.outbox_batch,
                             lease=timedelta(seconds=settings.outbox_lease_seconds))
-    services = Services(settings, db, clock, channels, dispatcher)
+    services = Services(settings, db, clock, channels, dispatcher, rate_limiter or SharedLimiter(db))
     if platforms:
         for name in platforms_registry.configured(settings):
             platforms_registry.platform(name).install(services, settings)

@@ -250,7 +250,7 @@ class Delivery(Base):
 
     __tablename__ = "deliveries"
     __table_args__ = (
-        Index("ix_deliveries_pending", "status", "next_attempt_at"),
+        Index("ix_deliveries_pending", "status", "next_attempt_at", "id"),
         Index("ix_deliveries_person", "person_id", "kind"),
     )
 
@@ -608,3 +608,18 @@ class Setting(Base):
     key: Mapped[str] = mapped_column(String(150), primary_key=True)
     value: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime]
+
+
+class RateLimitRow(Base):
+    """One key of the limiter every process of a deployment shares (core/ratelimit.py).
+
+    Instants are seconds on the limiter's clock (Unix time in production), not datetimes: they are
+    compared and advanced by fractions of a second in one conditional UPDATE.
+    """
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float, default=0.0)  # when the next send under this key may go
+    paused_until: Mapped[float] = mapped_column(Float, default=0.0)  # a 429's Retry-After holds sends until then
+    rate: Mapped[float | None] = mapped_column(Float)  # sends per second now, for a key whose rate adapts

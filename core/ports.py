@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from core.clock import Clock
     from core.db import Database
+    from core.ratelimit import SharedLimiter
 
 MessageKind = Literal["lesson", "question", "feedback", "reminder", "escalation", "digest", "info"]
 
@@ -101,8 +102,8 @@ class OutboundMessage:
         }
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> OutboundMessage:
-        """Rebuild a message stored with to_dict."""
+    def from_dict(cls, data: dict[str, Any], delivery_key: str = "") -> OutboundMessage:
+        """Rebuild a message stored with to_dict (tagged with its outbox key when given)."""
         outcome = data.get("outcome")
         image = data.get("image")
         return cls(
@@ -118,6 +119,7 @@ class OutboundMessage:
             hint=data.get("hint", ""),
             image=None if not isinstance(image, dict) else Image(**image),
             record=dict(data.get("record") or {}),
+            delivery_key=delivery_key,
         )
 
 
@@ -327,6 +329,11 @@ class ChannelHost(Protocol):
     @property
     def inbound(self) -> InboundHandler:
         """The handler to give inbound events to."""
+        ...
+
+    @property
+    def rate_limiter(self) -> SharedLimiter:
+        """The rate limiter every process of the deployment shares (core/ratelimit.py)."""
         ...
 
     def add_channel(self, channel: ChatChannel) -> None:

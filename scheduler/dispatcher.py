@@ -18,8 +18,8 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import defaultdict
-from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -84,8 +84,11 @@ class Dispatcher:
 
     def __init__(self, db: Database, channels: Mapping[str, ChatChannel], clock: Clock, *, batch: int = 100,
                  concurrency: int = 200, lease: timedelta = timedelta(seconds=60),
-                 max_inline_wait: float = 60.0, catch_up: timedelta = CATCH_UP) -> None:
+                 max_inline_wait: float = 60.0, catch_up: timedelta = CATCH_UP,
+                 sleep: Callable[[float], Awaitable[None]] = asyncio.sleep, pipeline: int = 2) -> None:
         self.db = db
+        self.pipeline = pipeline  # batches being sent at once (the next is claimed while one is sent)
+        self.sleep = sleep  # waits out a Retry-After or a backoff (a benchmark's scaled clock replaces it)
         self.channels = channels
         self.clock = clock
         self.batch = batch
@@ -94,6 +97,8 @@ class Dispatcher:
         self.max_inline_wait = max_inline_wait
         self.catch_up = catch_up
         self.stopping = False  # set on shutdown: claim nothing more, give back what is not yet sent
+        # Per event loop and chat, the end of the messages to it already being sent (see _send_batch).
+        self._tails: dict[tuple[asyncio.AbstractEventLoop, str, str], asyncio.Future[SendResult | None]] = {}
         self._lock = asyncio.Lock()
 
     def stop(self) -> None:
@@ -118,14 +123,33 @@ class Dispatcher:
             if report.expired:
                 log.warning("expired %d deliveries older than the %s catch-up window", report.expired,
                             self.catch_up)
-            while not self.stopping:
-                jobs = await asyncio.to_thread(self._claim)
-                if not jobs:
-                    break
-                await self._send_batch(jobs, report)
-                if len(jobs) < self.batch:
-                    break
+            await self._pipeline(report)
         return report
+
+    async def _pipeline(self, report: DispatchReport) -> None:
+        # The next batch is claimed while the previous one is still being sent, so the platform's
+        # pace never stops at a batch boundary. A chat in both waits for the earlier batch's
+        # messages to it (see _send_batch), so its messages keep their order.
+        running: set[asyncio.Task[None]] = set()
+        try:
+            while not self.stopping:
+                jobs = await asyncio.to_thread(self._claim) if len(running) < self.pipeline else []
+                if jobs:
+                    running.add(asyncio.create_task(self._send_batch(jobs, report)))
+                if not running:
+                    break
+                if not jobs or len(running) >= self.pipeline:
+                    done, _ = await asyncio.wait(running, return_when=asyncio.FIRST_COMPLETED)
+                    for task in done:
+                        running.discard(task)
+                        task.result()
+        except asyncio.CancelledError:  # the shutdown grace ran out: stop the batches being sent too
+            for task in running:
+                task.cancel()
+            raise
+        finally:
+            if running:
+                await asyncio.gather(*running, return_exceptions=True)
 
     async def send_now(self, ids: list[int]) -> DispatchReport:
         """Send these deliveries right away, in this order (e.g. feedback, then the next question)."""
@@ -148,9 +172,33 @@ class Dispatcher:
         renewer = asyncio.create_task(self._renew_leases(unfinished))
         sem = asyncio.Semaphore(self.concurrency)
 
+        loop = asyncio.get_running_loop()
+        held: list[tuple[tuple[asyncio.AbstractEventLoop, str, str], asyncio.Future[SendResult | None]]] = []
+
         async def run(key: tuple[str, str], items: list[Job]) -> None:
-            async with sem:
-                await self._send_address(key[0], items, results)
+            # Messages to this chat claimed in an earlier batch (of this event loop) go first; if one
+            # of them could not go, these wait behind it too.
+            tail = (loop, *key)
+            before = self._tails.get(tail)
+            mine: asyncio.Future[SendResult | None] = loop.create_future()
+            self._tails[tail] = mine
+            lead: SendResult | None = None
+            try:
+                if before is not None:
+                    lead = await asyncio.shield(before)
+                async with sem:
+                    if lead is None:
+                        lead = await self._send_address(key[0], items, results)
+                    else:
+                        for job in items:
+                            await results.put(SendResult("follow", job, error=lead.error, lead=lead))
+            finally:
+                if not mine.done():
+                    mine.set_result(lead)
+                if lead is None and self._tails.get(tail) is mine:
+                    del self._tails[tail]  # a chat held by a failure stays held until its retry is written
+                elif lead is not None:
+                    held.append((tail, mine))
 
         try:
             await asyncio.gather(*(run(k, v) for k, v in by_address.items()))
@@ -160,6 +208,9 @@ class Dispatcher:
             try:
                 await asyncio.shield(writer)
             finally:
+                for tail, mine in held:
+                    if self._tails.get(tail) is mine:
+                        del self._tails[tail]
                 if unfinished:  # cancelled (shutdown grace ran out): give the rest back at once
                     await asyncio.shield(asyncio.to_thread(self._release, sorted(unfinished)))
 
@@ -181,28 +232,30 @@ class Dispatcher:
             outbox.release(s, ids)
 
     async def _send_address(self, channel_name: str, jobs: list[Job],
-                            results: asyncio.Queue[SendResult | None]) -> None:
+                            results: asyncio.Queue[SendResult | None]) -> SendResult | None:
+        """Send one chat's jobs in order; return the outcome of the one that could not go, if any."""
         channel = self.channels.get(channel_name)
         for i, job in enumerate(jobs):
             if channel is None:
                 missing = TransientError(f"channel {channel_name} is not configured")
                 for rest in jobs[i:]:
                     await results.put(SendResult("defer", rest, error=missing))
-                return
+                return SendResult("defer", job, error=missing)
             if self.stopping:
                 for rest in jobs[i:]:
                     await results.put(SendResult("release", rest))
-                return
+                return SendResult("release", job)
             outcome = await self._send_one(channel, job)
             await results.put(outcome)
             if outcome.status != "sent":
                 # Keep this chat's order: what follows waits for the message that could not go.
                 for rest in jobs[i + 1 :]:
                     await results.put(SendResult("follow", rest, error=outcome.error, lead=outcome))
-                return
+                return outcome
+        return None
 
     async def _send_one(self, channel: ChatChannel, job: Job) -> SendResult:
-        message = replace(OutboundMessage.from_dict(dict(job.payload)), delivery_key=job.key)
+        message = OutboundMessage.from_dict(job.payload, delivery_key=job.key)
         if message.image is not None:
             message = await asyncio.to_thread(attachments.with_image_data, self.db, message)
         edit_ref = str(job.payload.get("edit_ref") or "")
@@ -229,19 +282,19 @@ class Dispatcher:
                 transient += 1
                 if transient >= 3:
                     return SendResult("error", job, error=exc)
-                await asyncio.sleep(0.2 * 2**transient)
+                await self.sleep(0.2 * 2**transient)
             except Exception as exc:
                 log.exception("send failed for delivery %s", job.id)
                 return SendResult("error", job, error=exc)
 
     async def _nap(self, seconds: float) -> bool:
         """Sleep `seconds`, waking early on shutdown; return False if woken by it."""
-        end = asyncio.get_running_loop().time() + seconds
+        left = seconds
         while not self.stopping:
-            left = end - asyncio.get_running_loop().time()
             if left <= 0:
                 return True
-            await asyncio.sleep(min(left, 0.25))
+            await self.sleep(min(left, 0.25))
+            left -= 0.25
         return False
 
     async def _reconcile(self, channel: Reconciling, job: Job) -> SendResult | None:
@@ -281,9 +334,10 @@ class Dispatcher:
                 done = True
             else:
                 pending.append(item)
-                # Record each answer at once: only what is ready now shares a transaction, never
-                # waiting for more, so a crash loses the record of at most the sends in flight.
-                while not results.empty() and len(pending) < 50:
+                # Record each answer at once: only what is ready now shares a transaction (and one
+                # statement), never waiting for more, so a crash loses the record of at most the
+                # sends in flight and those answered while the previous write ran.
+                while not results.empty() and len(pending) < 1000:
                     nxt = results.get_nowait()
                     if nxt is None:
                         done = True
@@ -296,17 +350,20 @@ class Dispatcher:
 
     def _apply(self, items: list[SendResult], report: DispatchReport) -> None:
         now = self.clock.now()
+        sent = [r for r in items if r.status == "sent"]
         with self.db.session() as s:
+            # Everything sent is recorded in one statement; what was not is looked at one by one.
+            outbox.mark_sent_many(s, [(r.job.id, r.ref) for r in sent], now,
+                                  lessons=[r.job.id for r in sent if r.job.kind == "lesson"])
             for r in items:
-                self._apply_one(s, r, now, report)
+                if r.status != "sent":
+                    self._apply_one(s, r, now, report)
+        for r in sent:
+            SENT.labels(r.job.channel, r.job.kind).inc()
+            report.sent.append(r.job)
 
     def _apply_one(self, s: Session, r: SendResult, now: datetime, report: DispatchReport) -> None:
         job, error, detail = r.job, r.error, str(r.error or "")
-        if r.status == "sent":
-            SENT.labels(job.channel, job.kind).inc()
-            outbox.mark_sent(s, job.id, r.ref, now)
-            report.sent.append(job)
-            return
         if r.status == "release":
             outbox.release(s, [job.id])
             report.released += 1
@@ -329,3 +386,5 @@ class Dispatcher:
         else:
             outbox.mark_retry(s, job.id, now + timedelta(minutes=2), detail)
             report.failed += 1
+        if r.status != "follow":  # the chat's messages not claimed yet wait behind this one too
+            outbox.hold_behind(s, job.id, now)

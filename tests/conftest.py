@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from bot.dbsetup import upgrade
+from core.db import Database
+from core.ratelimit import SharedLimiter
 from tests.helpers import World
 from tests.support import guard_network
 
@@ -44,6 +46,14 @@ def db_path(tmp_path: Path, migrated_template: Path) -> Path:
 def db_url(db_path: Path) -> str:
     """SQLAlchemy URL of this test's migrated SQLite file."""
     return f"sqlite:///{db_path}"
+
+
+@pytest.fixture
+def shared_limiter(db_url: str) -> Iterator[SharedLimiter]:
+    """The deployment-wide rate limiter, kept in this test's database."""
+    db = Database(db_url)
+    yield SharedLimiter(db)
+    db.dispose()
 
 
 @pytest.fixture

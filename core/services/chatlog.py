@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from core.models import ChatLog
 from core.ports import OutboundMessage
 
 
-def append(session: Session, address: str, message: OutboundMessage, now: datetime, direction: str = "out") -> int:
-    """Store a message shown to `address`; return its id (the message reference)."""
-    row = ChatLog(address=address, direction=direction, payload=message.to_dict(), created_at=now)
-    session.add(row)
-    session.flush()
-    return row.id
+def append_many(session: Session, items: Sequence[tuple[str, OutboundMessage]], now: datetime) -> list[int]:
+    """Store messages shown to addresses in one statement; return their ids, in order."""
+    if not items:
+        return []
+    rows = [{"address": a, "direction": "out", "payload": m.to_dict(), "created_at": now} for a, m in items]
+    return list(session.scalars(insert(ChatLog).returning(ChatLog.id, sort_by_parameter_order=True), rows))
 
 
 def replace(session: Session, ref: int, message: OutboundMessage, now: datetime) -> bool:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import Row, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.models import Answer, Delivery, Person
@@ -83,15 +84,17 @@ def enqueue_reply(session: Session, *, channel: str, address: str, person_id: in
 
 
 def claim(session: Session, now: datetime, limit: int, lease: timedelta,
-          ids: Sequence[int] | None = None) -> list[tuple[Delivery, bool]]:
+          ids: Sequence[int] | None = None) -> list[tuple[Row[Any], bool]]:
     """Lease up to `limit` pending deliveries that are due (or just `ids`); other workers skip leased rows.
 
+    A row has the columns a sender needs (id, key, channel, address, kind, item, person_id, payload).
     Each row comes with `orphaned`: True when an earlier claim's lease ran out without a result, so
     that worker may have died after the platform accepted the message (the channel can look for it).
     """
     write_lock(session)
+    # Only ids and leases are sorted (and locked): a large outbox costs a small sort, never its payloads.
     stmt = (
-        select(Delivery)
+        select(Delivery.id, Delivery.lease_until)
         .where(
             Delivery.status == "pending",
             Delivery.next_attempt_at <= now,
@@ -103,15 +106,18 @@ def claim(session: Session, now: datetime, limit: int, lease: timedelta,
     if ids is not None:
         stmt = stmt.where(Delivery.id.in_(list(ids)))
     if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(skip_locked=True)
-    rows = list(session.scalars(stmt))
-    out = []
-    for d in rows:
-        out.append((d, d.lease_until is not None))
-        d.lease_until = now + lease
-        d.attempts += 1
-    session.flush()
-    return out
+        stmt = stmt.with_for_update(skip_locked=True, of=Delivery)
+    leases: dict[int, datetime | None] = {i: until for i, until in session.execute(stmt)}
+    rows: dict[int, Row[Any]] = {}
+    claimed = list(leases)
+    for i in range(0, len(claimed), 500):  # one statement leases the batch and reads what sending needs
+        update_stmt = (update(Delivery).where(Delivery.id.in_(claimed[i : i + 500]))
+                       .values(lease_until=now + lease, attempts=Delivery.attempts + 1)
+                       .returning(Delivery.id, Delivery.key, Delivery.channel, Delivery.address, Delivery.kind,
+                                  Delivery.item, Delivery.person_id, Delivery.payload)
+                       .execution_options(synchronize_session=False))
+        rows.update((r.id, r) for r in session.execute(update_stmt))
+    return [(rows[i], leases[i] is not None) for i in claimed]
 
 
 def renew(session: Session, ids: Sequence[int], until: datetime) -> None:
@@ -142,10 +148,25 @@ def expire_stale(session: Session, now: datetime, window: timedelta) -> int:
 
 def mark_sent(session: Session, delivery_id: int, ref: str, now: datetime) -> None:
     """Record a successful send and its platform message reference."""
-    session.execute(update(Delivery).where(Delivery.id == delivery_id)
-                    .values(status="sent", sent_at=now, message_ref=ref, lease_until=None, error=None))
-    statements.on_sent(session, delivery_id, now)  # a lesson becomes an xAPI "experienced" statement
-    history.on_sent(session, delivery_id, now)  # a lesson joins the learner's searchable history
+    mark_sent_many(session, [(delivery_id, ref)], now, lessons=[delivery_id])
+
+
+def mark_sent_many(session: Session, sent: Sequence[tuple[int, str]], now: datetime,
+                   lessons: Iterable[int] = ()) -> None:
+    """Record successful sends (delivery id, platform ref) in one statement per 500.
+
+    `lessons` are the ids among them that may be lessons: they also become an xAPI "experienced"
+    statement and join the learner's searchable history.
+    """
+    for i in range(0, len(sent), 500):
+        chunk = dict(sent[i : i + 500])
+        session.execute(update(Delivery).where(Delivery.id.in_(list(chunk)))
+                        .values(status="sent", sent_at=now, message_ref=case(chunk, value=Delivery.id),
+                                lease_until=None, error=None)
+                        .execution_options(synchronize_session=False))
+    for delivery_id in lessons:
+        statements.on_sent(session, delivery_id, now)
+        history.on_sent(session, delivery_id, now)
 
 
 def mark_retry(session: Session, delivery_id: int, when: datetime, error: str, *, count: bool = True) -> None:
@@ -159,6 +180,18 @@ def mark_retry(session: Session, delivery_id: int, when: datetime, error: str, *
         d.status, d.error, d.lease_until = "failed", error, None
         return
     d.next_attempt_at, d.error, d.lease_until = when, error, None
+
+
+def hold_behind(session: Session, delivery_id: int, now: datetime) -> None:
+    """Keep the chat's other pending, unclaimed deliveries from going before `delivery_id` is retried."""
+    d = session.get(Delivery, delivery_id)
+    if d is None or d.status != "pending":
+        return
+    session.execute(update(Delivery).where(Delivery.channel == d.channel, Delivery.address == d.address,
+                                           Delivery.status == "pending", Delivery.id != d.id,
+                                           Delivery.next_attempt_at < d.next_attempt_at,
+                                           or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))
+                    .values(next_attempt_at=d.next_attempt_at).execution_options(synchronize_session=False))
 
 
 def mark_undeliverable(session: Session, delivery_id: int, person_status: str, error: str) -> None:

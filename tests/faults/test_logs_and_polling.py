@@ -8,6 +8,9 @@ from pathlib import Path
 
 from bot.channels.telegram.channel import TelegramChannel
 from bot.channels.telegram.inbound import Inbound, Poller
+from bot.channels.telegram.limiter import TelegramLimiter
+from core.db import Database
+from core.ratelimit import SharedLimiter
 from tests.faults.harness import Faults, slack_emulator_module, wait_for
 from tests.telegram.emulator import TOKEN as TELEGRAM_TOKEN
 from tests.telegram.emulator import TelegramEmulator
@@ -54,8 +57,9 @@ class NoHandler:
         return None
 
 
-def run_poller(emulator: TelegramEmulator, limit: int) -> tuple[Recorder, int]:
-    channel = TelegramChannel(TELEGRAM_TOKEN, emulator.api_url)
+def run_poller(emulator: TelegramEmulator, limit: int, db_url: str) -> tuple[Recorder, int]:
+    limiter = TelegramLimiter(SharedLimiter(Database(db_url)), TELEGRAM_TOKEN.split(":")[0])
+    channel = TelegramChannel(TELEGRAM_TOKEN, emulator.api_url, limiter=limiter)
     recorder = Recorder(limit)
     poller = Poller(Inbound(channel, NoHandler()), timeout=0, idle=1.0, sleep=recorder)
 
@@ -70,20 +74,20 @@ def run_poller(emulator: TelegramEmulator, limit: int) -> tuple[Recorder, int]:
     return recorder, len(emulator.calls_of("getUpdates", status=None))
 
 
-def test_polling_waits_between_empty_answers_that_come_at_once() -> None:
+def test_polling_waits_between_empty_answers_that_come_at_once(db_url: str) -> None:
     emulator = TelegramEmulator().start()
     try:
-        recorder, calls = run_poller(emulator, 5)
+        recorder, calls = run_poller(emulator, 5, db_url)
     finally:
         emulator.stop()
     assert calls == 5 and recorder.waits == [1.0] * 5  # one wait after every empty answer
 
 
-def test_polling_backs_off_further_after_each_failure() -> None:
+def test_polling_backs_off_further_after_each_failure(db_url: str) -> None:
     emulator = TelegramEmulator().start()
     emulator.webhook = {"url": "https://example.org/hook"}  # getUpdates answers 409 Conflict at once
     try:
-        recorder, calls = run_poller(emulator, 6)
+        recorder, calls = run_poller(emulator, 6, db_url)
     finally:
         emulator.stop()
     assert calls == 6

@@ -3,6 +3,12 @@
 It answers like Slack: HTTP 200 with {"ok": true, ...} or {"ok": false, "error": ...}, HTTP 429 with a
 Retry-After header when told to rate limit, and 5xx when told to fail. It also accepts response_url
 posts (slash command replies) at /respond/<id>.
+
+With `workspace_rate` and `per_channel_interval` it enforces chat.postMessage's limits itself: at
+most `workspace_rate` posts in any second across the workspace (a ceiling Slack does not publish),
+and one post per `per_channel_interval` in a conversation. Going over the ceiling draws a 429 whose
+Retry-After holds every further post of the workspace until it has passed. `clock` (seconds) may
+run faster than real time.
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ import itertools
 import json
 import threading
 import time
+from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -47,7 +55,15 @@ class Fault:
 class SlackEmulator(FileUploads):
     """Slack Web API emulator: state, fault injection and a call log."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, workspace_rate: float | None = None, per_channel_interval: float | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.workspace_rate = workspace_rate
+        self.per_channel_interval = per_channel_interval
+        self.clock = clock
+        self._recent: deque[float] = deque()  # accepted posts in the last second
+        self._channel_last: dict[str, float] = {}
+        self._held_until = 0.0
+        self.limited: list[Call] = []  # posts the enforced limits refused
         self.lock = threading.Lock()
         self.calls: list[Call] = []
         self.users: dict[str, dict[str, Any]] = {}
@@ -153,10 +169,39 @@ class SlackEmulator(FileUploads):
             if auth != f"Bearer {TOKEN}" or self.revoked:
                 self.calls.append(Call(method, args, 200, "invalid_auth"))
                 return 200, {"ok": False, "error": "invalid_auth"}, {}
+            if method == "chat.postMessage":
+                limited = self._limit(args)
+                if limited is not None:
+                    return limited
             fn = getattr(self, "m_" + method.replace(".", "_"), None)
             body = fn(args) if fn is not None else {"ok": False, "error": "unknown_method"}
-            self.calls.append(Call(method, args, 200, "" if body.get("ok") else str(body.get("error"))))
+            self.calls.append(Call(method, args, 200, "" if body.get("ok") else str(body.get("error")),
+                                   at=self.clock()))
             return 200, body, {}
+
+    def _limit(self, args: dict[str, Any]) -> tuple[int, dict[str, Any], dict[str, str]] | None:
+        """Refuse a post over the enforced limits with 429 and a Retry-After (None: it may go)."""
+        now = self.clock()
+        channel = str(args.get("channel", ""))
+        while self._recent and self._recent[0] <= now - 1.0:
+            self._recent.popleft()
+        retry = 0.0
+        if now < self._held_until:
+            retry = self._held_until - now
+        elif self.workspace_rate is not None and len(self._recent) >= self.workspace_rate:
+            self._held_until = now + 1.0
+            retry = 1.0
+        elif self.per_channel_interval is not None and now - self._channel_last.get(channel, -1e9) < (
+                self.per_channel_interval):
+            retry = self.per_channel_interval - (now - self._channel_last[channel])
+        if retry > 0:
+            call = Call("chat.postMessage", args, 429, "ratelimited", at=now)
+            self.calls.append(call)
+            self.limited.append(call)
+            return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(max(1, round(retry + 0.49)))}
+        self._recent.append(now)
+        self._channel_last[channel] = now
+        return None
 
     def m_auth_test(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "nudgebot",

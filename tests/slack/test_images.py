@@ -18,6 +18,7 @@ from bot.channels.slack.channel import SlackChannel
 from content.campaign import CampaignSpec
 from content.loader import check_paths
 from core.ports import Image, OutboundMessage, RetryLater
+from core.ratelimit import SharedLimiter
 from core.services import campaigns, tracks
 from core.services.attachments import store_pictures
 from tests.helpers import make_track
@@ -94,9 +95,10 @@ def test_a_lesson_picture_is_uploaded_and_a_question_picture_is_an_image_block(s
     h.wait_for(lambda: emu.posted("DU0001")[2]["edits"] == 1, what="the question edited into its feedback")
 
 
-def test_a_refused_upload_sends_nothing_and_is_retried_whole(emulator: Any, h: Any) -> None:
+def test_a_refused_upload_sends_nothing_and_is_retried_whole(emulator: Any, h: Any,
+                                                             shared_limiter: SharedLimiter) -> None:
     emulator.add_user("U1")
-    ch = SlackChannel(make_client(h.TOKEN, emulator.api_url), per_channel_interval=0)
+    ch = SlackChannel(make_client(h.TOKEN, emulator.api_url), limiter=shared_limiter, per_channel_interval=0)
     msg = OutboundMessage(kind="digest", text="Your week", image=Image("k", "digest.png", alt="Chart", data=png()))
     emulator.inject("files.completeUploadExternal", 1, status=429, retry_after=1)
     with pytest.raises(RetryLater):
@@ -107,10 +109,11 @@ def test_a_refused_upload_sends_nothing_and_is_retried_whole(emulator: Any, h: A
     assert shares["text"] == "Chart" and ref == f"DU1:{message['ts']}" and message["text"] == "Your week"
 
 
-def test_a_picture_slack_cannot_fetch_does_not_hold_the_message_back(emulator: Any, h: Any) -> None:
+def test_a_picture_slack_cannot_fetch_does_not_hold_the_message_back(emulator: Any, h: Any,
+                                                                     shared_limiter: SharedLimiter) -> None:
     emulator.add_user("U1")
     emulator.broken_images.add("https://example.org/gone.png")
-    ch = SlackChannel(make_client(h.TOKEN, emulator.api_url), per_channel_interval=0)
+    ch = SlackChannel(make_client(h.TOKEN, emulator.api_url), limiter=shared_limiter, per_channel_interval=0)
     msg = OutboundMessage(kind="lesson", title="Unit 1", text="Read the sender's address.",
                           image=Image("", "gone.png", alt="A sender's address", url="https://example.org/gone.png"))
     asyncio.run(ch.send("U1", msg))

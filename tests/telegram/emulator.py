@@ -4,6 +4,8 @@ Serves /bot<token>/<method> with JSON or form bodies (python-telegram-bot posts 
 values are JSON-encoded), records every call, validates what Telegram validates (HTML entities,
 the 4096-character limit, callback_data size), enforces the flood limits (1 message per second per
 chat, 30 per second overall) by answering 429, and can inject 429, 403 "blocked" and 5xx answers.
+With `strict`, a 429 also refuses every further send until its retry_after has passed, as a server
+that punishes bots which keep sending would. `clock` (seconds) may run faster than real time.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -137,8 +140,12 @@ def utf16_len(text: str) -> int:
 class TelegramEmulator(Photos):
     """The Bot API on 127.0.0.1:<random port>; `api_url` is what TELEGRAM_API_URL should be."""
 
-    def __init__(self, token: str = TOKEN, *, per_chat_interval: float = 1.0, global_rate: int = 30) -> None:
+    def __init__(self, token: str = TOKEN, *, per_chat_interval: float = 1.0, global_rate: int = 30,
+                 strict: bool = False, clock: Callable[[], float] = time.monotonic) -> None:
         self.token = token
+        self.strict = strict
+        self.clock = clock
+        self._penalty_until = 0.0
         self.per_chat_interval = per_chat_interval
         self.global_rate = global_rate
         self.lock = threading.RLock()
@@ -267,7 +274,7 @@ class TelegramEmulator(Photos):
         if method == "getUpdates":
             return self._get_updates(params)  # long polls must not hold the lock
         with self.lock:
-            call = Call(method, params, time.monotonic())
+            call = Call(method, params, self.clock())
             self.calls.append(call)
             status, payload = self._answer(call)
             call.status = status
@@ -314,19 +321,28 @@ class TelegramEmulator(Photos):
         now = call.at
         while self._global and self._global[0] <= now - 1.0:
             self._global.popleft()
+        if now < self._penalty_until:
+            call.note = "sent while a retry_after was running"
+            self.rate_violations.append(call)
+            return self._error(429, "Too Many Requests: retry after 1", 1)
         if len(self._global) >= self.global_rate:
             call.note = f"global: {len(self._global)} sends in the last second"
             self.rate_violations.append(call)
-            return self._error(429, "Too Many Requests: retry after 1", 1)
+            return self._refuse()
         if call.method in ("sendMessage", "sendPhoto"):
             last = self._chat_last.get(chat)
             if last is not None and now - last < self.per_chat_interval:
                 call.note = f"chat {chat}: {now - last:.3f}s after the previous message"
                 self.rate_violations.append(call)
-                return self._error(429, "Too Many Requests: retry after 1", 1)
+                return self._refuse()
             self._chat_last[chat] = now
         self._global.append(now)
         return None
+
+    def _refuse(self) -> tuple[int, dict[str, Any]]:
+        if self.strict:
+            self._penalty_until = max(self._penalty_until, self.clock() + 1.0)
+        return self._error(429, "Too Many Requests: retry after 1", 1)
 
     def _check_text(self, p: dict[str, Any], *, caption: bool = False) -> tuple[int, dict[str, Any]] | None:
         text = str(p.get("caption" if caption else "text", ""))

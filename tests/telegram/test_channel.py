@@ -8,16 +8,23 @@ import time
 import pytest
 
 from bot.channels.telegram.channel import TelegramChannel
-from bot.channels.telegram.limiter import RateLimiter
+from bot.channels.telegram.limiter import TelegramLimiter
+from core.db import Database
 from core.ports import Button, OutboundMessage, RecipientGone, RetryLater, TransientError
+from core.ratelimit import SharedLimiter
 from tests.telegram.emulator import TOKEN, TelegramEmulator
 
 QUESTION = OutboundMessage(kind="question", title="Question", text="Which is *safe*?",
                            buttons=(Button("A", "a:1:0"), Button("B", "a:1:1")))
 
 
-def channel(emu: TelegramEmulator, limiter: RateLimiter | None = None) -> TelegramChannel:
-    return TelegramChannel(TOKEN, emu.api_url, limiter=limiter or RateLimiter())
+@pytest.fixture
+def shared(db_url: str) -> SharedLimiter:
+    return SharedLimiter(Database(db_url))
+
+
+def channel(emu: TelegramEmulator, shared: SharedLimiter) -> TelegramChannel:
+    return TelegramChannel(TOKEN, emu.api_url, limiter=TelegramLimiter(shared, TOKEN.split(":")[0]))
 
 
 async def _send(ch: TelegramChannel, address: str, message: OutboundMessage) -> str:
@@ -27,8 +34,8 @@ async def _send(ch: TelegramChannel, address: str, message: OutboundMessage) -> 
         await ch.aclose()
 
 
-def test_send_returns_a_ref_that_edit_understands(emulator: TelegramEmulator) -> None:
-    ch = channel(emulator)
+def test_send_returns_a_ref_that_edit_understands(emulator: TelegramEmulator, shared: SharedLimiter) -> None:
+    ch = channel(emulator, shared)
 
     async def go() -> str:
         ref = await ch.send("77", QUESTION)
@@ -46,10 +53,11 @@ def test_send_returns_a_ref_that_edit_understands(emulator: TelegramEmulator) ->
     assert emulator.calls_of("getMe")  # the client was initialised against the emulator
 
 
-def test_long_message_goes_out_in_parts_and_the_ref_is_the_last(emulator: TelegramEmulator) -> None:
+def test_long_message_goes_out_in_parts_and_the_ref_is_the_last(emulator: TelegramEmulator,
+                                                                shared: SharedLimiter) -> None:
     text = "\n\n".join(f"Paragraph {i} " + "lorem ipsum " * 100 for i in range(8))
     msg = OutboundMessage(kind="lesson", text=text, buttons=(Button("Got it", "a:9:0"),))
-    ch = channel(emulator)
+    ch = channel(emulator, shared)
     ref = asyncio.run(_send(ch, "5", msg))
     assert emulator.rate_violations == []  # the parts, too, keep to one message per second in a chat
     parts = emulator.sent_to(5)
@@ -60,13 +68,13 @@ def test_long_message_goes_out_in_parts_and_the_ref_is_the_last(emulator: Telegr
 
     # Telegram pushes back in the middle of a long message: the rest waits, no part is sent twice.
     emulator.fail("sendMessage", 429, count=1, retry_after=1, chat_id=6, after=1)
-    ref = asyncio.run(_send(channel(emulator), "6", msg))
+    ref = asyncio.run(_send(channel(emulator, shared), "6", msg))
     assert [p.text for p in emulator.sent_to(6)] == [p.text for p in parts]
     assert len(emulator.calls_of("sendMessage", status=429)) == 1 and emulator.rate_violations == []
 
 
-def test_errors_map_to_the_port(emulator: TelegramEmulator) -> None:
-    ch = channel(emulator)
+def test_errors_map_to_the_port(emulator: TelegramEmulator, shared: SharedLimiter) -> None:
+    ch = channel(emulator, shared)
     emulator.fail("sendMessage", 429, retry_after=1)
     with pytest.raises(RetryLater) as retry:
         asyncio.run(_send(ch, "1", QUESTION))
@@ -85,8 +93,8 @@ def test_errors_map_to_the_port(emulator: TelegramEmulator) -> None:
     assert emulator.sent_to(1) == emulator.sent_to(2) == []
 
 
-def test_a_burst_stays_within_telegrams_flood_limits(emulator: TelegramEmulator) -> None:
-    ch = channel(emulator)
+def test_a_burst_stays_within_telegrams_flood_limits(emulator: TelegramEmulator, shared: SharedLimiter) -> None:
+    ch = channel(emulator, shared)
     msg = OutboundMessage(kind="info", text="hi")
 
     async def go() -> float:
@@ -102,24 +110,20 @@ def test_a_burst_stays_within_telegrams_flood_limits(emulator: TelegramEmulator)
     assert elapsed >= 2.0  # 80 messages at <= 30/s need at least two full windows
 
 
-def test_limiter_counts_a_window_from_when_the_answer_came_back() -> None:
-    now = [0.0]
-    lim = RateLimiter(per_second=3, chat_interval=1.0, margin=0.0, clock=lambda: now[0])
-    wait, a = lim.try_acquire("a")
-    assert wait == 0 and a is not None
-    assert lim.try_acquire("a")[1] is None  # in flight: the chat waits
-    now[0] = 0.5
-    lim.release(a)  # the server answered at 0.5
-    assert lim.try_acquire("a") == (pytest.approx(1.0), None)
-    b, c = lim.try_acquire("b")[1], lim.try_acquire("c")[1]
-    assert b is not None and c is not None
-    assert lim.try_acquire("d")[1] is None  # three in the window already
-    now[0] = 1.5
-    d = lim.try_acquire("d")[1]
-    assert d is not None  # a's window is over
-    assert lim.try_acquire("a") == (pytest.approx(0.02), None)  # a's chat is free, but b, c, d are in flight
-    for slot in (b, c, d):
-        lim.release(slot)
-    lim.hold_chat("e", 5)  # Telegram said "retry after 5" for this chat
-    now[0] = 3.0
-    assert lim.try_acquire("e") == (pytest.approx(3.5), None)
+def test_a_429_in_one_process_pauses_every_chat_in_every_process(emulator: TelegramEmulator, db_url: str) -> None:
+    web = channel(emulator, SharedLimiter(Database(db_url)))
+    worker = channel(emulator, SharedLimiter(Database(db_url)))  # another process: its own limiter, one database
+    emulator.fail("sendMessage", 429, count=1, retry_after=1, chat_id=1)
+    msg = OutboundMessage(kind="info", text="hi")
+
+    async def go() -> None:
+        with pytest.raises(RetryLater):
+            await web.send("1", msg)
+        await asyncio.gather(*(worker.send(str(chat), msg) for chat in (2, 3, 4)), web.send("5", msg))
+        await web.aclose()
+        await worker.aclose()
+
+    asyncio.run(go())
+    [refused] = emulator.calls_of("sendMessage", status=429)
+    accepted = [c.at for c in emulator.calls_of("sendMessage")]
+    assert len(accepted) == 4 and min(accepted) - refused.at >= 0.95  # nobody sent during the retry_after

@@ -12,9 +12,11 @@ import yaml
 from PIL import Image as PILImage
 
 from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.limiter import TelegramLimiter
 from content.campaign import CampaignSpec
 from content.loader import check_paths
 from core.ports import Image, OutboundMessage
+from core.ratelimit import SharedLimiter
 from core.services import campaigns, tracks
 from core.services.attachments import store_pictures
 from scheduler.planner import plan_pending
@@ -51,8 +53,9 @@ def test_a_digest_arrives_with_its_chart(app: App, tmp_path: Path) -> None:
     assert emu.rate_violations == []
 
 
-def test_a_long_digest_follows_its_chart_captioned_with_the_alt_text(emulator: TelegramEmulator) -> None:
-    ch = TelegramChannel(TOKEN, emulator.api_url)
+def test_a_long_digest_follows_its_chart_captioned_with_the_alt_text(emulator: TelegramEmulator,
+        shared_limiter: SharedLimiter) -> None:
+    ch = TelegramChannel(TOKEN, emulator.api_url, limiter=TelegramLimiter(shared_limiter, TOKEN.split(":")[0]))
     rows = (("Learner", "Answered"), *((f"Learner {i}", f"{i}/9") for i in range(60)))
     msg = OutboundMessage(kind="digest", title="Weekly digest", text="Hi Max", table=rows,
                           image=Image("k", "digest.png", alt="Your team's progress", data=png()))
@@ -104,8 +107,9 @@ def test_lesson_picture_is_the_caption_and_a_web_picture_goes_by_url(app: App, t
     assert emu.sent_to(600)[2].edits == 1  # answered: the question (not the photo) became its feedback
 
 
-def test_a_picture_telegram_cannot_fetch_does_not_hold_the_message_back(emulator: TelegramEmulator) -> None:
-    ch = TelegramChannel(TOKEN, emulator.api_url)
+def test_a_picture_telegram_cannot_fetch_does_not_hold_the_message_back(emulator: TelegramEmulator,
+        shared_limiter: SharedLimiter) -> None:
+    ch = TelegramChannel(TOKEN, emulator.api_url, limiter=TelegramLimiter(shared_limiter, TOKEN.split(":")[0]))
     emulator.broken_urls.add("https://example.org/gone.png")
     msg = OutboundMessage(kind="lesson", title="Unit 1", text="Read the sender's address.",
                           image=Image("", "gone.png", alt="A sender's address", url="https://example.org/gone.png"))

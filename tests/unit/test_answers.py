@@ -280,3 +280,27 @@ def test_messages_to_one_address_keep_their_order(world: World) -> None:
     channel = RecordingChannel()
     asyncio.run(_dispatcher(world, channel, concurrency=3).run_once())
     assert _per_address(channel) == {str(i): ["lesson", "question"] for i in ids}
+
+
+def test_a_chat_split_over_pipelined_batches_keeps_its_order(world: World) -> None:
+    # Batches of one: each lesson and its question are claimed in different batches, sent at once.
+    ids = _queue_monday(world, learners=4)
+    channel = RecordingChannel()
+    report = asyncio.run(_dispatcher(world, channel, batch=1).run_once())
+    assert len(report.sent) == 8
+    assert _per_address(channel) == {str(i): ["lesson", "question"] for i in ids}
+    with world.db.session() as s:
+        refs = {d.message_ref for d in s.scalars(select(Delivery))}
+    assert refs == {f"m{n}" for n in range(1, 9)}  # every send recorded with its own ref, in one statement
+
+
+def test_a_failure_in_an_earlier_batch_holds_the_chats_later_batch(world: World) -> None:
+    ids = _queue_monday(world, learners=1)
+    channel = RecordingChannel(fail_first=1)
+    dispatcher = _dispatcher(world, channel, batch=1)
+    asyncio.run(dispatcher.run_once())
+    assert channel.delivered == []  # the question did not overtake the lesson that failed
+    for _ in range(6):
+        world.clock.advance(timedelta(minutes=2))
+        asyncio.run(dispatcher.run_once())
+    assert _per_address(channel) == {str(ids[0]): ["lesson", "question"]}

@@ -6,9 +6,10 @@ import asyncio
 import dataclasses
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from core.batching import Batcher
 from core.clock import Clock
 from core.db import Database
 from core.ports import OutboundMessage
@@ -28,6 +29,8 @@ class ConsoleChannel:
         self.echo = echo
         # Images (digest charts) are written here and the message shows the path.
         self.files_dir = files_dir or Path(tempfile.gettempdir()) / "nudgebot-console"
+        # Messages sent meanwhile are stored together, in one statement.
+        self._mailbox: Batcher[tuple[str, OutboundMessage], int] = Batcher(self._append_many)
 
     def _with_file(self, message: OutboundMessage) -> OutboundMessage:
         """Write the message's image to a file and show its alt text and path (or URL) in the footer."""
@@ -46,9 +49,9 @@ class ConsoleChannel:
             lines.append(f"🔗 {image.url}")
         return dataclasses.replace(message, footer="\n".join(lines), image=dataclasses.replace(image, data=b""))
 
-    def _append(self, address: str, message: OutboundMessage) -> int:
+    def _append_many(self, items: Sequence[tuple[str, OutboundMessage]]) -> list[int]:
         with self.db.session() as s:
-            return chatlog.append(s, address, message, self.clock.now())
+            return chatlog.append_many(s, items, self.clock.now())
 
     def _replace(self, ref: int, message: OutboundMessage) -> None:
         with self.db.session() as s:
@@ -56,8 +59,9 @@ class ConsoleChannel:
 
     async def send(self, address: str, message: OutboundMessage) -> str:
         """Store the message in the console mailbox and show it if a terminal is attached."""
-        message = await asyncio.to_thread(self._with_file, message)
-        ref = await asyncio.to_thread(self._append, address, message)
+        if message.image is not None and message.image.data:
+            message = await asyncio.to_thread(self._with_file, message)
+        ref = await self._mailbox.submit((address, message))
         if self.echo is not None:
             self.echo(address, message, False)
         return str(ref)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import hashlib
 import logging
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -16,6 +16,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.channels.slack.render import render
 from core.ports import DeliveryError, Image, OutboundMessage, RecipientGone, RetryLater, TransientError
+from core.ratelimit import Limit, SharedLimiter
 
 log = logging.getLogger("nudgebot.slack")
 
@@ -32,32 +33,6 @@ METADATA_EVENT = "nudgebot_delivery"  # message metadata tagging each post with 
 STOPPED_RETRY = 600.0  # while sending is stopped, queued messages are looked at again this often
 # Errors meaning a cached DM channel id went stale; opening the conversation again fixes it.
 STALE_CHANNEL_ERRORS = frozenset({"channel_not_found", "is_archived", "not_in_channel"})
-
-
-class Pacer:
-    """Hands out send slots at most `rate` per second; a 429 pushes every later slot back."""
-
-    def __init__(self, rate: float, now: Callable[[], float] = time.monotonic) -> None:
-        self.interval = 1.0 / rate if rate > 0 else 0.0
-        self._now = now
-        self._next = 0.0
-
-    def reserve(self) -> float:
-        """Reserve the next slot and return how long to wait for it."""
-        now = self._now()
-        slot = max(now, self._next)
-        self._next = slot + self.interval
-        return slot - now
-
-    def hold(self, seconds: float) -> None:
-        """Give out no slot for `seconds` from now (the platform asked us to back off)."""
-        self._next = max(self._next, self._now() + seconds)
-
-    async def wait(self) -> None:
-        """Wait for the next slot."""
-        delay = self.reserve()
-        if delay > 0:
-            await asyncio.sleep(delay)
 
 
 def retry_after_of(err: SlackApiError) -> float:
@@ -102,17 +77,25 @@ class SendingStopped(RetryLater):
 
 
 class SlackChannel:
-    """Sends DMs through the Slack Web API; `send` waits for a per-DM and a workspace-wide slot."""
+    """Sends DMs through the Slack Web API; `send` waits for a per-DM and a workspace-wide slot.
+
+    The slots come from the limiter every process of the deployment shares. The workspace rate is a
+    ceiling Slack does not publish: it starts at `workspace_rate`, each 429 cuts it and holds every
+    send (also those already given a slot) for the Retry-After, and it grows back slowly.
+    """
 
     name = "slack"
     stopped: str = ""  # why sending stopped (an auth error or uninstall event); empty while sending
 
-    def __init__(self, client: AsyncWebClient, *, workspace_rate: float = 20.0,
-                 per_channel_interval: float = 1.0) -> None:
+    def __init__(self, client: AsyncWebClient, *, limiter: SharedLimiter, workspace_rate: float = 20.0,
+                 per_channel_interval: float = 1.0, margin: float = 0.03) -> None:
         self.client = client
-        self.workspace = Pacer(workspace_rate)
-        self.per_channel_interval = per_channel_interval
-        self._last_post: dict[str, float] = {}
+        self.limiter = limiter
+        app = hashlib.sha256((client.token or "").encode()).hexdigest()[:12]  # one workspace's token
+        self._prefix = f"slack:{app}"
+        self.pause_key = f"{self._prefix}:pause"
+        self.workspace = Limit(f"{self._prefix}:workspace", 1.0 / workspace_rate, adaptive=True)
+        self.per_channel_interval = per_channel_interval * (1.0 + margin)
         self._dm: dict[str, str] = {}  # user id -> DM channel id from conversations.open
         self._opening: dict[str, asyncio.Lock] = {}
         self.on_stop: Callable[[str], Awaitable[None]] | None = None  # tells admins; set by install
@@ -148,8 +131,8 @@ class SlackChannel:
                 raise SendingStopped(STOPPED_RETRY, f"slack sending stopped ({error_code(exc)})") from exc
             mapped = classify(exc, address)
             if isinstance(mapped, RetryLater):
-                # Web API limits are per workspace: everyone waits, not just this sender.
-                self.workspace.hold(mapped.retry_after)
+                # Web API limits are per workspace: everyone waits, in every process, not just this sender.
+                await self.limiter.pause(self.pause_key, mapped.retry_after, cut=[self.workspace])
             raise mapped from exc
 
     async def dm_channel(self, user_id: str) -> str:
@@ -167,14 +150,10 @@ class SlackChannel:
             return self._dm[user_id]
 
     async def _pace(self, channel: str) -> None:
-        # About one message per second per conversation, as Slack asks of chat.postMessage.
-        last = self._last_post.get(channel)
-        if last is not None:
-            gap = last + self.per_channel_interval - time.monotonic()
-            if gap > 0:
-                await asyncio.sleep(gap)
-        await self.workspace.wait()
-        self._last_post[channel] = time.monotonic()
+        # About one message per second per conversation, as Slack asks of chat.postMessage, and the
+        # workspace's ceiling over every conversation.
+        per_channel = Limit(f"{self._prefix}:chat:{channel}", self.per_channel_interval)
+        await self.limiter.acquire([self.workspace, per_channel], self.pause_key)
 
     async def send(self, address: str, message: OutboundMessage) -> str:
         """Post `message` as a DM to a Slack user (or privately where they typed a command); return its ref.
@@ -248,7 +227,7 @@ class SlackChannel:
 
     async def _respond(self, response_url: str, message: OutboundMessage) -> bool:
         # A slash command's response_url shows the answer only to its author, where they typed it.
-        await self.workspace.wait()
+        await self.limiter.wait_unpaused(self.pause_key)
         try:
             resp = await AsyncWebhookClient(response_url).send_dict(
                 {"response_type": "ephemeral", "replace_original": False, **render(message)})
@@ -281,7 +260,7 @@ class SlackChannel:
     async def post_ephemeral(self, channel: str, user: str, text: str) -> None:
         """Show `text` to one user only, in the conversation where they acted; never raises."""
         try:
-            await self.workspace.wait()  # paced like every other call
+            await self.limiter.wait_unpaused(self.pause_key)
             await self._call("chat.postEphemeral", user, channel=channel, user=user, text=text)
         except DeliveryError as exc:
             log.warning("slack: could not show a note to %s: %s", user, exc)

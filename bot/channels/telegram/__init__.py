@@ -14,6 +14,7 @@ from core.ports import ChannelHost
 
 if TYPE_CHECKING:
     from bot.channels.telegram.channel import TelegramChannel
+    from core.ratelimit import SharedLimiter
 
 log = logging.getLogger("nudgebot.telegram")
 
@@ -30,17 +31,21 @@ def check_user_id(user_id: str) -> str | None:
     return None if user_id.lstrip("-").isdigit() else f"{user_id!r} is not a numeric Telegram user id"
 
 
-def make_channel(settings: Settings) -> TelegramChannel:
-    """Return a TelegramChannel configured from `settings`."""
+def make_channel(settings: Settings, limiter: SharedLimiter | None = None) -> TelegramChannel:
+    """Return a TelegramChannel configured from `settings`, paced by `limiter` (else one on the database)."""
     from bot.channels.telegram.channel import TelegramChannel
-    from bot.channels.telegram.limiter import RateLimiter
+    from bot.channels.telegram.limiter import TelegramLimiter
+    from core.db import Database
+    from core.ratelimit import SharedLimiter
 
     if not settings.telegram_bot_token:
         raise ValueError("TELEGRAM_BOT_TOKEN is not set")
     # httpx logs every request URL at INFO, and Bot API URLs contain the bot token.
     logging.getLogger("httpx").setLevel(max(logging.getLogger("httpx").getEffectiveLevel(), logging.WARNING))
+    shared = limiter or SharedLimiter(Database(settings.database_url))
+    bot_id = settings.telegram_bot_token.split(":", 1)[0]
     return TelegramChannel(settings.telegram_bot_token, settings.telegram_api_url,
-                           limiter=RateLimiter(per_second=settings.telegram_global_rate),
+                           limiter=TelegramLimiter(shared, bot_id, per_second=settings.telegram_global_rate),
                            username=settings.telegram_bot_username)
 
 
@@ -49,7 +54,7 @@ def install(host: ChannelHost, settings: Settings) -> None:
     from bot.channels.telegram.inbound import Inbound, Poller, webhook_endpoint
     from bot.channels.telegram.menu import publish_profile
 
-    channel = make_channel(settings)
+    channel = make_channel(settings, host.rate_limiter)
     inbound = Inbound(channel, host.inbound, answer_within=settings.telegram_webhook_wait)
     host.add_channel(channel)
     host.add_route(WEBHOOK_PATH, webhook_endpoint(inbound, settings.telegram_webhook_secret), ["POST"])

@@ -21,7 +21,7 @@ from telegram import (
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
 from telegram.warnings import PTBDeprecationWarning
 
-from bot.channels.telegram.limiter import RateLimiter
+from bot.channels.telegram.limiter import TelegramLimiter
 from bot.channels.telegram.render import TelegramMessage, photo_parts, plain, render
 from core.ports import Image, OutboundMessage, RecipientGone, RetryLater, TransientError
 
@@ -51,11 +51,11 @@ class TelegramChannel:
 
     name = "telegram"
 
-    def __init__(self, token: str, base_url: str, *, limiter: RateLimiter | None = None,
+    def __init__(self, token: str, base_url: str, *, limiter: TelegramLimiter,
                  username: str | None = None) -> None:
         self.token = token
         self.base_url = base_url
-        self.limiter = limiter or RateLimiter()
+        self.limiter = limiter
         self.username = username
         # httpx clients belong to one event loop; the web app and a worker may each have their own.
         self._bots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Bot] = weakref.WeakKeyDictionary()
@@ -81,7 +81,7 @@ class TelegramChannel:
                     try:
                         await bot.initialize()
                     except TelegramError as exc:
-                        raise _mapped(exc, None, self.limiter) from exc
+                        raise await self._mapped(exc) from exc
                     self._ready[loop] = True
                     self.username = self.username or bot.username
         return bot
@@ -124,10 +124,10 @@ class TelegramChannel:
         for attempt in range(attempts):
             try:
                 return await self._send_part(address, part)
-            except RetryLater as exc:
+            except RetryLater:
                 if attempt == attempts - 1:
                     raise
-                await asyncio.sleep(exc.retry_after)
+                # The 429 paused the limiter: the next slot comes after its retry_after.
             except TransientError:
                 if attempt == attempts - 1:
                     raise
@@ -150,7 +150,7 @@ class TelegramChannel:
                 async with self.limiter.slot(address):
                     sent = await bot.send_message(chat_id=address, text=plain(part.text), reply_markup=markup)
         except TelegramError as exc:
-            raise _mapped(exc, address, self.limiter) from exc
+            raise await self._mapped(exc) from exc
         return f"{sent.chat_id}:{sent.message_id}"
 
     async def _send_photo(self, address: str, image: Image, part: TelegramMessage) -> str:
@@ -161,7 +161,7 @@ class TelegramChannel:
                 sent = await bot.send_photo(chat_id=address, photo=photo, caption=part.text or None,
                                             parse_mode="HTML", reply_markup=_markup(part.reply_markup, bot))
         except TelegramError as exc:
-            raise _mapped(exc, address, self.limiter) from exc
+            raise await self._mapped(exc) from exc
         return f"{sent.chat_id}:{sent.message_id}"
 
     async def edit(self, address: str, ref: str, message: OutboundMessage) -> None:
@@ -173,7 +173,7 @@ class TelegramChannel:
         inline = first.reply_markup if first.reply_markup and "inline_keyboard" in first.reply_markup else None
         markup = InlineKeyboardMarkup.de_json(inline, bot) if inline else None
         try:
-            async with self.limiter.slot(None):
+            async with self.limiter.slot(chat, edit=True):
                 await bot.edit_message_text(chat_id=chat, message_id=message_id, text=first.text,
                                             parse_mode="HTML", reply_markup=markup,
                                             link_preview_options=_NO_PREVIEW)
@@ -185,11 +185,18 @@ class TelegramChannel:
                 # Too old or deleted: say it in a new message rather than not at all.
                 rest = [first, *rest]
             else:
-                raise _mapped(exc, chat, self.limiter) from exc
+                raise await self._mapped(exc) from exc
         except TelegramError as exc:
-            raise _mapped(exc, chat, self.limiter) from exc
+            raise await self._mapped(exc) from exc
         for part in rest:
             await self._send_part(address, part)
+
+    async def _mapped(self, exc: TelegramError) -> Exception:
+        """Translate a PTB error; a 429 first pauses every send of this bot, in every process."""
+        mapped = _port_error(exc)
+        if isinstance(mapped, RetryLater):
+            await self.limiter.pause(mapped.retry_after)
+        return mapped
 
     async def _typing(self, address: str) -> None:
         # Best effort: a lesson that takes a moment to read arrives after "typing…", like a person's would.
@@ -227,15 +234,10 @@ def _markup(data: dict[str, Any] | None, bot: Bot) -> Any:
     return InlineKeyboardMarkup.de_json(data, bot)
 
 
-def _mapped(exc: TelegramError, chat: str | None, limiter: RateLimiter) -> Exception:
+def _port_error(exc: TelegramError) -> Exception:
     """Translate a PTB error into the port's delivery errors."""
     if isinstance(exc, RetryAfter):
-        seconds = retry_seconds(exc)
-        if chat is not None:
-            limiter.hold_chat(chat, seconds)
-        else:
-            limiter.hold_all(seconds)  # a bot-wide call was refused: every chat waits
-        return RetryLater(seconds, "Telegram flood control")
+        return RetryLater(retry_seconds(exc), "Telegram flood control")
     if isinstance(exc, Forbidden):
         text = exc.message.lower()
         status = "deactivated" if "deactivated" in text else "blocked"

@@ -1,105 +1,48 @@
-"""Keep outgoing Telegram traffic under the Bot API's flood limits: 30 messages/s overall, 1/s per chat.
+"""Telegram's flood limits, held across every process of the deployment: 30 messages/s, 1/s per chat.
 
-A slot is held from the moment a request may go until its response is back, and only then starts
-its window. The server sees a request somewhere in between, so however long a request waits in
-our process or on the wire, the server never sees two sends closer than the limits allow.
-
-The limiter is shared by every event loop of the process (the web app's and a worker's), so it
-keeps its books under a threading lock and only the waiting happens with asyncio.sleep.
+The slots come from the limiter kept in the database (core/ratelimit.py), so `web` and every
+`worker` together stay within the limits. Slots are spaced a little wider than the limits
+(`margin`), so that a request that leaves a few milliseconds late never lands closer to its
+neighbour than Telegram allows. A 429, whatever it was about, pauses every send of this bot for
+its `retry_after`, including the slots already handed out.
 """
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-import math
-import threading
-import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
-_POLL = 0.02  # how often to look again while every blocking slot is still in flight
+from core.ratelimit import Limit, SharedLimiter
 
 
-class Slot:
-    """One permitted request; `release` it when its response has arrived."""
+class TelegramLimiter:
+    """Slots for one bot's messages: `slot(chat)` to send, `slot(chat, edit=True)`, `slot(None)` for other calls."""
 
-    __slots__ = ("chat", "expires")
+    def __init__(self, shared: SharedLimiter, bot_id: str, *, per_second: float = 30.0, chat_interval: float = 1.0,
+                 margin: float = 0.03) -> None:
+        self.shared = shared
+        self.pause_key = f"telegram:{bot_id}:pause"
+        self.bot = Limit(f"telegram:{bot_id}", (1.0 + margin) / per_second)
+        self._bot_id = bot_id
+        self.chat_interval = chat_interval * (1.0 + margin)
 
-    def __init__(self, chat: str | None) -> None:
-        self.chat = chat
-        self.expires = math.inf  # in flight: blocks its window until released
-
-
-class RateLimiter:
-    """At most `per_second` requests in any window overall, and one per `chat_interval` in a chat."""
-
-    def __init__(self, per_second: float = 30.0, chat_interval: float = 1.0, margin: float = 0.05,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.capacity = max(1, int(per_second))
-        self.window = 1.0 + margin
-        self.chat_interval = chat_interval + margin
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._slots: list[Slot] = []
-        self._chat_next: dict[str, float] = {}
-        self._paused_until = 0.0
-
-    def try_acquire(self, chat: str | None) -> tuple[float, Slot | None]:
-        """Take a slot now, or say how long to wait before asking again."""
-        with self._lock:
-            now = self._clock()
-            self._slots = [s for s in self._slots if s.expires > now]
-            waits = [self._paused_until - now]
-            if len(self._slots) >= self.capacity:
-                waits.append(min(s.expires for s in self._slots) - now)
-            if chat is not None:
-                waits.append(self._chat_next.get(chat, 0.0) - now)
-            wait = max(waits)
-            if wait > 0:
-                return (_POLL if math.isinf(wait) else wait), None
-            slot = Slot(chat)
-            self._slots.append(slot)
-            if chat is not None:
-                self._chat_next[chat] = math.inf
-            return 0.0, slot
-
-    def release(self, slot: Slot) -> None:
-        """Start the slot's window now that the server has answered."""
-        with self._lock:
-            now = self._clock()
-            slot.expires = now + self.window
-            if slot.chat is not None:
-                held = self._chat_next.get(slot.chat, 0.0)
-                self._chat_next[slot.chat] = now + self.chat_interval if math.isinf(held) else max(
-                    held, now + self.chat_interval)
-                if len(self._chat_next) > 10_000:  # forget chats whose interval is long over
-                    self._chat_next = {k: v for k, v in self._chat_next.items() if v > now}
-
-    async def acquire(self, chat: str | None = None) -> Slot:
-        """Wait until a request may go out (to `chat`, or to no chat in particular for edits)."""
-        while True:
-            wait, slot = self.try_acquire(chat)
-            if slot is not None:
-                return slot
-            await asyncio.sleep(min(wait, 1.0))
+    def chat(self, chat: str) -> Limit:
+        """Return the per-chat limit of `chat`."""
+        return Limit(f"telegram:{self._bot_id}:chat:{chat}", self.chat_interval)
 
     @contextlib.asynccontextmanager
-    async def slot(self, chat: str | None = None) -> AsyncIterator[None]:
-        """Hold a slot around one request."""
-        s = await self.acquire(chat)
-        try:
-            yield
-        finally:
-            self.release(s)
+    async def slot(self, chat: str | None = None, *, edit: bool = False) -> AsyncIterator[None]:
+        """Wait for a slot around one request: a message to `chat`, an edit in it, or (`chat` None) no message.
 
-    def hold_chat(self, chat: str, seconds: float) -> None:
-        """Keep `chat` quiet for `seconds` (after the server asked us to retry later)."""
-        with self._lock:
-            until = self._clock() + seconds
-            held = self._chat_next.get(chat, 0.0)
-            self._chat_next[chat] = until if math.isinf(held) else max(held, until)
+        An edit counts against the bot's 30/s only. A call that sends no message (typing, answering a
+        button, the command menu) takes no slot and only waits out a pause this process knows of.
+        """
+        if chat is None:
+            await self.shared.wait_unpaused(self.pause_key)
+        else:
+            await self.shared.acquire([self.bot] if edit else [self.bot, self.chat(chat)], self.pause_key)
+        yield
 
-    def hold_all(self, seconds: float) -> None:
-        """Keep every chat quiet for `seconds`."""
-        with self._lock:
-            self._paused_until = max(self._paused_until, self._clock() + seconds)
+    async def pause(self, seconds: float) -> None:
+        """Hold every send of this bot for `seconds` (Telegram answered 429 with this retry_after)."""
+        await self.shared.pause(self.pause_key, seconds)
