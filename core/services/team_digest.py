@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.charts import PersonWeek
-from core.models import Answer, Campaign, Delivery, Enrollment, Person, TrackVersion
+from core.models import Answer, Campaign, Delivery, Enrollment, EscalationItem, Person, TrackVersion
 from core.services import memory
 from core.services.progress import Stats, missed_in_a_row, stats_of_rows
 from core.services.reporting import options_of
@@ -83,6 +83,8 @@ class TeamDigest:
     hardest: list[Hard]
     weeks: list[PersonWeek] = field(default_factory=list)
     pseudonymous: bool = False
+    # Reports whose escalation to this manager ended with an answer since the previous digest.
+    resolved: list[str] = field(default_factory=list)
 
 
 def previous_digest(session: Session, manager_id: int) -> Delivery | None:
@@ -154,7 +156,17 @@ def collect(session: Session, manager: Person, now: datetime) -> TeamDigest | No
     previous = record.get("summary") if isinstance(record, dict) else None
     pseudo = any(o.pseudonymous for o in options.values())
     return TeamDigest(since, now, summary, previous if isinstance(previous, dict) else None, lines,
-                      _hardest(session, answers), _weeks(lines, answers, now, pseudo), pseudo)
+                      _hardest(session, answers), _weeks(lines, answers, now, pseudo), pseudo,
+                      resolved_since(session, manager.id, since, now))
+
+
+def resolved_since(session: Session, manager_id: int, since: datetime, now: datetime) -> list[str]:
+    """Return the names of learners whose escalation to the manager was resolved in (since, now]."""
+    rows = session.execute(select(Person.name, Person.id).join(EscalationItem, EscalationItem.learner_id == Person.id)
+                           .where(EscalationItem.recipient_id == manager_id, EscalationItem.resolved_at > since,
+                                  EscalationItem.resolved_at <= now,
+                                  EscalationItem.delivery_key.is_not(None)).distinct().order_by(Person.name))
+    return [name or f"#{pid}" for name, pid in rows]
 
 
 def _team_stats(session: Session, ids: list[int], since: datetime) -> dict[int, Stats]:
