@@ -174,7 +174,8 @@ def _check_ladder_upgrade(url: str) -> None:
                              quiet_since=now, crossed_at=now))
     with db.session() as s:
         row = s.get(CampaignReporting, "c1")
-        assert row is not None and (row.ladder, row.escalation_at, row.retention_days) == ([["manager", 2]], "09:00", 30)
+        assert row is not None
+        assert (row.ladder, row.escalation_at, row.retention_days) == ([["manager", 2]], "09:00", 30)
         assert s.scalars(select(EscalationItem.step)).all() == ["manager"]
     db.dispose()
 
