@@ -131,8 +131,8 @@ class Person(Base):
     @property
     def handle(self) -> str:
         """Return how CLIs and exports name this person: email, else their first chat account."""
-        if self.status == "forgotten":
-            return f"forgotten:{self.id}"
+        if self.status in ("forgotten", "anonymous"):
+            return f"{self.status}:{self.id}"
         if self.email:
             return self.email
         if self.accounts:

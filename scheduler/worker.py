@@ -19,6 +19,7 @@ from scheduler.dispatcher import Dispatcher, DispatchReport
 from scheduler.ladder import process_ladder
 from scheduler.ladder_batch import send_batches
 from scheduler.planner import PlanReport, plan_pending, process_due
+from scheduler.retention import anonymise_expired
 from scheduler.unmanaged import notify_unmanaged
 
 log = logging.getLogger("nudgebot.worker")
@@ -59,6 +60,7 @@ def plan_and_queue(db: Database, now: datetime, batch: int = 2000, platforms: Se
         send_batches(s, now)
         report.add(process_digests(s, now))
         notify_unmanaged(s, now, platforms)
+        anonymise_expired(s, now)
     return report
 
 
