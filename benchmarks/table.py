@@ -68,4 +68,9 @@ def digests_table(rows: list[dict[str, Any]]) -> str:
 
 def render(results: dict[str, Any]) -> str:
     """Render both tables."""
-    return (scheduling_table(results["scheduling"]) + "\n\n" + digests_table(results["digests"]))
+    parts = []
+    if "scheduling" in results:
+        parts.append(scheduling_table(results["scheduling"]))
+    if "digests" in results:
+        parts.append(digests_table(results["digests"]))
+    return "\n\n".join(parts)

@@ -248,8 +248,8 @@ def _check_ladder(steps: list[Any]) -> list[dict[str, int]]:
             raise PydanticCustomError("ladder", "ladder step {i}: write it as `who: working days`", {"i": i})
         ((who, days),) = step.items()
         if who not in LADDER_WHO:
-            raise PydanticCustomError("ladder", "ladder step {i}: unknown {who!r}; use one of {known}",
-                                      {"i": i, "who": who, "known": ", ".join(LADDER_WHO)})
+            raise PydanticCustomError("ladder", "ladder step {i}: unknown {who}; use one of {known}",
+                                      {"i": i, "who": repr(who), "known": ", ".join(LADDER_WHO)})
         if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_ESCALATION:
             raise PydanticCustomError("ladder", "ladder step {i}: {who} needs a whole number of working days "
                                       "from 1 to {max}", {"i": i, "who": who, "max": MAX_ESCALATION})
