@@ -218,7 +218,8 @@ def test_many_problems_are_capped(tmp_path: Path) -> None:
     ("ladder", "message"),
     [
         ("    - skip_level: 2\n", "escalation.ladder: ladder step 1: skip_level needs a manager step before it"),
-        ("    - boss: 2\n", "escalation.ladder: ladder step 1: unknown 'boss'; use one of learner, manager, skip_level"),
+        ("    - boss: 2\n",
+         "escalation.ladder: ladder step 1: unknown 'boss'; use one of learner, manager, skip_level"),
         ("    - manager: 0\n", "escalation.ladder: ladder step 1: manager needs a whole number of working days "
                              "from 1 to 1000"),
         ("    - manager: 2\n    - learner: 1\n", "escalation.ladder: ladder step 2: learner reminders come before "
