@@ -205,13 +205,14 @@ def nb_digests(url: str, managers: int, tmp: str, team: int = 10) -> Result:
         t3 = time.perf_counter()
         s.rollback()
     with db.session() as s:
-        t4 = time.perf_counter()
+        t4, c4 = time.perf_counter(), time.process_time()
         queued = process_digests(s, tuesday).digests
-        t5 = time.perf_counter()
+        t5, c5 = time.perf_counter(), time.process_time()
     db.dispose()
     assert planned == managers == queued == len(one_by_one) and built == len(sample), (planned, queued, built)
-    return {"plan_s": t1 - t0, "batched_s": t5 - t4, "per_manager_s": (t3 - t2) * managers / len(sample),
-            "sampled": len(sample)}
+    # CPU time says what the batch costs even on a busy machine, where wall time also counts waiting.
+    return {"plan_s": t1 - t0, "batched_s": t5 - t4, "batched_cpu_s": c5 - c4,
+            "per_manager_s": (t3 - t2) * managers / len(sample), "sampled": len(sample)}
 
 
 TASKS = {"nb_load": nb_load, "nb_tick": nb_tick, "ptb_load": ptb_load, "aps_load": aps_load,

@@ -68,8 +68,10 @@ def tick(at: Annotated[str | None, typer.Option("--at", help="ISO-8601 instant (
 @app.command()
 def chat(as_: Annotated[str, typer.Option("--as", help="email, slack:<id> or telegram:<id>")],
          answer: Annotated[int | None, typer.Option(help="Answer the open question with choice N.")] = None,
+         press: Annotated[int | None, typer.Option(help="Press button N of the latest message with buttons "
+                                                        "that is not a question (e.g. an escalation).")] = None,
          at: Annotated[str | None, typer.Option("--at", help="Pretend it is this instant.")] = None) -> None:
-    """Show a person's console conversation and answer their open question."""
+    """Show a person's console conversation and answer their open question (or press a message's button)."""
     clock: Clock = VirtualClock(parse_instant(at)) if at else SystemClock()
     services = open_services(clock=clock)
     with session_of(services) as s:
@@ -80,6 +82,9 @@ def chat(as_: Annotated[str, typer.Option("--as", help="email, slack:<id> or tel
     for row, msg in history:
         out.print(render(msg, edited=row.edited_at is not None))
     last_seen = history[-1][0].id if history else 0
+    if press is not None:
+        _press(services, history, Sender(channel, address), press)
+        return
     interactive = answer is None and sys.stdin.isatty()
     while True:
         with session_of(services) as s:
@@ -113,6 +118,20 @@ def chat(as_: Annotated[str, typer.Option("--as", help="email, slack:<id> or tel
             out.print(reply.notice, markup=False)
         if answer is not None:
             return
+
+
+def _press(services: Any, history: list[tuple[Any, OutboundMessage]], sender: Sender, n: int) -> None:
+    """Press button `n` (from 1) of the latest non-question message with buttons, as the console would."""
+    found = [m for _, m in history if m.buttons and m.kind != "question"]
+    if not found:
+        raise CLIError("no message with buttons to press")
+    buttons = found[-1].buttons
+    if not 1 <= n <= len(buttons):
+        raise CLIError(f"--press must be between 1 and {len(buttons)}")
+    out.print(f"pressed [{n}] {buttons[n - 1].label}", markup=False)
+    reply = asyncio.run(services.conversation.handle(AnswerChosen(sender, buttons[n - 1].action), wait=True))
+    if reply.notice:
+        out.print(reply.notice, markup=False)
 
 
 def _ask_choice(n: int) -> int | None:

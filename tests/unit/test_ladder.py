@@ -7,6 +7,9 @@ import asyncio
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from typer.testing import CliRunner
+
+from bot.cli import app as cli
 from core.models import AuditEntry, Person
 from core.ports import AnswerChosen, Sender
 from core.render import escalation_action
@@ -74,9 +77,15 @@ def test_ladder_climbs_in_working_days_and_batches_one_message_a_day(world: Worl
 
     # Max snoozes Tom and nudges Lea from the message's buttons.
     assert "Snoozed" in _press(world, ids["max"], escalation_action("s", ids["tom"]))
+    # On the console, Max presses "Nudge Lea now" (button 1) from the command line.
     before = len(world.inbox(ids["lea"], "reminder"))
-    assert _press(world, ids["max"], escalation_action("n", ids["lea"])) == "Reminder sent to Lea Learner."
+    env = {"DATABASE_URL": world.services.settings.database_url}
+    done = CliRunner().invoke(cli, ["chat", "--as", "max@example.org", "--press", "1"], env=env)
+    assert done.exit_code == 0, done.output
+    assert "pressed [1] Nudge Lea now" in done.output and "Reminder sent to Lea Learner." in done.output
     assert len(world.inbox(ids["lea"], "reminder")) == before + 1
+    bad = CliRunner().invoke(cli, ["chat", "--as", "max@example.org", "--press", "9"], env=env)
+    assert bad.exit_code != 0 and "--press must be between 1 and 4" in bad.output + str(bad.exception)
     # Someone else's learner is refused.
     assert "not in your team" in _press(world, ids["tom"], escalation_action("n", ids["lea"]))
 
