@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, joinedload
 from core import render
 from core.calendar import WorkCalendar
 from core.models import Campaign, Enrollment, EscalationItem, Person
-from core.services import audit
+from core.services import audit, due
 from core.services.leave import calendars_of
 from core.services.outbox import enqueue
 from core.services.reporting import DEFAULTS, options_of
@@ -71,12 +71,13 @@ def process_ladder(session: Session, now: datetime, platforms: Collection[str] =
     """Resolve episodes that ended, then climb every open episode's next step that is due."""
     report = LadderReport()
     _resolve(session, now, report)
-    batch = list(session.scalars(
+    # Each worker takes the episodes no other holds, so a step is never taken twice.
+    batch = list(session.scalars(due.locked(session,
         select(Enrollment).join(Campaign, Campaign.id == Enrollment.campaign_id)
         .options(joinedload(Enrollment.person).joinedload(Person.manager).joinedload(Person.manager),
                  joinedload(Enrollment.campaign))
         .where(Enrollment.quiet_since.is_not(None), Enrollment.status == "active", Campaign.status == "active")
-        .order_by(Enrollment.id)))
+        .order_by(Enrollment.id))).unique())
     if not batch:
         return report
     options = options_of(session, {e.campaign_id for e in batch})
@@ -149,10 +150,10 @@ def _record(session: Session, e: Enrollment, now: datetime, step: str, reason: s
 
 def _resolve(session: Session, now: datetime, report: LadderReport) -> None:
     """End the ladder of every episode the learner ended by answering; its managers hear in their next digest."""
-    done = list(session.scalars(
+    done = list(session.scalars(due.locked(session,
         select(Enrollment).options(joinedload(Enrollment.person))
         .where(Enrollment.ladder_step > 0, or_(Enrollment.quiet_since.is_(None),
-                                               Enrollment.last_answer_at > Enrollment.ladder_at))))
+                                               Enrollment.last_answer_at > Enrollment.ladder_at)))).unique())
     for e in done:
         told = session.execute(update(EscalationItem).where(EscalationItem.enrollment_id == e.id,
                                                             EscalationItem.resolved_at.is_(None))

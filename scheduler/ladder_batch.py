@@ -27,9 +27,12 @@ def escalation_key(recipient_id: int, local_day: str) -> str:
 
 def send_batches(session: Session, now: datetime) -> int:
     """Queue today's escalation message of every manager with waiting items, at their local time; return how many."""
-    waiting = list(session.scalars(select(EscalationItem).where(EscalationItem.delivery_key.is_(None),
-                                                               EscalationItem.resolved_at.is_(None))
-                                   .order_by(EscalationItem.id)))
+    stmt = (select(EscalationItem).where(EscalationItem.delivery_key.is_(None), EscalationItem.resolved_at.is_(None))
+            .order_by(EscalationItem.id))
+    if session.get_bind().dialect.name == "postgresql":
+        # A second worker waits for the first, then finds these items sent (SQLite's write lock does the same).
+        stmt = stmt.with_for_update()
+    waiting = list(session.scalars(stmt))
     if not waiting:
         return 0
     by: dict[int, list[EscalationItem]] = defaultdict(list)

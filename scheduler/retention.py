@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from core.models import (
@@ -47,7 +48,11 @@ def anonymise_expired(session: Session, now: datetime, *, force: bool = False) -
     last = settings.get(session, LAST_RUN)
     if not force and last is not None and now - datetime.fromisoformat(str(last["at"])) < EVERY:
         return 0
-    settings.put(session, LAST_RUN, {"at": now.isoformat()}, now)
+    try:
+        with session.begin_nested():
+            settings.put(session, LAST_RUN, {"at": now.isoformat()}, now)
+    except IntegrityError:
+        return 0  # another worker is running it now
     done = 0
     for campaign_id, days in session.execute(select(CampaignReporting.campaign_id, CampaignReporting.retention_days)
                                              .where(CampaignReporting.retention_days.is_not(None))):

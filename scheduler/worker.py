@@ -60,6 +60,8 @@ def plan_and_queue(db: Database, now: datetime, batch: int = 2000, platforms: Se
         send_batches(s, now)
         report.add(process_digests(s, now))
         notify_unmanaged(s, now, platforms)
+    with db.session() as s:
+        write_lock(s)
         anonymise_expired(s, now)
     return report
 
