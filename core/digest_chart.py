@@ -78,7 +78,6 @@ def digest_png(rows: list[PersonWeek], title: str, locale: str = "en") -> bytes:
 def _build(n: int, weeks: list[date], coloured: bool, locale: str, title: str) -> _Layout:
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
-    from matplotlib.lines import Line2D
 
     words = _labels(locale)
     n_weeks = len(weeks)
@@ -121,6 +120,18 @@ def _build(n: int, weeks: list[date], coloured: bool, locale: str, title: str) -
     p["counts"] = [dyn(left.text(1.02, y, "", va="center", fontsize=size, color=INK)) for y in ys]
     p["empty"] = dyn(right.text(0.5, 0.5, words["no_answers"], ha="center", va="center",
                                 transform=right.transAxes, color=MUTED))
+    _accuracy_artists(layout, fig, right, n, coloured, words, height, dyn)
+    canvas.draw()  # the animated artists are left out of the background
+    layout.background = canvas.copy_from_bbox(fig.bbox)
+    return layout
+
+
+def _accuracy_artists(layout: _Layout, fig: Any, right: Any, n: int, coloured: bool, words: dict[str, str],
+                      height: float, dyn: Any) -> None:
+    """Add the accuracy panel's lines (one per person, or the team's with its band) and their legend."""
+    from matplotlib.lines import Line2D
+
+    p = layout.parts
     if coloured:
         p["lines"] = [dyn(right.plot([], [], color=PALETTE[i], marker=MARKERS[i], markersize=5, lw=2)[0])
                       for i in range(n)]
@@ -139,9 +150,6 @@ def _build(n: int, weeks: list[date], coloured: bool, locale: str, title: str) -
                                    label=words["team"])[0])
         legend = right.legend(fontsize=8, frameon=False, loc="upper left", bbox_to_anchor=(1.0, 1.0))
         legend.set_animated(False)
-    canvas.draw()  # the animated artists are left out of the background
-    layout.background = canvas.copy_from_bbox(fig.bbox)
-    return layout
 
 
 def _fill(layout: _Layout, people: list[_Person], rows: list[PersonWeek], weeks: list[date],
