@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from benchmarks.world import START, ZONES, campaign_spec, peak_mb, rss_mb, write_roster
 
 Result = dict[str, Any]
-SAMPLE_MANAGERS = 500
+SAMPLE_MANAGERS = 200
 
 
 def nb_load(url: str, learners: int, tmp: str) -> Result:
@@ -161,6 +161,7 @@ def nb_digests(url: str, managers: int, tmp: str, team: int = 10) -> Result:
     """Plan and build the digests of `managers` managers (`team` learners each): batched, and one by one.
 
     Monday's nudges are queued by real ticks and marked sent, so Tuesday's digests have a week to show.
+    Both ways build every digest with its chart (PNG, stored as an attachment), as the worker does.
     """
     from sqlalchemy import text
 
@@ -185,7 +186,8 @@ def nb_digests(url: str, managers: int, tmp: str, team: int = 10) -> Result:
     with db.session() as s:
         tracks.publish(s, track, START)
         people.import_roster(s, roster, START)
-        campaigns.apply_campaign(s, campaign_spec(digest_day="tue"), START)
+        # Begun the week before, so Tuesday's digests are not skipped as a campaign's first week.
+        campaigns.apply_campaign(s, campaign_spec(digest_day="tue", start="2026-12-28"), START)
     t0 = time.perf_counter()
     with db.session() as s:
         planned = plan_digests(s, START)
@@ -203,13 +205,14 @@ def nb_digests(url: str, managers: int, tmp: str, team: int = 10) -> Result:
         t3 = time.perf_counter()
         s.rollback()
     with db.session() as s:
-        t4 = time.perf_counter()
+        t4, c4 = time.perf_counter(), time.process_time()
         queued = process_digests(s, tuesday).digests
-        t5 = time.perf_counter()
+        t5, c5 = time.perf_counter(), time.process_time()
     db.dispose()
     assert planned == managers == queued == len(one_by_one) and built == len(sample), (planned, queued, built)
-    return {"plan_s": t1 - t0, "batched_s": t5 - t4, "per_manager_s": (t3 - t2) * managers / len(sample),
-            "sampled": len(sample)}
+    # CPU time says what the batch costs even on a busy machine, where wall time also counts waiting.
+    return {"plan_s": t1 - t0, "batched_s": t5 - t4, "batched_cpu_s": c5 - c4,
+            "per_manager_s": (t3 - t2) * managers / len(sample), "sampled": len(sample)}
 
 
 TASKS = {"nb_load": nb_load, "nb_tick": nb_tick, "ptb_load": ptb_load, "aps_load": aps_load,

@@ -48,11 +48,11 @@ def write_managers(path: Path, managers: int) -> None:
             f.write(f"m{m}@example.org,Manager {m},{ZONES[m % 40]},en,,manager\n")
 
 
-def campaign_spec(digest_day: str = "mon") -> CampaignSpec:
+def campaign_spec(digest_day: str = "mon", start: str = "2027-01-04") -> CampaignSpec:
     """Return the benchmark campaign: the sample track every weekday at 09:00 local time."""
     return CampaignSpec.model_validate({
         "id": "bench", "track": "phishing-basics", "audience": {"roles": ["learner"]},
-        "schedule": {"days": ["mon", "tue", "wed", "thu", "fri"], "at": "09:00", "start": "2027-01-04"},
+        "schedule": {"days": ["mon", "tue", "wed", "thu", "fri"], "at": "09:00", "start": start},
         "digest": {"day": digest_day, "at": "08:30"}})
 
 

@@ -42,7 +42,7 @@ from core.ports import (
     Unreachable,
     UnsupportedSent,
 )
-from core.render import info_message
+from core.render import info_message, parse_escalation_action
 from core.services import dashboard, inbound, outbox, people
 from core.services.memory import completion_of
 from core.services.progress import active_enrollments, person_stats
@@ -50,6 +50,7 @@ from core.services.tracks import latest_version, track_of, unit_count
 from core.services.translations import localized
 from flows import learning
 from flows import people as flows_people
+from scheduler import ladder_actions
 from scheduler.dispatcher import Dispatcher
 
 log = logging.getLogger("nudgebot.conversation")
@@ -205,6 +206,11 @@ class Conversation:
             if used is not None and done.edit is None:
                 done.edit = _Edit(event.sender.channel, used[0], event.message_ref, used[1])
             return done
+        esc = parse_escalation_action(event.action)
+        if esc is not None:  # a manager's button on an escalation
+            pressed = ladder_actions.act(s, person, esc[0], esc[1], now,
+                                         tuple(n for n in self.channels if n != "console"))
+            return _Outcome(Reply(notice=pressed.notice), dispatch=pressed.send)
         return answering.press(s, event, person, now)
 
     def _command(self, s: Session, event: CommandIssued, person: Person, now: datetime) -> _Outcome:

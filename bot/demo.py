@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from rich.console import Console
 from rich.rule import Rule
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.answering import scripted_reply
 from bot.bootstrap import Services, bootstrap
@@ -22,7 +23,7 @@ from content.campaign import CampaignSpec
 from content.loader import LIBRARY_DIR, load_track_file
 from content.schema import Question
 from core.clock import VirtualClock
-from core.models import Completion, TrackVersion
+from core.models import Completion, Delivery, TrackVersion
 from core.ports import AnswerChosen, CommandIssued, InboundEvent, OutboundMessage, Sender, TextSent
 from core.render import answer_action
 from core.services import outbox, people, reports, tracks
@@ -61,6 +62,12 @@ def run_demo(*, auto: bool, console: Console, serve: bool = False, port: int = 8
             serve_dashboard(demo.services, Path(tmp), console, port)
 
 
+def outbox_rows(s: Session, person_id: int, kind: str) -> list[Delivery]:
+    """Return a person's deliveries of one kind, oldest first."""
+    return list(s.scalars(select(Delivery).where(Delivery.person_id == person_id, Delivery.kind == kind)
+                          .order_by(Delivery.id)))
+
+
 class Demo:
     """The demo's state: a virtual clock, the services and the two people."""
 
@@ -78,6 +85,7 @@ class Demo:
         self.rule = ""
         self.services: Services = bootstrap(settings, clock=self.clock, echo=self._echo, platforms=False)
         self.tmp = tmp
+        self._pressed = False
 
     def _print_rule(self) -> None:
         if self.rule:
@@ -105,7 +113,9 @@ class Demo:
             # The campaign began a week earlier (Lea joins now), so Friday's digest is not a skipped first-week one.
             "schedule": {"days": ["mon", "tue", "wed", "thu", "fri"], "at": "09:30",
                          "start": (START - timedelta(days=7)).isoformat()},
-            "escalation": {"remind_after": 2, "manager_after": 3},
+            # Lea's reminder comes with her nudge after 2 unanswered questions; Max hears 2 working days after
+            # her first unanswered one, in his one escalation message of the day (from 09:00, with buttons).
+            "escalation": {"remind_after": 2, "ladder": [{"manager": 2}], "at": "09:00"},
             "digest": {"day": "fri", "at": "17:00"},
             "learning": {"mastery_days": 7, "pass_mark": 0.6},
         })
@@ -125,7 +135,8 @@ class Demo:
         c.print(Rule("[bold]nudgebot demo[/]"))
         c.print(f"A throwaway database, the sample track [bold]{self.title}[/], Lea (learner) and Max "
                 "(her manager) on the console channel. Nudges go out Mon–Fri at 09:30 Berlin time; Lea is "
-                "reminded after 2 unanswered questions and Max hears after 3; Max's weekly digest is Friday 17:00.\n")
+                "reminded after 2 unanswered questions and Max hears 2 working days after her first one, in one "
+                "escalation message with buttons; Max's weekly digest is Friday 17:00.\n")
         lea_id, lea_addr = self.setup()
         day = START
         scheduled = 0
@@ -136,6 +147,7 @@ class Demo:
                 if scheduled < len(AUTO_PLAN):
                     self._print_rule()
                 self._tick_at(day, time(9, 31))
+                self._manager_presses()
                 self._answer_day(lea_id, lea_addr, AUTO_PLAN[scheduled] if scheduled < len(AUTO_PLAN) else "right")
                 if day.weekday() == 4:
                     self._tick_at(day, time(17, 1))
@@ -152,6 +164,25 @@ class Demo:
     def _tick_at(self, day: date, at: time) -> None:
         self.clock.set(local_instant(day, at, self.zone))
         asyncio.run(tick(self.services.db, self.services.dispatcher, self.clock.now()))
+
+    def _manager_presses(self) -> None:
+        """Max presses "Nudge now" on his first escalation, once: Lea gets a reminder at once."""
+        if self._pressed:
+            return
+        with self.services.db.session() as s:
+            max_ = people.find_person(s, "max@example.org")
+            sent = [d for d in outbox_rows(s, max_.id, "escalation") if d.status == "sent"]
+            if not sent:
+                return
+            message = OutboundMessage.from_dict(sent[0].payload)
+            address = max_.address
+        self._pressed = True
+        nudge = message.buttons[0]
+        self.console.print(f"[bold]Max[/] presses [{nudge.label}]")
+        reply = asyncio.run(self.services.conversation.handle(AnswerChosen(Sender("console", address), nudge.action),
+                                                              wait=True))
+        if reply.notice:
+            self.console.print(f"[dim]{reply.notice}[/]")
 
     def _answer_day(self, lea_id: int, lea_addr: str, plan: str | None) -> None:
         for _ in range(8):  # reviews, then the unit's questions; each answer may bring the next one

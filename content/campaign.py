@@ -21,6 +21,7 @@ from pydantic_core import PydanticCustomError
 from content.schema import check_slug
 
 __all__ = [
+    "DEFAULT_LADDER",
     "WEEKDAYS",
     "Audience",
     "AudienceFilter",
@@ -234,11 +235,61 @@ class Schedule(BaseModel):
         return self
 
 
+LADDER_WHO = ("learner", "manager", "skip_level")
+DEFAULT_LADDER = ({"manager": 3}, {"skip_level": 5})
+
+
+def _check_ladder(steps: list[Any]) -> list[dict[str, int]]:
+    """Check ladder steps: one `who: working days` each; learner steps first, a skip_level only after a manager."""
+    out: list[dict[str, int]] = []
+    seen: list[str] = []
+    for i, step in enumerate(steps, 1):
+        if not isinstance(step, dict) or len(step) != 1:
+            raise PydanticCustomError("ladder", "ladder step {i}: write it as `who: working days`", {"i": i})
+        ((who, days),) = step.items()
+        if who not in LADDER_WHO:
+            raise PydanticCustomError("ladder", "ladder step {i}: unknown {who}; use one of {known}",
+                                      {"i": i, "who": repr(who), "known": ", ".join(LADDER_WHO)})
+        if isinstance(days, bool) or not isinstance(days, int) or not 1 <= days <= MAX_ESCALATION:
+            raise PydanticCustomError("ladder", "ladder step {i}: {who} needs a whole number of working days "
+                                      "from 1 to {max}", {"i": i, "who": who, "max": MAX_ESCALATION})
+        if who == "learner" and any(w != "learner" for w in seen):
+            raise PydanticCustomError("ladder", "ladder step {i}: learner reminders come before the managers",
+                                      {"i": i})
+        if who in ("manager", "skip_level") and who in seen:
+            raise PydanticCustomError("ladder", "ladder step {i}: {who} appears twice", {"i": i, "who": who})
+        if who == "skip_level" and "manager" not in seen:
+            raise PydanticCustomError("ladder", "ladder step {i}: skip_level needs a manager step before it",
+                                      {"i": i})
+        seen.append(who)
+        out.append({who: days})
+    return out
+
+
 class Escalation(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    # Unanswered questions before the reminder that comes with the day's nudge (and fewer questions a day).
     remind_after: int = Field(default=2, le=MAX_ESCALATION)
+    # Superseded by `ladder`; still accepted so older campaign files load.
     manager_after: int = Field(default=4, le=MAX_ESCALATION)
+    # Each step after its own grace in the learner's working days (the first counts from the first
+    # unanswered question): `learner` sends one more reminder, `manager` and `skip_level` tell them.
+    ladder: list[dict[str, int]] = Field(default_factory=lambda: [dict(s) for s in DEFAULT_LADDER])
+    # The managers' local time for their one escalation message a day.
+    at: dt.time = dt.time(9, 0)
+
+    @field_validator("ladder", mode="before")
+    @classmethod
+    def _ladder(cls, value: Any) -> list[dict[str, int]]:
+        if not isinstance(value, list):
+            raise PydanticCustomError("ladder", "ladder must be a list of `who: working days` steps")
+        return _check_ladder(value)
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _parse_at(cls, value: Any) -> dt.time:
+        return parse_time(value)
 
     @model_validator(mode="after")
     def _ordered(self) -> Escalation:
@@ -302,6 +353,8 @@ class Privacy(BaseModel):
 
     # Managers see team aggregates and at-risk flags, not individual scores.
     pseudonymous: bool = False
+    # Answers older than this many days are anonymised by the worker (None: kept).
+    retention_days: int | None = Field(default=None, ge=1, le=36500)
 
 
 class CampaignSpec(BaseModel):

@@ -51,6 +51,9 @@ def digest_text(d: TeamDigest, manager_name: str, locale: str, zone: tzinfo | No
     if struggling:
         parts.append(translate(locale, "Struggling with the questions lately (worth a chat, not a reminder): "
                                "{names}.", names=", ".join(struggling)))
+    if d.resolved:
+        parts.append(translate(locale, "Resolved since your last digest (answering again after an escalation): "
+                               "{names}.", names=", ".join(d.resolved)))
     if d.hardest:
         parts.append(translate(locale, "Hardest questions for the team:"))
         for h in d.hardest:

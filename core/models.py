@@ -131,8 +131,8 @@ class Person(Base):
     @property
     def handle(self) -> str:
         """Return how CLIs and exports name this person: email, else their first chat account."""
-        if self.status == "forgotten":
-            return f"forgotten:{self.id}"
+        if self.status in ("forgotten", "anonymous"):
+            return f"{self.status}:{self.id}"
         if self.email:
             return self.email
         if self.accounts:
@@ -240,6 +240,12 @@ class Enrollment(Base):
     # Progress by id: the track version the learner is on and the unit ids delivered, in order.
     track_version_id: Mapped[int | None] = mapped_column(ForeignKey("track_versions.id"))
     units_done: Mapped[list[str] | None] = mapped_column(JSON)
+    # The escalation ladder: when the current inactivity episode began (None: none), how many of the
+    # campaign's ladder steps it crossed and when the last one was, and a manager's snooze.
+    quiet_since: Mapped[datetime | None]
+    ladder_step: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    ladder_at: Mapped[datetime | None]
+    snoozed_until: Mapped[datetime | None]
 
     person: Mapped[Person] = relationship()
     campaign: Mapped[Campaign] = relationship()
@@ -517,6 +523,9 @@ class AppSecret(Base):
 Index("ix_enrollments_campaign", Enrollment.campaign_id, Enrollment.id, Enrollment.status)
 Index("ix_answers_campaign_at", Answer.campaign_id, Answer.answered_at)
 Index("ix_people_manager", Person.manager_id)
+# Only enrollments in an inactivity episode (or with a crossed step to resolve) are walked by the ladder.
+Index("ix_enrollments_ladder", Enrollment.id, sqlite_where=text("quiet_since IS NOT NULL OR ladder_step > 0"),
+      postgresql_where=text("quiet_since IS NOT NULL OR ladder_step > 0"))
 
 
 # --- reach2: lesson history (searchable with SQLite FTS5 / PostgreSQL full-text search) ---
@@ -557,8 +566,33 @@ class CampaignReporting(Base):
     struggle_last: Mapped[int] = mapped_column(Integer, default=5)
     # Managers see team aggregates and flags, never an individual's scores.
     pseudonymous: Mapped[bool] = mapped_column(Boolean, default=False)
-    # Reserved for an answer retention period (not read yet; the campaign file does not offer it).
+    # Answers older than this many days are anonymised by the worker (None: kept as they are).
     retention_days: Mapped[int | None] = mapped_column(Integer)
+    # The escalation ladder: [[who, working days], ...] with who in learner, manager, skip_level; and the
+    # managers' local time for their one escalation message a day.
+    ladder: Mapped[list[list[Any]] | None] = mapped_column(JSON)
+    escalation_at: Mapped[str] = mapped_column(String(5), default="09:00", server_default="09:00")
+
+
+class EscalationItem(Base):
+    """One ladder step that tells a manager about a quiet learner, batched into one message a day."""
+
+    __tablename__ = "escalation_items"
+    __table_args__ = (Index("ix_escalation_items_recipient", "recipient_id", "delivery_key"),
+                      Index("ix_escalation_items_learner", "learner_id", "resolved_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recipient_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    learner_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    enrollment_id: Mapped[int] = mapped_column(ForeignKey("enrollments.id", ondelete="CASCADE"))
+    campaign_id: Mapped[str] = mapped_column(String(100))
+    # "manager" or "skip_level".
+    step: Mapped[str] = mapped_column(String(16))
+    quiet_since: Mapped[datetime]
+    crossed_at: Mapped[datetime]
+    # The batched message it went out in (None: waiting for the recipient's next one).
+    delivery_key: Mapped[str | None] = mapped_column(String(200))
+    resolved_at: Mapped[datetime | None]
 
 
 class Attachment(Base):

@@ -136,27 +136,59 @@ def reminder_message(name: str, missed: int, campaign_title: str, *, locale: str
     )
 
 
-def escalation_message(manager_name: str, learner_name: str, campaign_title: str,
-                       missed: list[str], last_active: datetime | None, *, locale: str = "en") -> OutboundMessage:
-    """Render the one message a manager gets when a report has stopped answering."""
-    seen = (translate(locale, "last answered on {date}", date=f"{last_active:%Y-%m-%d}") if last_active
-            else translate(locale, "has not answered yet"))
-    lines = "\n".join(f"- {m}" for m in missed)
-    text = plural(
-        locale,
-        "Hi {name}, {learner} has missed {n} question in a row in *{campaign}* and {seen}. "
-        "A quick word could help.",
-        "Hi {name}, {learner} has missed {n} questions in a row in *{campaign}* and {seen}. "
-        "A quick word could help.",
-        len(missed), name=_first_name(manager_name, locale), learner=learner_name, campaign=campaign_title,
-        seen=seen,
-    )
-    return OutboundMessage(
-        kind="escalation",
-        title=translate(locale, "Manager heads-up: {learner} has gone quiet", learner=learner_name),
-        text=f"{text}\n\n{translate(locale, 'Missed:')}\n\n{lines}",
-        locale=locale,
-    )
+@dataclass(frozen=True)
+class Escalated:
+    """One learner in a manager's daily escalation message."""
+
+    learner_id: int
+    name: str
+    campaign: str
+    quiet_since: datetime
+    missed: int
+    via: str = ""  # for the manager's manager: the direct manager's name
+
+
+MAX_ESCALATION_BUTTONS = 10  # learners with buttons (two each); Slack shows at most 25 in a block
+
+
+def escalation_action(kind: str, learner_id: int) -> str:
+    """Return the button payload of an escalation action: `n` (nudge now) or `s` (snooze a week)."""
+    return f"esc:{kind}:{learner_id}"
+
+
+def parse_escalation_action(action: str) -> tuple[str, int] | None:
+    """Return (kind, learner id) from an escalation button payload, or None."""
+    parts = action.split(":")
+    if len(parts) != 3 or parts[0] != "esc" or parts[1] not in ("n", "s") or not parts[2].isdigit():
+        return None
+    return parts[1], int(parts[2])
+
+
+def escalation_message(manager_name: str, items: list[Escalated], *, locale: str = "en",
+                       zone: tzinfo | None = None) -> OutboundMessage:
+    """Render a manager's one escalation message of the day: every learner who crossed a step, with buttons."""
+    lines = []
+    for it in items:
+        since = format_datetime(it.quiet_since, zone, locale, skeleton="MMMEd")
+        line = plural(locale, "{learner} ({campaign}): {n} question unanswered, quiet since {date}",
+                      "{learner} ({campaign}): {n} questions unanswered, quiet since {date}", it.missed,
+                      learner=it.name, campaign=it.campaign, date=since)
+        if it.via:
+            line += " " + translate(locale, "(reports to {manager})", manager=it.via)
+        lines.append(f"- {line}")
+    buttons: list[Button] = []
+    for it in items[:MAX_ESCALATION_BUTTONS]:
+        first = _first_name(it.name, locale)
+        buttons += [Button(translate(locale, "Nudge {name} now", name=first), escalation_action("n", it.learner_id)),
+                    Button(translate(locale, "Snooze {name} a week", name=first),
+                           escalation_action("s", it.learner_id))]
+    intro = plural(locale, "Hi {name}, this learner has gone quiet. A quick word could help:",
+                   "Hi {name}, these {n} learners have gone quiet. A quick word could help:", len(items),
+                   name=_first_name(manager_name, locale))
+    return OutboundMessage(kind="escalation", title=translate(locale, "Manager heads-up: learners gone quiet"),
+                           text=f"{intro}\n\n" + "\n".join(lines), buttons=tuple(buttons), locale=locale,
+                           footer=translate(locale, "Nudge now sends a reminder at once; snooze holds the alert "
+                                                    "for a week."))
 
 
 @dataclass(frozen=True)

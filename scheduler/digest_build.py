@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from core import charts
+from core.digest_chart import digest_png
 from core.digest_render import render_digest
 from core.i18n import translate
 from core.models import Person
@@ -15,7 +15,7 @@ from core.ports import OutboundMessage
 from core.services.attachments import attach
 from core.services.team_digest import TeamDigest, collect
 
-__all__ = ["build", "chart_of", "chart_key"]
+__all__ = ["build", "chart_key", "chart_of", "message_of"]
 
 
 def chart_key(manager: Person, now: datetime) -> str:
@@ -25,15 +25,19 @@ def chart_key(manager: Person, now: datetime) -> str:
 
 
 def chart_of(d: TeamDigest, locale: str) -> bytes:
-    """Render the digest's chart: per-person progress and first-try accuracy by week (PNG)."""
-    return charts.progress_chart(d.weeks, translate(locale, "Your team's progress"), locale)
+    """Render the digest's chart: per-person progress and first-try accuracy by week (PNG, a reused layout)."""
+    return digest_png(d.weeks, translate(locale, "Your team's progress"), locale)
 
 
 def build(session: Session, manager: Person, now: datetime, *, chart: bool = True) -> OutboundMessage | None:
     """Return the manager's digest for the days since their previous one, with its chart attached; or None."""
     d = collect(session, manager, now)
-    if d is None:
-        return None
+    return None if d is None else message_of(session, manager, d, now, chart=chart)
+
+
+def message_of(session: Session, manager: Person, d: TeamDigest, now: datetime, *,
+               chart: bool = True) -> OutboundMessage:
+    """Return the message of a gathered digest, its chart rendered and stored as an attachment."""
     zone = ZoneInfo(manager.timezone or "UTC")
     image = None
     if chart:

@@ -12,6 +12,7 @@ from core.ports import OutboundMessage
 from core.services import due
 from core.services.outbox import enqueue, existing_keys
 from core.services.people import is_reachable
+from core.services.team_digest import collect_many
 from scheduler import digest_build
 from scheduler.planner import CATCH_UP, PlanReport, digest_instant
 
@@ -42,8 +43,8 @@ def build_digest(session: Session, manager: Person, now: datetime) -> OutboundMe
 def process_digests(session: Session, now: datetime, batch: int = 500) -> PlanReport:
     """Queue every due digest once (keyed by manager and local date) and plan the following one.
 
-    Managers are taken `batch` at a time; the keys already queued and the next campaigns are read per batch.
-    Each digest's content (its team since the previous digest, and its chart) is built per manager.
+    Managers are taken `batch` at a time; the keys already queued, every team's records and the next
+    campaigns are read per batch (core/services/team_data.py); each chart reuses a cached figure.
     """
     report = PlanReport()
     managers = due.managers_due(session, now)
@@ -57,10 +58,13 @@ def process_digests(session: Session, now: datetime, batch: int = 500) -> PlanRe
                 todo[f"digest:{m.id}:{local_day.isoformat()}"] = m
         with session.no_autoflush:
             done = existing_keys(session, list(todo))
-        for key, m in todo.items():
-            # Each digest covers the manager's own team since their previous one, with its chart.
-            msg = None if key in done else digest_build.build(session, m, now)
-            if msg is not None:
+            fresh = {key: m for key, m in todo.items() if key not in done}
+            # Each digest covers the manager's own team since their previous one; the batch is read at once.
+            gathered = collect_many(session, list(fresh.values()), now)
+        for key, m in fresh.items():
+            d = gathered.get(m.id)
+            if d is not None:
+                msg = digest_build.message_of(session, m, d, now)
                 enqueue(session, key=key, person=m, kind="digest", message=msg, due=now, check=False)
                 report.digests += 1
         _plan_next(session, part, now)

@@ -17,7 +17,7 @@ from content.diff import recall_form
 from content.scenarios import asked_questions, follow_up_ids
 from content.schema import Question, Track
 from core.models import Answer, Completion, Delivery, Enrollment, MemoryRow, ReviewLogRow, TrackVersion
-from core.services import enrollments, memory, progression, settings, tracks
+from core.services import enrollments, memory, progression, settings, statements, tracks
 from core.services.memory import rows_of
 from core.services.tracks import track_of
 from scheduler.spacing import MemoryState, Rating, Spacing, SpacingError, is_retired, optimize, rate
@@ -160,6 +160,7 @@ def check_completion(session: Session, e: Enrollment, track: Track, now: datetim
     session.add(c)
     enrollments.completed(e)
     session.flush()
+    statements.on_completion(session, c, e.person, track)
     return c
 
 

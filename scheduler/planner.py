@@ -243,31 +243,22 @@ def _ask(session: Session, e: Enrollment, track: Track, version: TrackVersion, d
 
 def _close_open_questions(session: Session, e: Enrollment, now: datetime, open_qs: list[tuple[Delivery, bool]],
                           track: Track, report: PlanReport) -> None:
-    missed = 0
+    """Close the open questions; unanswered ones are lapses and start (or extend) an inactivity episode.
+
+    What the episode brings (more reminders, the manager, the manager's manager) is scheduler/ladder.py's.
+    """
+    missed, first = 0, None
     for d, answered in open_qs:
         d.closed_at = now
         if not answered:
             missed += 1
+            asked = d.sent_at or d.due_at
+            first = asked if first is None or asked < first else first
             row = memory.row(session, e.id, d.item)
             if row is not None:
                 learning.review(session, e, row, None, None, now)
-    if not missed:
-        return
-    enrollments.missed(e, missed)
-    manager = e.person.manager
-    if enrollments.needs_escalation(e) and manager is not None and manager.status == "active":
-        recent = due.recent_unanswered(session, e.id, e.unanswered)
-        prompts = []
-        for d in recent:
-            try:
-                prompts.append(track.question(d.item)[1].prompt)
-            except KeyError:
-                prompts.append(d.item)
-        msg = render.escalation_message(manager.name, e.person.name, e.campaign.title or e.campaign.id,
-                                        prompts, e.last_answer_at, locale=manager.locale)
-        enqueue(session, key=enrollments.escalation_key(e.id, now.date(), e.unanswered), person=manager,
-                kind="escalation", message=msg, due=now, enrollment_id=e.id, campaign_id=e.campaign_id)
-        enrollments.escalated(e)
+    if missed:
+        enrollments.missed(e, missed, first)
 
 
 def deliver_now(session: Session, e: Enrollment, now: datetime) -> list[int]:

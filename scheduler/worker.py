@@ -15,7 +15,10 @@ from core.db import Database
 from core.services.outbox import write_lock
 from scheduler.digests import plan_digests, process_digests
 from scheduler.dispatcher import Dispatcher, DispatchReport
+from scheduler.ladder import process_ladder
+from scheduler.ladder_batch import send_batches
 from scheduler.planner import PlanReport, plan_pending, process_due
+from scheduler.retention import anonymise_expired
 from scheduler.unmanaged import notify_unmanaged
 
 log = logging.getLogger("nudgebot.worker")
@@ -32,8 +35,11 @@ class TickReport:
     dispatch: DispatchReport
 
 
-def plan_and_queue(db: Database, now: datetime, batch: int = 2000) -> PlanReport:
-    """Plan new enrollments, queue due nudges and digests; each batch commits on its own."""
+def plan_and_queue(db: Database, now: datetime, batch: int = 2000, platforms: Sequence[str] = ()) -> PlanReport:
+    """Plan new enrollments, queue due nudges, escalations and digests; each batch commits on its own.
+
+    `platforms` are the chat platforms configured besides the console (who lacks an account on them is unreachable).
+    """
     report = PlanReport()
     # Each transaction takes SQLite's write lock first, so concurrent ticks wait for each other.
     with db.session() as s:
@@ -49,15 +55,21 @@ def plan_and_queue(db: Database, now: datetime, batch: int = 2000) -> PlanReport
             break
     with db.session() as s:
         write_lock(s)
+        process_ladder(s, now, platforms)
+        send_batches(s, now)
         report.add(process_digests(s, now))
-        notify_unmanaged(s, now)
+        notify_unmanaged(s, now, platforms)
+    with db.session() as s:
+        write_lock(s)
+        anonymise_expired(s, now)
     return report
 
 
 async def tick(db: Database, dispatcher: Dispatcher, now: datetime) -> TickReport:
     """Run one scheduler pass at `now`: queue what fell due (with catch-up) and send it."""
     with TICK_SECONDS.time():
-        plan = await asyncio.to_thread(plan_and_queue, db, now)
+        platforms = [name for name in dispatcher.channels if name != "console"]
+        plan = await asyncio.to_thread(plan_and_queue, db, now, 2000, platforms)
         sent = await dispatcher.run_once()
     return TickReport(now, plan, sent)
 

@@ -31,6 +31,13 @@ def rules_of(person: Person, campaign: Campaign, calendar: WorkCalendar) -> Work
     return WorkRules(ZoneInfo(person.timezone), calendar, quiet)
 
 
+def with_days_off(person: Person, campaign: Campaign, calendar: WorkCalendar) -> WorkCalendar:
+    """Return the calendar with the person's weekend, or without one the days the campaign does not run."""
+    if person.weekend:
+        return calendar
+    return replace(calendar, weekend=frozenset(range(7)) - _campaign_days(campaign.days))
+
+
 @lru_cache(maxsize=256)
 def _campaign_days(days: str) -> frozenset[int]:
     return frozenset(WEEKDAYS.index(n.strip().lower()[:3]) for n in days.split(",") if n.strip())

@@ -77,15 +77,16 @@ class World:
                  at: str = "09:30", start: date = date(2027, 1, 4), end: date | None = None,
                  remind_after: int = 2, manager_after: int = 4, digest_day: str = "mon",
                  digest_at: str = "08:30", learning: dict[str, Any] | None = None,
-                 quiet_hours: str | None = None) -> str:
+                 quiet_hours: str | None = None, escalation: dict[str, Any] | None = None,
+                 privacy: dict[str, Any] | None = None) -> str:
         day_list = ["mon", "tue", "wed", "thu", "fri"] if days == "mon-fri" else days.split(",")
         spec = CampaignSpec.model_validate({
             "id": cid, "track": track, "audience": {"emails": emails},
             "schedule": {"days": day_list, "at": at, "start": start.isoformat(),
                          **({"end": end.isoformat()} if end else {}),
                          **({"quiet_hours": quiet_hours} if quiet_hours else {})},
-            "escalation": {"remind_after": remind_after, "manager_after": manager_after},
-            "digest": {"day": digest_day, "at": digest_at}, "learning": learning or {},
+            "escalation": {"remind_after": remind_after, "manager_after": manager_after, **(escalation or {})},
+            "digest": {"day": digest_day, "at": digest_at}, "learning": learning or {}, "privacy": privacy or {},
         })
         with self.session() as s:
             campaigns.apply_campaign(s, spec, self.clock.now())

@@ -70,8 +70,10 @@ def chat(as_: Annotated[str, typer.Option("--as", help="email, slack:<id> or tel
          answer: Annotated[str | None, typer.Option(
              help="Answer the open question: a choice number N, choice numbers for multiple response (1,3), "
                   "or the reply to a short or numeric question.")] = None,
+         press: Annotated[int | None, typer.Option(help="Press button N of the latest message with buttons "
+                                                        "that is not a question (e.g. an escalation).")] = None,
          at: Annotated[str | None, typer.Option("--at", help="Pretend it is this instant.")] = None) -> None:
-    """Show a person's console conversation and answer their open question."""
+    """Show a person's console conversation and answer their open question (or press a message's button)."""
     clock: Clock = VirtualClock(parse_instant(at)) if at else SystemClock()
     services = open_services(clock=clock)
     with session_of(services) as s:
@@ -82,6 +84,9 @@ def chat(as_: Annotated[str, typer.Option("--as", help="email, slack:<id> or tel
     for row, msg in history:
         out.print(render(msg, edited=row.edited_at is not None))
     last_seen = history[-1][0].id if history else 0
+    if press is not None:
+        _press(services, history, Sender(channel, address), press)
+        return
     interactive = answer is None and sys.stdin.isatty()
     while True:
         with session_of(services) as s:
@@ -141,6 +146,20 @@ def _show_after(services: Any, open_id: int, address: str, last_seen: int) -> in
 def _ask(hint: str) -> str | None:
     raw = typer.prompt(f"Your answer ({hint}, empty to leave)", default="", show_default=False).strip()
     return raw or None
+
+
+def _press(services: Any, history: list[tuple[Any, OutboundMessage]], sender: Sender, n: int) -> None:
+    """Press button `n` (from 1) of the latest non-question message with buttons, as the console would."""
+    found = [m for _, m in history if m.buttons and m.kind != "question"]
+    if not found:
+        raise CLIError("no message with buttons to press")
+    buttons = found[-1].buttons
+    if not 1 <= n <= len(buttons):
+        raise CLIError(f"--press must be between 1 and {len(buttons)}")
+    out.print(f"pressed [{n}] {buttons[n - 1].label}", markup=False)
+    reply = asyncio.run(services.conversation.handle(AnswerChosen(sender, buttons[n - 1].action), wait=True))
+    if reply.notice:
+        out.print(reply.notice, markup=False)
 
 
 @app.command()

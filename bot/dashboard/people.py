@@ -112,7 +112,7 @@ async def person_action(request: Request) -> Response:
             ids = learning.next_unit(s, person, now)
             access.audit(s, viewer, "person.nudge", person.handle, now, queued=len(ids))
             return person.id, ids, "nudged" if ids else "nothing"
-        touched = access.snooze_alert(s, person.id)
+        touched = access.snooze_alert(s, person.id, now)
         access.audit(s, viewer, "person.snooze_alert", person.handle, now, enrollments=touched)
         return person.id, [], "snoozed"
 

@@ -61,7 +61,7 @@ def build_report(session: Session, campaign_id: str, min_n: int = DEFAULT_MIN_N)
     """Compute the campaign's funnel, group summaries and item analysis (answers read in one query)."""
     campaign = get_campaign(session, campaign_id)
     enrolled = list(session.scalars(
-        select(Enrollment).where(Enrollment.campaign_id == campaign_id)
+        select(Enrollment).where(Enrollment.campaign_id == campaign_id, Enrollment.status != "anonymised")
         .options(joinedload(Enrollment.person).joinedload(Person.manager)).order_by(Enrollment.id)))
     sent: dict[int | None, int] = {pid: n for pid, n in session.execute(
         select(Delivery.person_id, func.count()).where(

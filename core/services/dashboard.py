@@ -146,13 +146,15 @@ def stored_secret(session: Session, name: str, now: datetime) -> str:
     return value
 
 
-def snooze_alert(session: Session, person_id: int) -> int:
-    """Silence the manager escalation for a learner's current quiet spell; return the enrollments touched.
+def snooze_alert(session: Session, person_id: int, now: datetime | None = None) -> int:
+    """Hold the manager escalation of a learner for a week (as the chat button does); return the enrollments touched.
 
-    The alert comes back by itself after the learner answers and goes quiet again (a new episode).
+    Without `now`, only the current quiet spell's old one-off alert is silenced.
     """
+    values: dict[str, object] = {"escalated": True}
+    if now is not None:
+        values["snoozed_until"] = now + timedelta(days=7)
     done = session.execute(update(Enrollment)
-                           .where(Enrollment.person_id == person_id, Enrollment.status == "active",
-                                  Enrollment.escalated.is_(False))
-                           .values(escalated=True).execution_options(synchronize_session=False))
+                           .where(Enrollment.person_id == person_id, Enrollment.status == "active")
+                           .values(**values).execution_options(synchronize_session=False))
     return int(getattr(done, "rowcount", 0))

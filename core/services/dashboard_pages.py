@@ -58,7 +58,7 @@ Counts = dict[str, tuple[int, int, int, int, int]]
 def campaign_counts(session: Session, now: datetime) -> Counts:
     """Return each campaign's (audience, reached, answered, active this week, completed) in one query."""
     q = (select(Enrollment.campaign_id, *_enrollment_counts(now))
-         .where(Enrollment.status != "removed").group_by(Enrollment.campaign_id))
+         .where(Enrollment.status.notin_(("removed", "anonymised"))).group_by(Enrollment.campaign_id))
     return {cid: (int(a or 0), int(b or 0), int(c or 0), int(d or 0), int(e or 0))
             for cid, a, b, c, d, e in session.execute(q)}
 
@@ -140,7 +140,7 @@ def campaign_overview(session: Session, campaign: Campaign, now: datetime) -> Ca
     per_team = session.execute(
         select(learner.c.manager_id, *_enrollment_counts(now))
         .select_from(Enrollment).join(learner, learner.c.id == Enrollment.person_id)
-        .where(Enrollment.campaign_id == campaign.id, Enrollment.status != "removed")
+        .where(Enrollment.campaign_id == campaign.id, Enrollment.status.notin_(("removed", "anonymised")))
         .group_by(learner.c.manager_id)).all()
     week = _week_start(session, Answer.answered_at).label("week")
     answers = session.execute(
@@ -209,9 +209,9 @@ def campaign_learners(session: Session, campaign_id: str, *, page: int = 1, per_
                       status: str = "") -> Page[LearnerLine]:
     """Return a page of a campaign's learners in the order they were enrolled (two indexed queries)."""
     q = (select(Enrollment, Person).join(Person, Person.id == Enrollment.person_id)
-         .where(Enrollment.campaign_id == campaign_id, Enrollment.status != "removed"))
+         .where(Enrollment.campaign_id == campaign_id, Enrollment.status.notin_(("removed", "anonymised"))))
     count = select(func.count(Enrollment.id)).where(Enrollment.campaign_id == campaign_id,
-                                                     Enrollment.status != "removed")
+                                                     Enrollment.status.notin_(("removed", "anonymised")))
     if status:
         q = q.where(Enrollment.status == status)
         count = count.where(Enrollment.status == status)

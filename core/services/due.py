@@ -26,6 +26,11 @@ def _lock(session: Session, stmt: Select[Any]) -> Select[Any]:
     return stmt
 
 
+def locked(session: Session, stmt: Select[Any]) -> Select[Any]:
+    """Return `stmt` taking its enrollments for this transaction, skipping those another worker holds (PostgreSQL)."""
+    return _lock(session, stmt)
+
+
 def unplanned_enrollments(session: Session, limit: int) -> list[Enrollment]:
     """Return active enrollments that need a next-due instant computed.
 

@@ -44,14 +44,17 @@ def unit_sent(e: Enrollment, now: datetime, unit_id: str | None = None) -> None:
         e.units_done = [*(e.units_done or []), unit_id]
 
 
-def missed(e: Enrollment, count: int) -> None:
-    """Record `count` more questions closed without an answer."""
+def missed(e: Enrollment, count: int, since: datetime | None = None) -> None:
+    """Record `count` more questions closed without an answer; the first starts an inactivity episode at `since`."""
     e.unanswered += count
+    if e.quiet_since is None and since is not None:
+        e.quiet_since = since
 
 
 def answered(e: Enrollment, now: datetime) -> None:
-    """Record an answer: the inactivity episode (and its reminder and escalation) ends."""
+    """Record an answer: the inactivity episode (its reminder, escalation and ladder) ends."""
     e.unanswered, e.reminded, e.escalated, e.last_answer_at = 0, False, False, now
+    e.quiet_since, e.snoozed_until = None, None
 
 
 def needs_reminder(e: Enrollment) -> bool:

@@ -74,6 +74,11 @@ def with_completions(session: Session, person_id: int, name: str, locale: str) -
     """Return `name` followed by each campaign the person completed and their score, for a manager's digest."""
     done = session.scalars(select(Completion).where(Completion.person_id == person_id)
                            .order_by(Completion.completed_at, Completion.campaign_id))
+    return name_with(name, list(done), locale)
+
+
+def name_with(name: str, completions: list[Completion], locale: str) -> str:
+    """Return `name` followed by the given completions (campaign and score)."""
     notes = [translate(locale, "completed {campaign}, {score}", campaign=c.campaign_id,
-                       score=f"{round(c.score * 100)}%") for c in done]
+                       score=f"{round(c.score * 100)}%") for c in completions]
     return f"{name} ✓ {'; '.join(notes)}" if notes else name

@@ -7,13 +7,14 @@ from collections.abc import Iterable
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from content.campaign import CampaignSpec
+from content.campaign import DEFAULT_LADDER, CampaignSpec
 from core.models import CampaignReporting
 
 __all__ = ["DEFAULTS", "options_of", "save_options"]
 
 DEFAULTS = CampaignReporting(digest_depth=1, struggle_below_pct=50, struggle_last=5, pseudonymous=False,
-                             retention_days=None)
+                             retention_days=None, ladder=[[k, v] for s in DEFAULT_LADDER for k, v in s.items()],
+                             escalation_at="09:00")
 
 
 def save_options(session: Session, spec: CampaignSpec) -> None:
@@ -26,6 +27,9 @@ def save_options(session: Session, spec: CampaignSpec) -> None:
     row.struggle_below_pct = spec.digest.struggling_below
     row.struggle_last = spec.digest.struggling_last
     row.pseudonymous = spec.privacy.pseudonymous
+    row.retention_days = spec.privacy.retention_days
+    row.ladder = [[who, days] for step in spec.escalation.ladder for who, days in step.items()]
+    row.escalation_at = spec.escalation.at.strftime("%H:%M")
 
 
 def options_of(session: Session, campaign_ids: Iterable[str]) -> dict[str, CampaignReporting]:

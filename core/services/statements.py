@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from content.grading import numeric_bounds, parse_number
 from content.schema import Question, Track, Unit
 from core import xapi
-from core.models import Answer, Campaign, Delivery, Person, TrackVersion, XapiStatement
+from core.models import Answer, Campaign, Completion, Delivery, Person, TrackVersion, XapiStatement
 from core.services.tracks import track_of
 
 XAPI_INFO = "xapi_config"
@@ -48,11 +48,34 @@ def queue(session: Session, statement: dict[str, Any], person_id: int | None, no
 
 
 def _ref(session: Session, person: Person, d: Delivery, track: Track) -> xapi.EnrollmentRef:
-    campaign = session.get(Campaign, d.campaign_id) if d.campaign_id else None
     key = str(d.enrollment_id) if d.enrollment_id is not None else f"{person.id}:{d.campaign_id}"
+    return _enrollment_ref(session, person, key, d.campaign_id, track)
+
+
+def _enrollment_ref(session: Session, person: Person, key: str, campaign_id: str | None,
+                    track: Track) -> xapi.EnrollmentRef:
+    campaign = session.get(Campaign, campaign_id) if campaign_id else None
     return xapi.EnrollmentRef(key=key, learner=xapi.Learner(key=str(person.id), email=person.email),
-                              campaign_id=d.campaign_id or "none", campaign_title=campaign.title if campaign else "",
+                              campaign_id=campaign_id or "none", campaign_title=campaign.title if campaign else "",
                               track_id=track.id, track_title=track.title, locale=person.locale)
+
+
+def on_completion(session: Session, completion: Completion, person: Person, track: Track) -> None:
+    """Queue `completed` and then `passed` or `failed` (with the score) for a new completion (no-op when off).
+
+    Both are keyed by the enrollment, so each is sent once however often this is called.
+    """
+    config = config_of(session)
+    if config is None:
+        return
+    key = str(completion.enrollment_id)
+    outcome = xapi.TrackOutcome(key=key, enrollment=_enrollment_ref(session, person, key, completion.campaign_id,
+                                                                    track),
+                                scaled=round(min(max(completion.score, 0.0), 1.0), 4), at=completion.completed_at,
+                                raw=completion.first_correct, max=completion.questions)
+    queue(session, xapi.completed(config, outcome), person.id, completion.completed_at)
+    verdict = xapi.passed if completion.passed else xapi.failed
+    queue(session, verdict(config, outcome), person.id, completion.completed_at)
 
 
 def on_answer(session: Session, answer: Answer, d: Delivery, person: Person, track: Track, question: Question) -> None:

@@ -1,12 +1,13 @@
 """What a manager's digest says: team summary with its change, a line per report, the hardest questions.
 
-Pure data, one bounded set of queries per digest; core/digest_render.py turns it into a message and
-core/charts.py into a picture.
+Pure data, read for a whole batch of managers at once (core/services/team_data.py);
+core/digest_render.py turns it into a message and core/digest_chart.py into a picture.
 """
 
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -15,13 +16,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.charts import PersonWeek
-from core.models import Answer, Campaign, Delivery, Enrollment, Person, TrackVersion
-from core.services import memory
-from core.services.progress import Stats, missed_in_a_row, stats_of_rows
-from core.services.reporting import options_of
-from core.services.tracks import track_of
+from core.models import Answer, Delivery, Person
+from core.services import memory, team_data
+from core.services.progress import Stats, stats_of_rows
 
-__all__ = ["AT_RISK_AFTER_MISSED", "Hard", "Line", "Summary", "TeamDigest", "collect", "previous_digest"]
+__all__ = ["AT_RISK_AFTER_MISSED", "Hard", "Line", "Summary", "TeamDigest", "collect", "collect_many",
+           "previous_digest"]
 
 AT_RISK_AFTER_MISSED = 2  # unanswered questions in a row, counted in questions so a weekend is never "silence"
 FIRST_WEEK = timedelta(days=7)
@@ -83,6 +83,8 @@ class TeamDigest:
     hardest: list[Hard]
     weeks: list[PersonWeek] = field(default_factory=list)
     pseudonymous: bool = False
+    # Reports whose escalation to this manager ended with an answer since the previous digest.
+    resolved: list[str] = field(default_factory=list)
 
 
 def previous_digest(session: Session, manager_id: int) -> Delivery | None:
@@ -109,37 +111,45 @@ def team_of(session: Session, manager_id: int, depth: int) -> list[tuple[Person,
 
 def collect(session: Session, manager: Person, now: datetime) -> TeamDigest | None:
     """Gather the manager's digest; None without reports, before a campaign's first week or with nothing to say."""
-    direct = team_of(session, manager.id, 1)
-    if not direct:
+    return collect_many(session, [manager], now).get(manager.id)
+
+
+def collect_many(session: Session, managers: Sequence[Person], now: datetime) -> dict[int, TeamDigest]:
+    """Gather the digests of a batch of managers with one set of queries for the whole batch."""
+    data = team_data.load(session, [m.id for m in managers], now)
+    out = {}
+    for m in managers:
+        d = _assemble(data, m, now)
+        if d is not None:
+            out[m.id] = d
+    return out
+
+
+def _assemble(data: team_data.TeamData, manager: Person, now: datetime) -> TeamDigest | None:
+    team = data.team.get(manager.id, [])
+    if not team:
         return None
-    enrolls = _enrollments(session, [p.id for p, _ in direct])
-    options = options_of(session, {e.campaign_id for e in enrolls})
-    depth = max((o.digest_depth for o in options.values()), default=1)
-    team = team_of(session, manager.id, depth) if depth > 1 else direct
-    ids = [p.id for p, _ in team]
-    enrolls = _enrollments(session, ids) if depth > 1 else enrolls
-    options = options_of(session, {e.campaign_id for e in enrolls})
+    enrolls = [e for p, _ in team for e in data.enrollments[p.id]]
     campaigns = {e.campaign_id: e.campaign for e in enrolls}
     if not campaigns or all(now.date() < c.start_date + FIRST_WEEK for c in campaigns.values()):
         return None
-    prev = previous_digest(session, manager.id)
+    options = {cid: data.options[cid] for cid in campaigns}
+    prev = data.previous.get(manager.id)
     since = prev.due_at if prev is not None and prev.due_at < now else now - DEFAULT_PERIOD
-    answers = list(session.scalars(select(Answer).where(Answer.person_id.in_(ids)).order_by(Answer.answered_at)))
-    stats = _team_stats(session, ids, since)
-    missed = missed_in_a_row(session, ids)
-    totals = _unit_totals(session, campaigns.values())
+    answers = sorted((a for p, _ in team for a in data.answers[p.id]), key=lambda a: (a.answered_at, a.id))
     struggling = _struggling(answers, options)
     lines = []
     for p, d in team:
-        mine = [e for e in enrolls if e.person_id == p.id]
-        s = stats[p.id]
+        mine = data.enrollments[p.id]
+        s = stats_of_rows(data.rows[p.id], since)
         if not mine and s.sent == 0:
             continue
-        at_risk = missed[p.id] >= AT_RISK_AFTER_MISSED or p.status in ("blocked", "deactivated") or (
+        at_risk = data.missed[p.id] >= AT_RISK_AFTER_MISSED or p.status in ("blocked", "deactivated") or (
             s.sent > 0 and s.answered == 0)
-        name = memory.with_completions(session, p.id, p.name or p.handle, manager.locale)
+        name = memory.name_with(p.name or p.handle, data.completions[p.id], manager.locale)
         lines.append(Line(p.id, name, d, s, sum(e.position for e in mine),
-                          sum(totals.get(e.campaign_id, 0) for e in mine), at_risk, p.id in struggling, p.status))
+                          sum(data.unit_totals.get(e.campaign_id, 0) for e in mine), at_risk, p.id in struggling,
+                          p.status))
     if not lines:
         return None
     recent = [a for a in answers if a.answered_at >= since]
@@ -150,40 +160,10 @@ def collect(session: Session, manager: Person, now: datetime) -> TeamDigest | No
         active=len({a.person_id for a in recent}),
         at_risk=sum(ln.at_risk for ln in lines),
         struggling=sum(ln.struggling for ln in lines))
-    record = prev.payload.get("record") if prev is not None else None
-    previous = record.get("summary") if isinstance(record, dict) else None
     pseudo = any(o.pseudonymous for o in options.values())
-    return TeamDigest(since, now, summary, previous if isinstance(previous, dict) else None, lines,
-                      _hardest(session, answers), _weeks(lines, answers, now, pseudo), pseudo)
-
-
-def _team_stats(session: Session, ids: list[int], since: datetime) -> dict[int, Stats]:
-    """Like progress.team_stats, but filtered on (person, kind) only so SQLite uses that index at scale."""
-    q = (select(Delivery.person_id, Delivery.status, Delivery.sent_at, Answer.correct, Answer.answered_at)
-         .outerjoin(Answer, Answer.delivery_id == Delivery.id)
-         .where(Delivery.person_id.in_(ids), Delivery.kind == "question")
-         .order_by(Delivery.person_id, Delivery.sent_at.desc(), Delivery.id.desc()))
-    rows: dict[int, list[tuple[datetime | None, bool | None, datetime | None]]] = defaultdict(list)
-    for pid, status, sent_at, correct, answered_at in session.execute(q):
-        if pid is not None and status == "sent":
-            rows[pid].append((sent_at, correct, answered_at))
-    return {pid: stats_of_rows(rows[pid], since) for pid in ids}
-
-
-def _enrollments(session: Session, ids: list[int]) -> list[Enrollment]:
-    return list(session.scalars(select(Enrollment).join(Campaign, Campaign.id == Enrollment.campaign_id)
-                                .where(Enrollment.person_id.in_(ids), Enrollment.status.in_(("active", "completed")),
-                                       Campaign.status == "active")))
-
-
-def _unit_totals(session: Session, campaigns: Any) -> dict[str, int]:
-    tracks = {c.track_id for c in campaigns}
-    newest: dict[str, TrackVersion] = {}
-    for v in session.scalars(select(TrackVersion).where(TrackVersion.track_id.in_(tracks))):
-        if v.track_id not in newest or v.version > newest[v.track_id].version:
-            newest[v.track_id] = v
-    units = {t: len(track_of(v).units) for t, v in newest.items()}
-    return {c.id: units.get(c.track_id, 0) for c in campaigns}
+    resolved = sorted({(name or f"#{pid}", pid) for name, pid, at in data.resolved[manager.id] if at > since})
+    return TeamDigest(since, now, summary, team_data.summary_of(prev), lines, _hardest(data.prompts, answers),
+                      _weeks(lines, answers, now, pseudo), pseudo, [name for name, _ in resolved])
 
 
 def _struggling(answers: list[Answer], options: dict[str, Any]) -> set[int]:
@@ -202,24 +182,16 @@ def _struggling(answers: list[Answer], options: dict[str, Any]) -> set[int]:
     return out
 
 
-def _hardest(session: Session, answers: list[Answer]) -> list[Hard]:
+def _hardest(prompts: dict[tuple[int | None, str], str], answers: list[Answer]) -> list[Hard]:
     by: dict[tuple[int | None, str], list[Answer]] = defaultdict(list)
     for a in answers:
         by[(a.track_version_id, a.question_id)].append(a)
     ranked = sorted(((sum(a.correct for a in rows) / len(rows), -len(rows), key) for key, rows in by.items()
                      if any(not a.correct for a in rows)))[:HARDEST]
-    prompts = _prompts(session, {k[0] for _, _, k in ranked if k[0] is not None})
     out = []
     for share, neg_n, key in ranked:
         wrong = Counter(a.choice_text for a in by[key] if not a.correct).most_common(1)[0]
         out.append(Hard(prompts.get(key, key[1]), -neg_n, share, wrong[0], wrong[1]))
-    return out
-
-
-def _prompts(session: Session, version_ids: set[int]) -> dict[tuple[int | None, str], str]:
-    out: dict[tuple[int | None, str], str] = {}
-    for v in session.scalars(select(TrackVersion).where(TrackVersion.id.in_(version_ids))):
-        out.update({(v.id, q.id): q.prompt for u in track_of(v).units for q in u.questions})
     return out
 
 

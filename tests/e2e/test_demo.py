@@ -24,7 +24,11 @@ def test_demo_auto_tells_the_whole_story(tmp_path: Path) -> None:
     assert "Not quite" in out
     assert "Explanation" in out
     assert "Friendly reminder" in out
-    assert "Manager heads-up: Lea Learner has gone quiet" in out
+    # Max gets one batched escalation with buttons, presses "Nudge Lea now", and later hears it was resolved.
+    assert "Manager heads-up: learners gone quiet" in out
+    assert "[1] Nudge Lea now" in out and "[2] Snooze Lea a week" in out
+    assert "Max presses [Nudge Lea now]" in out and "Reminder sent to Lea Learner." in out
+    assert "Resolved since your last digest" in out
     assert "Weekly digest for your team" in out
     assert "Lea doesn't answer today." in out
     # Tuesday's mistakes come back as reviews on a later day, and the track ends in a completion with a score.

@@ -160,8 +160,9 @@ def test_a_german_learner_reads_only_german_all_week(world: World) -> None:
     [(_, reminder)] = world.inbox(lena, "reminder")
     assert reminder.title == "Freundliche Erinnerung" and "deine letzten 2 Fragen" in reminder.text
     [(_, escalation)] = world.inbox(boss, "escalation")
-    assert "Lena Lernwig hat in *sicher-k* 3 Fragen in Folge verpasst" in escalation.text
-    assert "zuletzt am 2027-01-05 geantwortet" in escalation.text
+    assert "Lena Lernwig (sicher-k): 3 Fragen unbeantwortet, still seit Mi., 6. Jan." in escalation.text
+    assert escalation.title == "Hinweis für Führungskräfte: Lernende sind still geworden"
+    assert [b.label for b in escalation.buttons] == ["Lena jetzt anstoßen", "Lena eine Woche schlummern"]
     [(_, digest)] = world.inbox(boss, "digest")
     assert digest.title == "Wochenbericht für dein Team · Mo., 4. Jan. – Mo., 11. Jan. 2027"
     assert digest.table[0] == ("Lernende", "Fortschritt", "Beantwortet", "Trefferquote", "Serie", "Zuletzt aktiv")

@@ -146,3 +146,50 @@ def snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:
         out = {name: [tuple(r) for r in con.execute(text(q))] for name, q in queries.items()}
     engine.dispose()
     return out
+
+
+LADDER_PREVIOUS = "f3b8c1d7a2e5"  # shared rate limits
+
+
+def _check_ladder_upgrade(url: str) -> None:
+    from datetime import UTC, datetime
+
+    from sqlalchemy import select
+
+    from core.models import CampaignReporting, Enrollment, EscalationItem
+
+    _fill_initial(url)
+    upgrade(url, LADDER_PREVIOUS)
+    before = snapshot(url)
+    upgrade(url)
+    assert snapshot(url) == before
+    db = Database(url)
+    now = datetime(2027, 1, 8, 9, 0, tzinfo=UTC)
+    with db.session() as s:
+        e = s.scalars(select(Enrollment)).one()
+        assert (e.quiet_since, e.ladder_step, e.ladder_at, e.snoozed_until) == (None, 0, None, None)
+        e.quiet_since, e.ladder_step, e.ladder_at = now, 1, now
+        s.add(CampaignReporting(campaign_id="c1", digest_depth=1, struggle_below_pct=50, struggle_last=5,
+                                pseudonymous=False, retention_days=30, ladder=[["manager", 2]]))
+        s.add(EscalationItem(recipient_id=1, learner_id=2, enrollment_id=e.id, campaign_id="c1", step="manager",
+                             quiet_since=now, crossed_at=now))
+    with db.session() as s:
+        row = s.get(CampaignReporting, "c1")
+        assert row is not None
+        assert (row.ladder, row.escalation_at, row.retention_days) == ([["manager", 2]], "09:00", 30)
+        assert s.scalars(select(EscalationItem.step)).all() == ["manager"]
+    db.dispose()
+
+
+def test_ladder_upgrade_keeps_data_on_sqlite(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    _check_ladder_upgrade(url)
+    downgrade(url, LADDER_PREVIOUS)
+    assert snapshot(url)["people"][0][1] == "boss@example.org"
+    upgrade(url)
+
+
+def test_ladder_upgrade_keeps_data_on_postgres(pg_url: str) -> None:
+    _check_ladder_upgrade(pg_url)
+    downgrade(pg_url, LADDER_PREVIOUS)
+    upgrade(pg_url)

@@ -98,3 +98,48 @@ def test_without_lrs_url_nothing_is_queued(world: World) -> None:
     world.campaign(["leo@example.org"])
     learn_one_day(world, pid, MON, 0)
     assert outbox(world) == [] and world.services.tick_hooks == []
+
+
+def test_completions_reach_the_lrs_as_completed_and_passed_or_failed_with_score(world: World, lrs: RalphServer) -> None:
+    settings = Settings(database_url="sqlite://", lrs_url=lrs.url, lrs_username=USERNAME,  # type: ignore[call-arg]
+                        lrs_password=PASSWORD, _env_file=None)
+    xapi_outbox.install(world.services, settings)
+    world.publish(make_track(units=2))
+    leo, mia = world.person("leo@example.org"), world.person("mia@example.org")
+    world.campaign(["leo@example.org", "mia@example.org"], end=(MON + timedelta(days=1)).date(),
+                   learning={"spacing": "drip", "pass_mark": 0.75})
+    for day, (leo_choice, mia_choice) in enumerate([(0, 0), (0, 1)]):
+        world.tick(MON + timedelta(days=day))
+        for pid, choice in ((leo, leo_choice), (mia, mia_choice)):
+            world.press(pid, world.open_question(pid).id, choice, at=MON + timedelta(days=day, minutes=2))
+    world.tick(MON + timedelta(days=2))  # the day after the end: both complete with their first-try score
+    done = {r.statement["verb"]["id"]: r for r in outbox(world) if "result" in r.statement
+            and "score" in r.statement["result"]}
+    assert set(done) == {xapi.VERB_COMPLETED, xapi.VERB_PASSED, xapi.VERB_FAILED}
+    assert drain(world, lrs.url).rejected == 0
+    [passed] = lrs.stored(done[xapi.VERB_PASSED].statement_id)
+    assert passed["result"] == {"score": {"scaled": 1.0, "raw": 2, "min": 0, "max": 2}, "completion": True,
+                                "success": True}
+    assert passed["object"]["definition"]["name"]["en"] == "Track drill"
+    [failed] = lrs.stored(done[xapi.VERB_FAILED].statement_id)
+    assert failed["result"]["score"]["scaled"] == 0.5 and failed["result"]["success"] is False
+    completed = [r for r in outbox(world) if r.statement["verb"]["id"] == xapi.VERB_COMPLETED]
+    assert len(completed) == 2 and all(lrs.stored(r.statement_id) for r in completed)
+    # Deterministic ids: queuing a completion again adds nothing.
+    with world.session() as s:
+        from core.models import Completion, Person
+        from core.services.tracks import latest_version, track_of
+
+        c = s.scalars(select(Completion).where(Completion.person_id == leo)).one()
+        version = latest_version(s, "drill")
+        assert version is not None
+        before = statements.counts(s)
+        statements.on_completion(s, c, s.get(Person, leo), track_of(version))
+        assert statements.counts(s) == before
+        assert done[xapi.VERB_PASSED].statement_id == xapi.statement_id(settings_config(settings), "passed",
+                                                                        str(c.enrollment_id))
+
+
+def settings_config(settings: Settings) -> xapi.XapiConfig:
+    """The xAPI configuration the app builds from its settings."""
+    return xapi_outbox.config_from(settings)

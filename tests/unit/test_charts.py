@@ -114,3 +114,17 @@ def test_namesakes_with_ids_get_a_bar_each() -> None:
     svg = progress_chart(rows, "Namesakes", fmt="svg").decode()
     assert svg.count("<!-- Alex Kim -->") == 4  # two bar labels and two legend entries
     assert "<!-- 3/10 -->" in svg and "<!-- 7/10 -->" in svg
+
+
+def test_digest_chart_reuses_a_layout_and_stays_deterministic() -> None:
+    from core.digest_chart import digest_png
+
+    small, big = cohort(5), cohort(10)
+    first = digest_png(small, "Your team's progress")
+    assert png_size(first) == (720, 400)
+    assert digest_png(big, "Your team's progress") != first  # another layout: team line and band
+    assert digest_png(small, "Your team's progress") == first  # the reused figure leaves nothing behind
+    assert png_size(digest_png(cohort(25), "Big team"))[1] > 400
+    with ThreadPoolExecutor(4) as pool:
+        assert list(pool.map(lambda _: digest_png(small, "Your team's progress"), range(4))) == [first] * 4
+    assert png_size(digest_png([], "Nothing yet")) == (720, 400)

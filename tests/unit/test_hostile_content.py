@@ -212,3 +212,21 @@ def test_many_problems_are_capped(tmp_path: Path) -> None:
     problems = _via_check(_write(tmp_path, text))
     assert len(problems) <= 60
     assert problems[-1].message.startswith("too many problems in this file")
+
+
+@pytest.mark.parametrize(
+    ("ladder", "message"),
+    [
+        ("    - skip_level: 2\n", "escalation.ladder: ladder step 1: skip_level needs a manager step before it"),
+        ("    - boss: 2\n",
+         "escalation.ladder: ladder step 1: unknown 'boss'; use one of learner, manager, skip_level"),
+        ("    - manager: 0\n", "escalation.ladder: ladder step 1: manager needs a whole number of working days "
+                             "from 1 to 1000"),
+        ("    - manager: 2\n    - learner: 1\n", "escalation.ladder: ladder step 2: learner reminders come before "
+                                                "the managers"),
+    ],
+)
+def test_a_bad_escalation_ladder_is_one_clear_problem(tmp_path: Path, ladder: str, message: str) -> None:
+    path = _write(tmp_path, CAMPAIGN + "escalation:\n  ladder:\n" + ladder)
+    problems = [str(p) for p in _via_campaign(path)]
+    assert len(problems) == 1 and problems[0].startswith(f"{path}:") and problems[0].endswith(f"error: {message}")

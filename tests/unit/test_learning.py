@@ -93,10 +93,11 @@ def test_silence_in_the_last_unit_reaches_the_manager_and_the_end_settles_it(wor
     boss = world.person("max@example.org", roles="manager")
     lea = world.person("lea@example.org", manager=boss)
     world.campaign(["lea@example.org"], remind_after=1, manager_after=2, end=d(1),
-                   learning={"spacing": "drip"})
+                   learning={"spacing": "drip"}, escalation={"ladder": [{"manager": 1}], "at": "08:00"})
     world.tick(at(MON, 8, 30))
-    world.tick(at(d(1), 8, 30))  # the last unit
     assert not world.inbox(boss, "escalation")
+    world.tick(at(d(1), 8, 30))  # the last unit; Monday's question closed unanswered a working day ago
+    assert len(world.inbox(boss, "escalation")) == 1
     world.tick(at(d(2), 8, 30))  # the day after the end: the last question closes after its grace period
     assert len(world.inbox(boss, "escalation")) == 1
     assert world.enrollment(lea).status == "ended"  # never answered: not completed

@@ -206,7 +206,7 @@ def _escalation_world(world: World, remind_after: int, manager_after: int) -> tu
     lea = world.person("lea@example.org", "Europe/Berlin", name="Lea Learner", manager=boss)
     # A drip (each question once) keeps the count of missed questions one a day.
     world.campaign(["lea@example.org"], remind_after=remind_after, manager_after=manager_after,
-                   days="mon,tue,wed,thu,fri,sat,sun", learning={"spacing": "drip"})
+                   days="mon,tue,wed,thu,fri,sat,sun", learning={"spacing": "drip"}, escalation={"at": "08:00"})
     return boss, lea
 
 
@@ -217,17 +217,17 @@ def test_reminder_then_one_manager_escalation_per_inactivity_episode(world: Worl
         world.tick(at(d(n), 8, 30))
         reminders_by_day.append(len(world.inbox(lea, "reminder")))
         escalations_by_day.append(len(world.inbox(boss, "escalation")))
-    # Day 3 closes the 2nd unanswered question -> one reminder; day 5 closes the 4th -> one escalation.
+    # Day 2 closes the 2nd unanswered question -> one reminder with the nudge. The default ladder tells the
+    # manager 3 working days after the first unanswered question (day 0): on day 3, at 09:00 London.
     assert reminders_by_day == [0, 0, 1, 1, 1, 1, 1, 1]
-    assert escalations_by_day == [0, 0, 0, 0, 1, 1, 1, 1]
+    assert escalations_by_day == [0, 0, 0, 1, 1, 1, 1, 1]
     reminder_row, reminder = world.inbox(lea, "reminder")[0]
     assert "Lea" in reminder.text
     # The reminder comes just before that day's lesson.
     kinds = [m.kind for r, m in world.inbox(lea) if r.id >= reminder_row.id]
     assert kinds[:3] == ["reminder", "lesson", "question"]
     _, escalation = world.inbox(boss, "escalation")[0]
-    assert "Lea Learner" in escalation.title
-    assert "Prompt 4.1?" in escalation.text and "Prompt 1.1?" in escalation.text
+    assert "Lea Learner" in escalation.text and "quiet since" in escalation.text
     assert not world.inbox(lea, "escalation") and not world.inbox(boss, "lesson")
 
     # An answer ends the episode...
