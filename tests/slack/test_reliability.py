@@ -45,6 +45,13 @@ def test_app_uninstalled_stops_all_sending_keeps_the_queue_and_tells_admins(slac
     slack_app.tick()
     assert slack_app.event({"type": "app_uninstalled"}).status_code == 200
     h.wait_for(lambda: slack_app.channel.stopped, what="sending to stop")
+
+    def alert_queued() -> bool:
+        with slack_app.session() as s:
+            return s.scalars(select(Delivery).where(Delivery.key.like("alert:slack-stopped:%"))).first() is not None
+
+    # The admins' alert is queued by the event's own task, just after sending stops.
+    h.wait_for(alert_queued, what="the admins' alert to be queued")
     report = slack_app.tick(h.NINE)
     assert slack_app.emu.calls_to("chat.postMessage") == []
     assert len([d for d in pending(slack_app) if d.channel == "slack"]) == 6  # kept for later
