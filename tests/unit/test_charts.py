@@ -128,3 +128,24 @@ def test_digest_chart_reuses_a_layout_and_stays_deterministic() -> None:
     with ThreadPoolExecutor(4) as pool:
         assert list(pool.map(lambda _: digest_png(small, "Your team's progress"), range(4))) == [first] * 4
     assert png_size(digest_png([], "Nothing yet")) == (720, 400)
+
+
+def test_digest_chart_draws_each_name_beside_its_bar_and_cuts_long_ones() -> None:
+    import io
+
+    from PIL import Image, ImageChops
+
+    from core.digest_chart import digest_png, fit
+
+    def changed(a: bytes, b: bytes) -> tuple[int, int, int, int] | None:
+        diff = ImageChops.difference(Image.open(io.BytesIO(a)).convert("RGB"), Image.open(io.BytesIO(b)).convert("RGB"))
+        return diff.getbbox()
+
+    rows = cohort(10)
+    renamed = [r if r.person != "Learner 03" else PersonWeek("Zoe Quist", *list(vars(r).values())[1:]) for r in rows]
+    box = changed(digest_png(rows, "Team"), digest_png(renamed, "Team"))
+    assert box is not None and box[2] < 116  # only the name column left of the bars (at x = 116 px) changed
+    assert box[3] - box[1] < 20  # on one row
+    cut = fit("Maximiliane Wolkenstein-Oberhausen", 9, 1.33)
+    assert cut.startswith("Maximiliane") and cut.endswith("…") and "Oberhausen" not in cut
+    assert fit("Иван Петров", 9, 1.33) == "Иван Петров"
