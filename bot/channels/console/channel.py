@@ -61,6 +61,8 @@ class ConsoleChannel:
         """Store the message in the console mailbox and show it if a terminal is attached."""
         if message.image is not None and message.image.data:
             message = await asyncio.to_thread(self._with_file, message)
+        elif message.image is not None:
+            message = self._with_file(message)  # a picture on the web: its alt text and address, no file
         ref = await self._mailbox.submit((address, message))
         if self.echo is not None:
             self.echo(address, message, False)
