@@ -8,6 +8,7 @@ import email.parser
 import email.policy
 import io
 import itertools
+from collections.abc import Callable
 from typing import Any
 
 from PIL import Image, UnidentifiedImageError
@@ -42,8 +43,7 @@ class Photos:
     broken_urls: set[str]  # URLs Telegram cannot fetch (a dead link, a page instead of an image)
     _file_ids: itertools.count[int]
 
-    def _error(self, status: int, description: str, retry_after: int | None = None) -> tuple[int, dict[str, Any]]:
-        raise NotImplementedError
+    _error: Callable[..., tuple[int, dict[str, Any]]]  # the emulator's own error reply (status, description)
 
     def _photo_of(self, p: dict[str, Any]) -> dict[str, Any] | tuple[int, dict[str, Any]]:
         """Return the photo a sendPhoto carries (uploaded, by URL or by file_id), or Telegram's refusal."""
