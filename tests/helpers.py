@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 from datetime import date, datetime
 from typing import Any
 
@@ -159,3 +161,25 @@ class World:
         with self.session() as s:
             return fn(s)
 
+
+
+# Optional fields added after tracks were first published; unset, they must not change a track's hash.
+LATER_UNIT_FIELDS = ("image",)
+LATER_QUESTION_FIELDS = ("image", "accept", "typos", "tolerance", "min", "max")
+LATER_CHOICE_FIELDS = ("next",)
+
+
+def original_hash(track: Track) -> str:
+    """Return the track's hash by the first formula, after checking every later optional field is unset."""
+    body = track.model_dump(mode="json")
+    for unit in body["units"]:
+        for key in LATER_UNIT_FIELDS:
+            assert unit.pop(key) is None
+        for q in unit["questions"]:
+            for key in LATER_QUESTION_FIELDS:
+                assert q.pop(key) is None
+            for c in q["choices"]:
+                for key in LATER_CHOICE_FIELDS:
+                    assert c.pop(key) is None
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
