@@ -10,7 +10,7 @@ from core.i18n import LANGUAGES, N_, format_date, format_datetime, format_time, 
 MESSAGES: dict[str, str] = {
     "help": N_(
         "Here is what I understand:\n• *stats*: your streak, accuracy and what comes next\n• *next*: one "
-        "extra question now\n• *pause [10d | until DATE]*: take a break (all nudges)\n• *resume*: pick up again\n• "
+        "extra question now\n• *pause [days]*: take a break (all nudges)\n• *resume*: pick up again\n• "
         "*timezone [Area/City]*: show or change your time zone\n• *language [code]*: choose my language\n"
         "• *channel [name]*: choose where I nudge you\n• *help*: this list"
     ),

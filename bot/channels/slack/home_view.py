@@ -115,7 +115,7 @@ def home_view(data: HomeData) -> dict[str, Any]:
             name = t.name + (f" ({status_name(t.status, loc)})" if t.status != "active" else "")
             rows.append((name, f"{t.answered}/{t.sent}", _pct(t.accuracy), str(t.streak)))
         blocks += table_blocks(tuple(rows)) if data.team else sections(translate(loc, "No direct reports yet."))
-    blocks.append(context(translate(loc, "Commands: `/nudge stats`, `/nudge next`, `/nudge pause [10d | until DATE]`, "
+    blocks.append(context(translate(loc, "Commands: `/nudge stats`, `/nudge next`, `/nudge pause [days]`, "
                                          "`/nudge resume`, `/nudge timezone [Area/City]`, `/nudge help`")))
     return {"type": "home", "blocks": blocks[:100]}
 

@@ -10,7 +10,7 @@ COMMANDS: list[tuple[str, str]] = [
     ("start", N_("Start, or join with an invite")),
     ("help", N_("What I understand")),
     ("stats", N_("Your streak, accuracy and what comes next")),
-    ("pause", N_("Take a break: /pause [10d | until DATE]")),
+    ("pause", N_("Take a break: /pause [days]")),
     ("resume", N_("Pick up again")),
     ("timezone", N_("Show or change your time zone")),
     ("next", N_("One extra question now")),
