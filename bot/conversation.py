@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import replace
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,6 +20,7 @@ from bot.answering import Edit, Outcome
 from bot.dashboard.links import sign_in_url
 from bot.i18n import LANGUAGES, MESSAGES, format_datetime, format_time, format_weekdays, language_of, t
 from bot.inbound_batch import Batcher, ReplySender
+from bot.pausing import PauseRefused, pause_until, refusal
 from bot.reach import TYPED_COMMANDS, didnt_understand, help_text
 from core.clock import Clock
 from core.db import Database
@@ -222,10 +223,11 @@ class Conversation:
         if cmd == "stats":
             return _reply(self._stats_text(s, person, now), title=t(loc, "stats_title"))
         if cmd == "pause":
+            today = _local_today(person, now)
             try:
-                until = pause_until(args, _local_today(person, now))
-            except ValueError:
-                return _reply(t(loc, "pause_how"))
+                until = pause_until(args, today, loc)
+            except PauseRefused as refused:
+                return _reply(refusal(refused, loc, today))
             flows_people.pause(s, person, until, now)
             when = t(loc, "paused_until", date=until.isoformat()) if until else ""
             return _reply(t(loc, "paused", until=when))
@@ -382,25 +384,6 @@ class Conversation:
             lines.append(t(loc, "stats_line", campaign=e.campaign.title or e.campaign_id, done=min(e.position, total),
                            total=total, answered=st.answered, sent=st.sent, accuracy=acc, streak=st.streak, next=nxt))
         return "\n".join(lines)
-
-
-def pause_until(args: list[str], today: date) -> date | None:
-    """Read `pause`, `pause 10`, `pause 10d` or `pause until 2027-02-01`: the last day away (None: open).
-
-    Raise ValueError for anything else, or a date already past.
-    """
-    words = [a.lower() for a in args]
-    if not words:
-        return None
-    if words[0] == "until" and len(words) == 2:
-        until = date.fromisoformat(words[1])
-        if until < today:
-            raise ValueError(f"{until} has passed")
-        return until
-    days = words[0].removesuffix("d")
-    if len(words) == 1 and days.isdigit() and 0 < int(days) <= 3650:
-        return today + timedelta(days=int(days) - 1)
-    raise ValueError(f"not a pause: {' '.join(args)}")
 
 
 def _local_today(person: Person, now: datetime) -> date:

@@ -10,8 +10,9 @@ from core.i18n import LANGUAGES, N_, format_date, format_datetime, format_time, 
 MESSAGES: dict[str, str] = {
     "help": N_(
         "Here is what I understand:\n• *stats*: your streak, accuracy and what comes next\n• *next*: one "
-        "extra question now\n• *pause [days]*: take a break (all nudges)\n• *resume*: pick up again\n• "
-        "*timezone [Area/City]*: show or change your time zone\n• *language [code]*: choose my language\n"
+        "extra question now\n• *pause [10d | {until} 2027-02-01]*: take a break (all nudges)\n"
+        "• *resume*: pick up again\n• *timezone [Area/City]*: show or change your time zone\n"
+        "• *language [code]*: choose my language\n"
         "• *channel [name]*: choose where I nudge you\n• *help*: this list"
     ),
     "unknown_person": N_("I don't know you yet. Ask your learning admin for an invite link to join a campaign."),
@@ -39,7 +40,9 @@ MESSAGES: dict[str, str] = {
     ),
     "paused": N_("Paused{until}. Send *resume* whenever you're ready."),
     "paused_until": N_(" until {date}"),
-    "pause_how": N_("To pause, send *pause*, *pause 10d* (ten days) or *pause until 2027-02-01*."),
+    "pause_how": N_("To pause, send *pause*, *pause 10d* (ten days) or *pause {until} {example}*."),
+    "pause_bad_date": N_("I can't read “{text}” as a date. Write it like this: *pause {until} {example}*."),
+    "pause_past": N_("{date} has already passed. Send a later date, like *pause {until} {example}*."),
     "resumed": N_("Welcome back! Nudges resume from your next scheduled time; you won't get a pile of missed ones."),
     "not_paused": N_("You're not paused."),
     "next_none": N_("You're all caught up: there is nothing more to send right now."),

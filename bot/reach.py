@@ -4,7 +4,7 @@ command, and the words a learner may type bare ("help", "stats", "resume") inste
 from __future__ import annotations
 
 from bot.i18n import t
-from core.i18n import translate
+from core.i18n import translate, typed_word
 
 # Words understood when typed on their own (or with a leading slash) in any chat.
 TYPED_COMMANDS = frozenset({"help", "stats", "pause", "resume", "timezone", "tz", "next", "channel", "language",
@@ -26,32 +26,33 @@ def _recall_help(locale: str | None, platform: str) -> str:
 
 
 def _help_text(locale: str | None, platform: str) -> str:
+    until = typed_word(locale, "until")  # the word before a date in `pause until …`, in the reader's language
     if platform == "slack":
         return translate(
             locale,
             "Here is what I understand (type it in this chat, or use `/nudge` anywhere in Slack):\n"
             "• `/nudge stats`: your streak, accuracy and what comes next\n"
             "• `/nudge next`: one extra question now\n"
-            "• `/nudge pause [days]`: take a break (all nudges)\n"
+            "• `/nudge pause [10d | {until} 2027-02-01]`: take a break (all nudges)\n"
             "• `/nudge resume`: pick up again\n"
             "• `/nudge timezone [Area/City]`: show or change your time zone\n"
             "• `/nudge language [code]`: choose my language\n"
             "• `/nudge channel [name]`: choose where I nudge you\n"
             "• `/nudge help`: this list\n"
-            "To answer a question, press a button or type the number of your choice.")
+            "To answer a question, press a button or type the number of your choice.", until=until)
     if platform == "telegram":
         return translate(
             locale,
             "Here is what I understand (the words work without the slash too):\n"
             "• /stats: your streak, accuracy and what comes next\n"
             "• /next: one extra question now\n"
-            "• /pause [days]: take a break (all nudges)\n"
+            "• /pause [10d | {until} 2027-02-01]: take a break (all nudges)\n"
             "• /resume: pick up again\n"
             "• /timezone [Area/City]: show or change your time zone\n"
             "• /language [code]: choose my language\n"
             "• /channel [name]: choose where I nudge you\n"
-            "• /help: this list")
-    return t(locale, "help")
+            "• /help: this list", until=until)
+    return t(locale, "help", until=until)
 
 
 def didnt_understand(locale: str | None, platform: str) -> str:

@@ -9,6 +9,7 @@ Content (lessons, questions) is translated by its authors, not here.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date, datetime, tzinfo
 from functools import cache
@@ -46,6 +47,18 @@ PATTERNS: dict[str, str] = {
     # Translators: a CLDR date-time pattern for the Slack Home tab.
     "day_comma_time": N_("EEE dd MMM, HH:mm"),
 }
+
+
+# Words learners type inside a command, translated so each language uses its own. A translation may list
+# other spellings after "|"; help shows the first. The English word is understood in every language.
+TYPED_WORDS: dict[str, str] = {
+    # Translators: the word before a date in the chat command "pause until 2027-02-01", in lower case, as
+    # learners type it; list other spellings after "|" (e.g. "bis|bis zum"); help shows the first.
+    "until": N_("until"),
+}
+_APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "\u00b4": "'", "`": "'"})
+_ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
+_NUMERIC_DATE = re.compile(r"(\d+)([./-])(\d+)\2(\d+)")
 
 
 def language_of(locale: str | None) -> str:
@@ -130,6 +143,53 @@ def format_weekdays(days: Iterable[str], locale: str | None) -> str:
     return ", ".join(weekday_name(d, locale) for d in days)
 
 
+def fold_typed(text: str) -> str:
+    """Return typed words as commands compare them: lower case, single spaces, one kind of apostrophe."""
+    return " ".join(text.translate(_APOSTROPHES).lower().split())
+
+
+def typed_words(locale: str | None, key: str) -> tuple[str, ...]:
+    """Return every spelling of a command word (TYPED_WORDS) understood from a reader: theirs, then English."""
+    msgid = TYPED_WORDS[key]
+    spellings = (fold_typed(w) for w in [*translate(locale, msgid).split("|"), msgid])
+    return tuple(dict.fromkeys(w for w in spellings if w))
+
+
+def typed_word(locale: str | None, key: str) -> str:
+    """Return the spelling of a command word (TYPED_WORDS) that help shows a reader."""
+    return translate(locale, TYPED_WORDS[key]).split("|")[0].strip()
+
+
+@cache
+def _numeric_order(language: str) -> str:
+    # "en" stands for US and UK readers alike, who put month and day in opposite orders: only ISO is safe.
+    if language == SOURCE_LANGUAGE:
+        return ""
+    pattern = babel_dates.get_date_format("short", locale=language).pattern
+    return "".join(dict.fromkeys(c for c in pattern if c in "dMy"))
+
+
+def parse_date(text: str, locale: str | None) -> date:
+    """Read a typed date: ISO (2027-02-01) in every language, and the reader's short numeric date (01.02.2027).
+
+    Strict where Babel's parse_date is lenient (it reads 01.13.2027 as 13 January): each part must sit where
+    the language's CLDR short pattern puts it, with one separator; a two-digit year is this century's.
+    Raise ValueError for anything else, or a day that does not exist.
+    """
+    text = text.strip()
+    if iso := _ISO_DATE.fullmatch(text):
+        return date(int(iso[1]), int(iso[2]), int(iso[3]))
+    order = _numeric_order(language_of(locale))
+    parts = _NUMERIC_DATE.fullmatch(text)
+    if parts is None or len(order) != 3:
+        raise ValueError(f"not a date: {text!r}")
+    found = dict(zip(order, (parts[1], parts[3], parts[4]), strict=True))
+    if len(found["d"]) > 2 or len(found["M"]) > 2 or len(found["y"]) not in (2, 4):
+        raise ValueError(f"not a date: {text!r}")
+    year = int(found["y"]) + (2000 if len(found["y"]) == 2 else 0)
+    return date(year, int(found["M"]), int(found["d"]))
+
+
 def status_name(status: str, locale: str | None) -> str:
     """Return a person's or enrollment's status word in the reader's language."""
     names = {"active": N_("active"), "paused": N_("paused"), "blocked": N_("blocked"),
@@ -137,5 +197,6 @@ def status_name(status: str, locale: str | None) -> str:
     return translate(locale, names[status]) if status in names else status
 
 
-__all__ = ["DOMAIN", "LANGUAGES", "LOCALE_DIR", "N_", "PATTERNS", "format_date", "format_datetime", "format_time",
-           "format_weekdays", "language_of", "plural", "status_name", "translate", "translations", "weekday_name"]
+__all__ = ["DOMAIN", "LANGUAGES", "LOCALE_DIR", "N_", "PATTERNS", "TYPED_WORDS", "fold_typed", "format_date",
+           "format_datetime", "format_time", "format_weekdays", "language_of", "parse_date", "plural", "status_name",
+           "translate", "translations", "typed_word", "typed_words", "weekday_name"]

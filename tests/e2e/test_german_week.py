@@ -57,7 +57,8 @@ ENGLISH_WORDS = ("the", "your", "you", "question", "answer", "lesson", "week", "
 # Abbreviations only English uses (Jan, Feb, Apr, Jun, Jul, Aug, Sep and Nov are German too).
 ENGLISH_DATES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "Mar", "May", "Oct", "Dec")
 # Command names the German help keeps, because they are what one types.
-COMMANDS = {"stats", "next", "pause", "resume", "timezone", "language", "help", "nudgebot", "history", "search"}
+COMMANDS = {"stats", "next", "pause", "resume", "timezone", "language", "help", "channel", "nudgebot", "history",
+            "search"}
 
 
 def utc(day: date, hh: int, mm: int) -> datetime:
@@ -109,7 +110,8 @@ def english_fragments() -> list[str]:
         if not m.id or set(ids) == set(strings) or "EEE" in ids[0]:
             continue  # the header, words German shares (Status, nudgebot), and date patterns
         for msgid in ids:
-            for piece in re.split(r"\{[^}]*\}|[*_\n•`()]", msgid):
+            # Brackets split too: command syntax such as "pause [10d | …]" is typed alike in every language.
+            for piece in re.split(r"\{[^}]*\}|[*_\n•`()\[\]]", msgid):
                 piece = piece.strip(" .,:;!?-·")
                 words = re.findall(r"[A-Za-z']+", piece)
                 if len(words) >= 2 or (len(words) == 1 and len(words[0]) >= 4 and words[0] not in COMMANDS):

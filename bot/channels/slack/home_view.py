@@ -20,7 +20,7 @@ from bot.channels.slack.render import (
     sections,
     table_blocks,
 )
-from core.i18n import LANGUAGES, N_, status_name, translate
+from core.i18n import LANGUAGES, N_, status_name, translate, typed_word
 
 HOME_ACTION = "home:"  # action_id prefix of the Home tab's buttons and language menu
 HOME_COMMANDS = frozenset({"next", "pause", "resume", "language"})
@@ -115,8 +115,10 @@ def home_view(data: HomeData) -> dict[str, Any]:
             name = t.name + (f" ({status_name(t.status, loc)})" if t.status != "active" else "")
             rows.append((name, f"{t.answered}/{t.sent}", _pct(t.accuracy), str(t.streak)))
         blocks += table_blocks(tuple(rows)) if data.team else sections(translate(loc, "No direct reports yet."))
-    blocks.append(context(translate(loc, "Commands: `/nudge stats`, `/nudge next`, `/nudge pause [days]`, "
-                                         "`/nudge resume`, `/nudge timezone [Area/City]`, `/nudge help`")))
+    blocks.append(context(translate(loc, "Commands: `/nudge stats`, `/nudge next`, "
+                                         "`/nudge pause [10d | {until} 2027-02-01]`, `/nudge resume`, "
+                                         "`/nudge timezone [Area/City]`, `/nudge help`",
+                                    until=typed_word(loc, "until"))))
     return {"type": "home", "blocks": blocks[:100]}
 
 

@@ -4,13 +4,13 @@ people see before they start a chat (setMyDescription, setMyShortDescription), f
 from __future__ import annotations
 
 from bot.channels.telegram.channel import TelegramChannel
-from core.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, translate
+from core.i18n import LANGUAGES, N_, SOURCE_LANGUAGE, translate, typed_word
 
 COMMANDS: list[tuple[str, str]] = [
     ("start", N_("Start, or join with an invite")),
     ("help", N_("What I understand")),
     ("stats", N_("Your streak, accuracy and what comes next")),
-    ("pause", N_("Take a break: /pause [days]")),
+    ("pause", N_("Take a break: /pause [10d | {until} 2027-02-01]")),
     ("resume", N_("Pick up again")),
     ("timezone", N_("Show or change your time zone")),
     ("next", N_("One extra question now")),
@@ -32,7 +32,8 @@ def _code(language: str) -> str:
 
 def command_menus() -> dict[str, list[tuple[str, str]]]:
     """Return the command menu per language_code ("" is the default for every other language)."""
-    return {_code(lang): [(name, translate(lang, text)) for name, text in COMMANDS] for lang in LANGUAGES}
+    return {_code(lang): [(name, translate(lang, text, until=typed_word(lang, "until"))) for name, text in COMMANDS]
+            for lang in LANGUAGES}
 
 
 def descriptions() -> dict[str, tuple[str, str]]:
