@@ -71,3 +71,15 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
     cur.close()
+
+
+def refresh_statistics(session: Session, tables: list[str]) -> None:
+    """Refresh PostgreSQL's planner statistics for `tables` after a bulk change (SQLite needs none).
+
+    Without them a freshly loaded table looks empty to the planner, which then scans it instead of
+    using the partial indexes a tick relies on, until autovacuum gets round to it minutes later.
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    for table in tables:
+        session.execute(text(f'ANALYZE "{table}"'))

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from core.db import refresh_statistics
 from core.models import Person
 from core.services import leave, people
 from core.services.invites import Redeemed, redeem
@@ -16,11 +17,15 @@ from core.services.roster import IdCheck, ImportReport
 from scheduler.first_plan import plan_new_enrollments
 from scheduler.planner import plan_pending
 
+BULK = 1000  # rows changed at once that make the planner's statistics worth refreshing
+
 
 def import_roster(session: Session, path: Path, now: datetime,
                   id_checks: Mapping[str, IdCheck] | None = None, *, full: bool = False) -> ImportReport:
     """Apply a roster file whole (with `full`, people missing from it leave) and plan whoever it changed."""
     report = people.import_roster(session, path, now, id_checks, full=full)
+    if report.created + report.updated + report.left + report.returned >= BULK:
+        refresh_statistics(session, ["people", "chat_accounts", "enrollments"])
     plan_new_enrollments(session, now)
     plan_pending(session, now)
     return report

@@ -3,27 +3,34 @@
 A learner with no manager goes quiet unnoticed; a learner who blocked the bot, left or has no chat
 account would be reminded into the void. Admins (role `admin`) hear about each once, in one message
 per kind, and the ladder skips the reminders it cannot deliver.
+
+Finding them reads every enrolled learner, so it is housekeeping, not due work: the worker runs it
+at most every EVERY (one worker at a time, like retention), and a tick with nothing due stays cheap
+however many people are enrolled.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Collection
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Exists, and_, exists, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from core.i18n import N_, translate
 from core.models import AuditEntry, ChatAccount, Enrollment, Person
 from core.render import info_message
-from core.services import audit
+from core.services import audit, settings
 from core.services.outbox import enqueue
 from scheduler.ladder import can_reach
 
 ACTION = "no_manager_notice"
 UNREACHABLE_ACTION = "unreachable_notice"
 MAX_NAMES = 50
+EVERY = timedelta(minutes=10)
+LAST_RUN = "unmanaged.last_run"
 
 
 def _not_told(action: str) -> ColumnElement[bool]:
@@ -54,8 +61,20 @@ def unreachable_learners(session: Session, platforms: Collection[str]) -> list[P
     return [p for p in found if not can_reach(p, platforms)]
 
 
-def notify_unmanaged(session: Session, now: datetime, platforms: Collection[str] = ()) -> int:
-    """Queue one message to each active admin per kind naming learners not reported before; return how many."""
+def notify_unmanaged(session: Session, now: datetime, platforms: Collection[str] = (), *,
+                     force: bool = False) -> int:
+    """Queue one message to each active admin per kind naming learners not reported before; return how many.
+
+    Runs at most every EVERY unless `force`d.
+    """
+    last = settings.get(session, LAST_RUN)
+    if not force and last is not None and timedelta(0) <= now - datetime.fromisoformat(str(last["at"])) < EVERY:
+        return 0
+    try:
+        with session.begin_nested():
+            settings.put(session, LAST_RUN, {"at": now.isoformat()}, now)
+    except IntegrityError:
+        return 0  # another worker is running it now
     admins = [p for p in session.scalars(select(Person).where(Person.status == "active",
                                                              Person.roles.contains("admin")))
               if "admin" in p.role_set]
