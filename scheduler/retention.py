@@ -17,7 +17,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, joinedload
 
 from core.models import (
@@ -45,14 +44,8 @@ FINISHED = ("completed", "ended", "removed")
 
 def anonymise_expired(session: Session, now: datetime, *, force: bool = False) -> int:
     """Anonymise every answer older than its campaign's retention period; return how many (at most hourly)."""
-    last = settings.get(session, LAST_RUN)
-    if not force and last is not None and now - datetime.fromisoformat(str(last["at"])) < EVERY:
+    if not settings.take_turn(session, LAST_RUN, now, EVERY, force=force):
         return 0
-    try:
-        with session.begin_nested():
-            settings.put(session, LAST_RUN, {"at": now.isoformat()}, now)
-    except IntegrityError:
-        return 0  # another worker is running it now
     done = 0
     for campaign_id, days in session.execute(select(CampaignReporting.campaign_id, CampaignReporting.retention_days)
                                              .where(CampaignReporting.retention_days.is_not(None))):

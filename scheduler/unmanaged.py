@@ -16,7 +16,6 @@ from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import ColumnElement, Exists, and_, exists, or_, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 
 from core.i18n import N_, translate
@@ -67,14 +66,8 @@ def notify_unmanaged(session: Session, now: datetime, platforms: Collection[str]
 
     Runs at most every EVERY unless `force`d.
     """
-    last = settings.get(session, LAST_RUN)
-    if not force and last is not None and timedelta(0) <= now - datetime.fromisoformat(str(last["at"])) < EVERY:
+    if not settings.take_turn(session, LAST_RUN, now, EVERY, force=force):
         return 0
-    try:
-        with session.begin_nested():
-            settings.put(session, LAST_RUN, {"at": now.isoformat()}, now)
-    except IntegrityError:
-        return 0  # another worker is running it now
     admins = [p for p in session.scalars(select(Person).where(Person.status == "active",
                                                              Person.roles.contains("admin")))
               if "admin" in p.role_set]

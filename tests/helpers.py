@@ -6,6 +6,7 @@ import asyncio
 import hashlib
 import json
 from datetime import date, datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -183,3 +184,28 @@ def original_hash(track: Track) -> str:
                     assert c.pop(key) is None
     canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def load_sample_world(db_url: str, roster_rows: list[str], now: datetime, tmp: Path) -> None:
+    """Migrate `db_url`, publish the sample phishing track, import `roster_rows` (CSV lines after the header)
+    and apply a Monday campaign for every learner, through the same flows as the CLI."""
+    from bot.dbsetup import upgrade
+    from content.loader import LIBRARY_DIR, load_track_file
+    from core.db import Database
+    from flows import campaigns as flows_campaigns
+    from flows import people as flows_people
+
+    upgrade(db_url)
+    track, problems, _ = load_track_file(LIBRARY_DIR / "phishing-basics.yaml")
+    assert track is not None, problems
+    roster = tmp / "people.csv"
+    roster.write_text("\n".join(["email,name,timezone,locale,manager_email,roles", *roster_rows]) + "\n",
+                      encoding="utf-8")
+    db = Database(db_url)
+    with db.session() as s:
+        tracks.publish(s, track, now)
+        flows_people.import_roster(s, roster, now)
+        flows_campaigns.apply_campaign(s, CampaignSpec.model_validate({
+            "id": "c", "track": "phishing-basics", "audience": {"roles": ["learner"]},
+            "schedule": {"days": ["mon"], "at": "09:00", "start": "2027-01-04"}}), now)
+    db.dispose()

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.models import ReviewLogRow, Setting
@@ -33,6 +34,22 @@ def put(session: Session, key: str, value: dict[str, Any], now: datetime) -> Non
         row.value, row.updated_at = value, now
     session.info.pop(FSRS_KEY, None)
     session.flush()
+
+
+def take_turn(session: Session, key: str, now: datetime, every: timedelta, *, force: bool = False) -> bool:
+    """Return True (and note `now` under `key`) when a periodic job's turn has come: once per `every`.
+
+    Several workers may ask at once: the first to note the run takes it; a clock set back runs it again.
+    """
+    last = get(session, key)
+    if not force and last is not None and timedelta(0) <= now - datetime.fromisoformat(str(last["at"])) < every:
+        return False
+    try:
+        with session.begin_nested():
+            put(session, key, {"at": now.isoformat()}, now)
+    except IntegrityError:
+        return False  # another worker is running it now
+    return True
 
 
 def fsrs_parameters(session: Session, campaign_id: str) -> list[float] | None:

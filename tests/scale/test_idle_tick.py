@@ -8,14 +8,10 @@ from typing import Any
 
 from sqlalchemy import event, select
 
-from bot.dbsetup import upgrade
-from content.campaign import CampaignSpec
-from content.loader import LIBRARY_DIR, load_track_file
 from core.db import Database
 from core.models import Delivery
-from core.services import tracks
-from flows import campaigns, people
 from scheduler.worker import plan_and_queue
+from tests.helpers import load_sample_world
 
 SUNDAY = datetime(2027, 1, 3, 12, tzinfo=UTC)
 TABLES = ("people", "enrollments", "deliveries", "chat_accounts", "answers", "memory")
@@ -23,21 +19,10 @@ TABLES = ("people", "enrollments", "deliveries", "chat_accounts", "answers", "me
 
 def _world(tmp: Path) -> Database:
     url = f"sqlite:///{tmp / 'idle.db'}"
-    upgrade(url)
-    roster = tmp / "people.csv"
-    rows = ["email,name,timezone,locale,manager_email,roles", "ada@example.org,Ada,Europe/Berlin,en,,admin"]
+    rows = ["ada@example.org,Ada,Europe/Berlin,en,,admin"]
     rows += [f"l{i}@example.org,L{i},Asia/Tokyo,en,,learner" for i in range(300)]  # no manager: admins hear once
-    roster.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    track, _, _ = load_track_file(LIBRARY_DIR / "phishing-basics.yaml")
-    assert track is not None
-    db = Database(url)
-    with db.session() as s:
-        tracks.publish(s, track, SUNDAY)
-        people.import_roster(s, roster, SUNDAY)
-        campaigns.apply_campaign(s, CampaignSpec.model_validate({
-            "id": "c", "track": "phishing-basics", "audience": {"roles": ["learner"]},
-            "schedule": {"days": ["mon"], "at": "09:00", "start": "2027-01-04"}}), SUNDAY)
-    return db
+    load_sample_world(url, rows, SUNDAY, tmp)
+    return Database(url)
 
 
 def test_an_idle_tick_scans_no_table_of_people_enrollments_or_deliveries(tmp_path: Path) -> None:
