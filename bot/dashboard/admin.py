@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from bot.dashboard.app import Dashboard, Denied, check_csrf, guarded, render, require, viewer_of
+from bot.dashboard.app import Dashboard, Denied, as_viewer, check_csrf, dash_of, guarded, render
 from bot.dashboard.people import read_upload
 from content.campaign import CampaignSpec
 from content.loader import load_campaign_file
@@ -23,11 +23,6 @@ from core.models import Person
 from core.services import dashboard as access
 from flows import campaigns as flows_campaigns
 from flows.campaign_preview import preview_campaign
-
-
-def _dash(request: Request) -> Dashboard:
-    dash: Dashboard = request.app.state.dash
-    return dash
 
 
 @dataclass
@@ -74,20 +69,17 @@ def dry_run(s: Session, spec: CampaignSpec, now: datetime) -> Preview:
 @guarded
 async def apply_form(request: Request) -> Response:
     """Show the campaign upload form."""
-    dash = _dash(request)
 
-    def read(s: Session) -> Response:
-        viewer = viewer_of(dash, s, request)
-        require(viewer)
+    def read(s: Session, viewer: Person) -> Response:
         return render(request, "apply.html", viewer, problems=[], preview=None)
 
-    return await dash.db(read)
+    return await as_viewer(request, read)
 
 
 @guarded
 async def apply_preview(request: Request) -> Response:
     """Validate an uploaded campaign file and preview it; nothing is changed."""
-    dash = _dash(request)
+    dash = dash_of(request)
     name, text, _form = await read_upload(request, "campaign")
     return await _preview(dash, request, name, text)
 
@@ -95,9 +87,7 @@ async def apply_preview(request: Request) -> Response:
 async def _preview(dash: Dashboard, request: Request, name: str, text: str) -> Response:
     spec, problems = parse_spec(name, text)
 
-    def read(s: Session) -> Response:
-        viewer = viewer_of(dash, s, request)
-        require(viewer)
+    def read(s: Session, viewer: Person) -> Response:
         preview = None
         if spec is not None:
             try:
@@ -109,13 +99,13 @@ async def _preview(dash: Dashboard, request: Request, name: str, text: str) -> R
         return render(request, "apply.html", viewer, problems=problems, preview=preview, name=name, text=text,
                       status=422 if problems else 200)
 
-    return await dash.db(read)
+    return await as_viewer(request, read)
 
 
 @guarded
 async def apply_confirm(request: Request) -> Response:
     """Apply a previewed campaign file for real, as `nudgebot campaign apply` does, and audit it."""
-    dash = _dash(request)
+    dash = dash_of(request)
     form = await request.form(max_files=0, max_fields=10)
     check_csrf(request, form)
     name, text = str(form.get("name", "campaign.yaml")), str(form.get("text", ""))
@@ -123,16 +113,14 @@ async def apply_confirm(request: Request) -> Response:
     if spec is None:
         return await _preview(dash, request, name, text)
 
-    def apply(s: Session) -> str:
-        viewer = viewer_of(dash, s, request)
-        require(viewer)
+    def apply(s: Session, viewer: Person) -> str:
         report = flows_campaigns.apply_campaign(s, spec, dash.now())
         access.audit(s, viewer, "campaign.apply", spec.id, dash.now(), file=name, created=report.created,
                      enrolled=report.enrolled, removed=report.removed)
         return report.campaign_id
 
     try:
-        cid = await dash.db(apply)
+        cid = await as_viewer(request, apply)
     except UserError:
         return await _preview(dash, request, name, text)
     return RedirectResponse(f"{request.scope.get('root_path', '')}/campaigns/{cid}", status_code=303)
@@ -141,19 +129,16 @@ async def apply_confirm(request: Request) -> Response:
 @guarded
 async def audit_page(request: Request) -> Response:
     """Show the audit log, newest first, filterable by action, actor and target."""
-    dash = _dash(request)
     q = request.query_params
     page = int(q["page"]) if q.get("page", "").isdigit() else 1
 
-    def read(s: Session) -> Response:
-        viewer = viewer_of(dash, s, request)
-        require(viewer)
+    def read(s: Session, viewer: Person) -> Response:
         found = access.audit_entries(s, action=q.get("action", ""), actor=q.get("actor", ""),
                                      target=q.get("target", ""), page=max(1, min(page, 100_000)))
         return render(request, "audit.html", viewer, found=found, actions=access.audit_actions(s),
                       action=q.get("action", ""), actor=q.get("actor", ""), target=q.get("target", ""))
 
-    return await dash.db(read)
+    return await as_viewer(request, read)
 
 
 __all__ = ["Denied", "apply_confirm", "apply_form", "apply_preview", "audit_page"]

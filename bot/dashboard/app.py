@@ -170,6 +170,24 @@ def viewer_of(dash: Dashboard, s: Session, request: Request) -> Person:
     return person
 
 
+def dash_of(request: Request) -> Dashboard:
+    """Return the dashboard the app serves."""
+    dash: Dashboard = request.app.state.dash
+    return dash
+
+
+async def as_viewer(request: Request, work: Callable[[Session, Person], T], *roles: str) -> T:
+    """Run `work` in a database session for the signed-in viewer, who must have one of `roles` (admins pass)."""
+    dash = dash_of(request)
+
+    def run(s: Session) -> T:
+        viewer = viewer_of(dash, s, request)
+        require(viewer, *roles)
+        return work(s, viewer)
+
+    return await dash.db(run)
+
+
 def require(viewer: Person, *roles: str) -> None:
     """Refuse (403) unless the viewer has one of `roles` (admins pass every check)."""
     role = access.role_of(viewer)

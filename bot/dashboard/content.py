@@ -8,19 +8,14 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 
-from bot.dashboard.app import Dashboard, Denied, guarded, render, require, viewer_of
+from bot.dashboard.app import Denied, as_viewer, guarded, render
 from bot.dashboard.preview import slack_parts, telegram_parts
 from content.linter import lint
 from content.problems import LineMap
-from core.models import TrackVersion
+from core.models import Person, TrackVersion
 from core.render import lesson_message, question_message
 from core.services import tracks
 from core.services.tracks import track_of
-
-
-def _dash(request: Request) -> Dashboard:
-    dash: Dashboard = request.app.state.dash
-    return dash
 
 
 @dataclass(frozen=True)
@@ -46,14 +41,11 @@ def _changes(versions: list[TrackVersion]) -> list[Change]:
 @guarded
 async def content_page(request: Request) -> Response:
     """List published tracks with their newest version."""
-    dash = _dash(request)
 
-    def read(s: Session) -> Response:
-        viewer = viewer_of(dash, s, request)
-        require(viewer)
+    def read(s: Session, viewer: Person) -> Response:
         return render(request, "content.html", viewer, tracks=tracks.newest_versions(s))
 
-    return await dash.db(read)
+    return await as_viewer(request, read)
 
 
 def _versions(s: Session, track_id: str) -> list[TrackVersion]:
@@ -66,30 +58,24 @@ def _versions(s: Session, track_id: str) -> list[TrackVersion]:
 @guarded
 async def track_page(request: Request) -> Response:
     """Show a track's versions, what changed between them, lint problems and its units."""
-    dash = _dash(request)
     tid = request.path_params["tid"]
 
-    def read(s: Session) -> Response:
-        viewer = viewer_of(dash, s, request)
-        require(viewer)
+    def read(s: Session, viewer: Person) -> Response:
         versions = _versions(s, tid)
         track = track_of(versions[-1])
         problems = lint(track, LineMap(), f"{tid} v{versions[-1].version}")
         return render(request, "track.html", viewer, tid=tid, versions=list(reversed(versions)), track=track,
                       changes=list(reversed(_changes(versions))), problems=problems)
 
-    return await dash.db(read)
+    return await as_viewer(request, read)
 
 
 @guarded
 async def unit_preview(request: Request) -> Response:
     """Show a unit's lesson and questions as Slack and Telegram will show them."""
-    dash = _dash(request)
     tid, uid = request.path_params["tid"], request.path_params["uid"]
 
-    def read(s: Session) -> Response:
-        viewer = viewer_of(dash, s, request)
-        require(viewer)
+    def read(s: Session, viewer: Person) -> Response:
         version = _versions(s, tid)[-1]
         track = track_of(version)
         index = next((i for i, u in enumerate(track.units) if u.id == uid), None)
@@ -101,4 +87,4 @@ async def unit_preview(request: Request) -> Response:
         return render(request, "unit.html", viewer, tid=tid, track=track, unit=unit, shown=shown,
                       version=version.version)
 
-    return await dash.db(read)
+    return await as_viewer(request, read)

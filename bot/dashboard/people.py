@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from bot.channels import id_checks
-from bot.dashboard.app import Dashboard, Denied, check_csrf, guarded, render, require, viewer_of
+from bot.dashboard.app import Dashboard, Denied, as_viewer, check_csrf, dash_of, guarded, render, require, viewer_of
 from core.errors import UserError
 from core.models import Person
 from core.services import dashboard as access
@@ -25,10 +25,6 @@ from scheduler.forecast import forecast
 MAX_UPLOAD = 2_000_000  # bytes: a roster of tens of thousands of people
 
 
-def _dash(request: Request) -> Dashboard:
-    dash: Dashboard = request.app.state.dash
-    return dash
-
 
 def _int(request: Request, name: str, default: int = 1) -> int:
     raw = request.query_params.get(name, "")
@@ -38,13 +34,11 @@ def _int(request: Request, name: str, default: int = 1) -> int:
 @guarded
 async def team_page(request: Request) -> Response:
     """Show a manager's reports with progress, accuracy, streak, flags and last activity, sortable."""
-    dash = _dash(request)
+    dash = dash_of(request)
     sort = request.query_params.get("sort", "name")
     descending = request.query_params.get("dir") == "desc"
 
-    def read(s: Session) -> Response:
-        viewer = viewer_of(dash, s, request)
-        require(viewer, "manager")
+    def read(s: Session, viewer: Person) -> Response:
         manager = viewer
         if access.role_of(viewer) == "admin" and "manager" in request.query_params:
             found = s.get(Person, _int(request, "manager"))
@@ -62,7 +56,7 @@ async def team_page(request: Request) -> Response:
                       total=len(lines), page=page, pages=max(1, -(-len(lines) // per)), sort=sort,
                       descending=descending, sorts=team.SORTS, managers=others)
 
-    return await dash.db(read)
+    return await as_viewer(request, read, "manager")
 
 
 def _person(s: Session, dash: Dashboard, request: Request) -> tuple[Person, Person]:
@@ -77,7 +71,7 @@ def _person(s: Session, dash: Dashboard, request: Request) -> tuple[Person, Pers
 @guarded
 async def person_page(request: Request) -> Response:
     """Show a person's progress, delivery and answer history, and next nudges in their local time."""
-    dash = _dash(request)
+    dash = dash_of(request)
 
     def read(s: Session) -> Response:
         viewer, person = _person(s, dash, request)
@@ -96,7 +90,7 @@ async def person_page(request: Request) -> Response:
 @guarded
 async def person_action(request: Request) -> Response:
     """Nudge a report now or snooze their manager alert (POST with CSRF token), as the chat buttons do."""
-    dash = _dash(request)
+    dash = dash_of(request)
     action = request.path_params["action"]
     if action not in ("nudge", "snooze"):
         raise Denied(404, "There is no such page.")
@@ -125,15 +119,12 @@ async def person_action(request: Request) -> Response:
 @guarded
 async def people_page(request: Request) -> Response:
     """Show the roster upload form, people without a manager and people the bot cannot reach."""
-    dash = _dash(request)
 
-    def read(s: Session) -> Response:
-        viewer = viewer_of(dash, s, request)
-        require(viewer)
+    def read(s: Session, viewer: Person) -> Response:
         return render(request, "people.html", viewer, loose=team.without_manager(s, page=_int(request, "loose")),
                       gone=team.unreachable(s, page=_int(request, "gone")), error=None, report=None)
 
-    return await dash.db(read)
+    return await as_viewer(request, read)
 
 
 async def read_upload(request: Request, field: str) -> tuple[str, str, object]:
@@ -156,7 +147,7 @@ async def read_upload(request: Request, field: str) -> tuple[str, str, object]:
 @guarded
 async def import_roster(request: Request) -> Response:
     """Import a roster upload whole, as `nudgebot people import` does: a bad line changes nothing."""
-    dash = _dash(request)
+    dash = dash_of(request)
     name, text, _form = await read_upload(request, "roster")
     with tempfile.TemporaryDirectory(prefix="nudgebot-roster-") as tmp:
         path = Path(tmp) / name
