@@ -11,8 +11,6 @@ from zoneinfo import ZoneInfo
 
 from rich.console import Console
 from rich.rule import Rule
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from bot.answering import scripted_reply
 from bot.bootstrap import Services, bootstrap
@@ -23,10 +21,10 @@ from content.campaign import CampaignSpec
 from content.loader import LIBRARY_DIR, load_track_file
 from content.schema import Question
 from core.clock import VirtualClock
-from core.models import Completion, Delivery, TrackVersion
+from core.models import TrackVersion
 from core.ports import AnswerChosen, CommandIssued, InboundEvent, OutboundMessage, Sender, TextSent
 from core.render import answer_action
-from core.services import outbox, people, reports, tracks
+from core.services import outbox, people, progress, reports, tracks
 from core.services.tracks import track_of
 from flows import campaigns as flows_campaigns
 from flows import people as flows_people
@@ -60,12 +58,6 @@ def run_demo(*, auto: bool, console: Console, serve: bool = False, port: int = 8
             from bot.demo_serve import serve_dashboard
 
             serve_dashboard(demo.services, Path(tmp), console, port)
-
-
-def outbox_rows(s: Session, person_id: int, kind: str) -> list[Delivery]:
-    """Return a person's deliveries of one kind, oldest first."""
-    return list(s.scalars(select(Delivery).where(Delivery.person_id == person_id, Delivery.kind == kind)
-                          .order_by(Delivery.id)))
 
 
 class Demo:
@@ -171,7 +163,7 @@ class Demo:
             return
         with self.services.db.session() as s:
             max_ = people.find_person(s, "max@example.org")
-            sent = [d for d in outbox_rows(s, max_.id, "escalation") if d.status == "sent"]
+            sent = [d for d in outbox.of_person(s, max_.id, "escalation") if d.status == "sent"]
             if not sent:
                 return
             message = OutboundMessage.from_dict(sent[0].payload)
@@ -215,7 +207,7 @@ class Demo:
 
     def _completed(self, lea_id: int) -> bool:
         with self.services.db.session() as s:
-            return s.scalars(select(Completion).where(Completion.person_id == lea_id)).first() is not None
+            return progress.completions(s, [lea_id]) > 0
 
     def _ask(self, question: Question) -> str | None:
         how = {"multiple": "the numbers of every right choice, like 1,3", "short": "your answer",

@@ -15,8 +15,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
-
 from bot.answering import scripted_reply
 from bot.bootstrap import Services, bootstrap
 from bot.dbsetup import upgrade
@@ -24,11 +22,12 @@ from bot.settings import Settings
 from content.campaign import CampaignSpec
 from content.schema import Track
 from core.clock import VirtualClock
-from core.models import Answer, Completion, Delivery, Person, TrackVersion
-from core.services import tracks
+from core.models import Person, TrackVersion
+from core.services import outbox, people, progress, tracks
 from core.services.tracks import track_of
 from flows import campaigns as flows_campaigns
 from flows import learning as flows_learning
+from flows import people as flows_people
 from scheduler.cohort import SimLearner, make_cohort, recall_share
 from scheduler.worker import tick
 
@@ -75,7 +74,7 @@ def simulate(learners: int, days: int, seed: int) -> list[StrategyResult]:
 
 class _Sim:
     def __init__(self, tmp: Path, learners: int, days: int, seed: int) -> None:
-        self.days, self.seed = days, seed
+        self.tmp, self.days, self.seed = tmp, days, seed
         self.clock = VirtualClock(datetime.combine(START - timedelta(days=1), time(12), tzinfo=UTC))
         settings = Settings(database_url=f"sqlite:///{tmp}/sim.db", _env_file=None)  # type: ignore[call-arg]
         upgrade(settings.database_url)
@@ -86,17 +85,18 @@ class _Sim:
 
     def setup(self) -> None:
         now = self.clock.now()
-        track = sim_track()
+        roster = self.tmp / "cohort.csv"
+        emails = {strategy: [f"{strategy}-{x.index}@sim.example" for x in cohort]
+                  for strategy, cohort in self.cohorts.items()}
+        roster.write_text("email,name,timezone,roles\n" + "".join(
+            f"{e},{e.split('@')[0]},UTC,learner\n" for group in emails.values() for e in group), encoding="utf-8")
         with self.services.db.session() as s:
-            tracks.publish(s, track, now)
-            for strategy, cohort in self.cohorts.items():
-                emails = [f"{strategy}-{x.index}@sim.example" for x in cohort]
-                rows = [Person(email=e, name=e.split("@")[0], timezone="UTC", created_at=now) for e in emails]
-                s.add_all(rows)
-                s.flush()
-                self.people[strategy] = [p.id for p in rows]
+            tracks.publish(s, sim_track(), now)
+            flows_people.import_roster(s, roster, now)
+            for strategy, group in emails.items():
+                self.people[strategy] = people.ids_by_email(s, group)
                 flows_campaigns.apply_campaign(s, CampaignSpec.model_validate({
-                    "id": f"sim-{strategy}", "track": "sim", "audience": {"emails": emails},
+                    "id": f"sim-{strategy}", "track": "sim", "audience": {"emails": group},
                     "schedule": {"days": ["mon", "tue", "wed", "thu", "fri"], "at": "09:30",
                                  "start": START.isoformat()},
                     "learning": {"spacing": strategy}}), now)
@@ -119,10 +119,8 @@ class _Sim:
         with db.session() as s:
             for strategy in STRATEGIES:
                 ids = self.people[strategy]
-                asked = s.scalar(select(func.count(Delivery.id)).where(
-                    Delivery.person_id.in_(ids), Delivery.kind == "question", Delivery.status == "sent")) or 0
-                done = s.scalar(select(func.count(Completion.enrollment_id)).where(
-                    Completion.person_id.in_(ids))) or 0
+                asked = outbox.sent_count(s, ids, "question")
+                done = progress.completions(s, ids)
                 cohort = self.cohorts[strategy]
                 recall = sum(recall_share(x, qids, end) for x in cohort) / len(cohort) if cohort else 0.0
                 out.append(StrategyResult(strategy, len(cohort), int(asked), recall, int(done)))
@@ -135,18 +133,14 @@ class _Sim:
             self.clock.advance(timedelta(seconds=rng.randint(8, 40)))
             now = self.clock.now()
             with db.session() as s:
-                d = s.scalars(select(Delivery).where(
-                    Delivery.person_id == pid, Delivery.kind == "question", Delivery.status == "sent",
-                    Delivery.closed_at.is_(None), Delivery.id.not_in(select(Answer.delivery_id)))
-                    .order_by(Delivery.id)).first()
+                d = outbox.open_question(s, pid, now, oldest=True)
                 if d is None:
                     return
                 assert d.track_version_id is not None
                 version = s.get(TrackVersion, d.track_version_id)
                 assert version is not None
                 unit, question = track_of(version).question(d.item)
-                lessons_today = set(s.scalars(select(Delivery.item).where(
-                    Delivery.person_id == pid, Delivery.kind == "lesson", Delivery.slot_day == day.isoformat())))
+                lessons_today = outbox.items_on_day(s, pid, "lesson", day.isoformat())
                 right = learner.answer(d.item, now, unit.id in lessons_today, rng)
                 person = s.get(Person, pid)
                 assert person is not None

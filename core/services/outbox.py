@@ -209,15 +209,37 @@ def mark_undeliverable(session: Session, delivery_id: int, person_status: str, e
                     .values(status="cancelled", error=f"recipient {person_status}"))
 
 
-def open_question(session: Session, person_id: int, now: datetime) -> Delivery | None:
-    """Return the person's most recent sent question that is unanswered and still open."""
+def open_question(session: Session, person_id: int, now: datetime, *, oldest: bool = False) -> Delivery | None:
+    """Return the person's most recent (or `oldest`) sent question that is unanswered and still open."""
     answered = select(Answer.delivery_id)
+    order = (Delivery.id,) if oldest else (Delivery.sent_at.desc(), Delivery.id.desc())
     return session.scalars(
         select(Delivery)
         .where(Delivery.person_id == person_id, Delivery.kind == "question", Delivery.status == "sent",
                Delivery.id.not_in(answered), or_(Delivery.closed_at.is_(None), Delivery.closed_at > now))
-        .order_by(Delivery.sent_at.desc(), Delivery.id.desc())
+        .order_by(*order)
     ).first()
+
+
+def of_person(session: Session, person_id: int, kind: str) -> list[Delivery]:
+    """Return a person's deliveries of one kind, oldest first."""
+    return list(session.scalars(select(Delivery).where(Delivery.person_id == person_id, Delivery.kind == kind)
+                                .order_by(Delivery.id)))
+
+
+def items_on_day(session: Session, person_id: int, kind: str, day: str) -> set[str]:
+    """Return the items of a person's deliveries of `kind` planned for local day `day` (YYYY-MM-DD)."""
+    return set(session.scalars(select(Delivery.item).where(Delivery.person_id == person_id, Delivery.kind == kind,
+                                                           Delivery.slot_day == day)))
+
+
+def sent_count(session: Session, person_ids: Sequence[int], kind: str) -> int:
+    """Return how many deliveries of `kind` were sent to any of `person_ids`."""
+    total = 0
+    for i in range(0, len(person_ids), 500):
+        total += session.scalar(select(func.count(Delivery.id)).where(
+            Delivery.person_id.in_(person_ids[i : i + 500]), Delivery.kind == kind, Delivery.status == "sent")) or 0
+    return total
 
 
 def pending_ids(session: Session, person_id: int) -> list[int]:

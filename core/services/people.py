@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import date, datetime
 from functools import cache, lru_cache
 from pathlib import Path
@@ -177,6 +177,15 @@ def import_roster(session: Session, path: Path, now: datetime,
     from core.services.roster_import import import_roster as bulk_import
 
     return bulk_import(session, path, now, id_checks, full=full)
+
+
+def ids_by_email(session: Session, emails: Sequence[str]) -> list[int]:
+    """Return the ids of the people with `emails`, in the same order (every email must be known)."""
+    found: dict[str, int] = {}
+    for i in range(0, len(emails), 500):
+        rows = session.execute(select(Person.email, Person.id).where(Person.email.in_(emails[i : i + 500])))
+        found.update((str(email), int(pid)) for email, pid in rows)
+    return [found[e] for e in emails]
 
 
 def reports_of(session: Session, manager_id: int) -> list[Person]:

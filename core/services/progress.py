@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from core.calendar import WorkCalendar
-from core.models import Answer, Delivery, Enrollment, Person
+from core.models import Answer, Completion, Delivery, Enrollment, Person
 from core.services.leave import calendars_of
 
 # A streak forgives one missed working day in this many; a second miss inside the window ends it.
@@ -124,3 +124,12 @@ def missed_in_a_row(session: Session, person_ids: Sequence[int]) -> dict[int, in
                            .group_by(Enrollment.person_id))
     found = {pid: n for pid, n in runs}
     return {pid: found.get(pid, 0) for pid in person_ids}
+
+
+def completions(session: Session, person_ids: Sequence[int]) -> int:
+    """Return how many campaign completions `person_ids` have between them."""
+    total = 0
+    for i in range(0, len(person_ids), 500):
+        total += session.scalar(select(func.count(Completion.enrollment_id)).where(
+            Completion.person_id.in_(person_ids[i : i + 500]))) or 0
+    return total
