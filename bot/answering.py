@@ -6,7 +6,7 @@ Part of the conversation (bot.conversation hands presses and typed text here); p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy.orm import Session
@@ -99,8 +99,9 @@ def typed_reply(s: Session, event: TextSent, person: Person, now: datetime) -> O
 
 def _typed_result(result: AnswerResult, d: Delivery, loc: str) -> Outcome:
     if result.status == "recorded" and result.feedback is not None:
-        # The learner's reply sits below the question, so the feedback follows as a new message.
-        return Outcome(Reply(messages=[result.feedback]), dispatch=result.followups)
+        # The learner's reply sits below the question, so the feedback follows as a new message (the
+        # question above it still shows its picture).
+        return Outcome(Reply(messages=[replace(result.feedback, image=None)]), dispatch=result.followups)
     return Outcome(Reply(messages=[info_message(result.notice_in(loc), locale=loc)]))
 
 

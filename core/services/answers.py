@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -15,7 +15,7 @@ from content.schema import Question, Track, Unit
 from core.i18n import N_, translate
 from core.models import Answer, Delivery, Enrollment, Person, TrackVersion
 from core.ports import OutboundMessage
-from core.render import feedback_message, question_message
+from core.render import feedback_message, picture, question_message
 from core.render_kinds import graded_feedback
 from core.services import enrollments, memory, scenarios, statements
 from core.services.outbox import enqueue
@@ -150,8 +150,11 @@ def store(session: Session, asked: Asked, given: Given, person: Person, now: dat
         prior = session.scalars(select(Answer).where(Answer.delivery_id == d.id)).one()
         return AnswerResult("duplicate", d, prior.correct, feedback_of(asked.shown, prior, person.locale))
     statements.on_answer(session, answer, d, person, asked.track, question)
-    d.payload = given.feedback.to_dict()
-    result = AnswerResult("recorded", d, given.grade.correct, given.feedback)
+    # The feedback replaces the question in place: where the question showed a picture, so does its feedback.
+    shown = picture(asked.shown.image)
+    feedback = given.feedback if shown is None else replace(given.feedback, image=shown)
+    d.payload = feedback.to_dict()
+    result = AnswerResult("recorded", d, given.grade.correct, feedback)
     e = session.get(Enrollment, d.enrollment_id) if d.enrollment_id is not None else None
     if e is not None:
         enrollments.answered(e, now)

@@ -93,6 +93,10 @@ def test_a_lesson_picture_is_uploaded_and_a_question_picture_is_an_image_block(s
     assert kinds.index("image") < kinds.index("actions")  # seen before answering
     slack_app.press("U0001", question, 0)
     h.wait_for(lambda: emu.posted("DU0001")[2]["edits"] == 1, what="the question edited into its feedback")
+    answered = emu.posted("DU0001")[2]
+    kinds = [b["type"] for b in answered["blocks"]]
+    assert "actions" not in kinds  # no buttons left to press
+    assert image in answered["blocks"]  # the picture the question asked about is still there
 
 
 def test_a_refused_upload_sends_nothing_and_is_retried_whole(emulator: Any, h: Any,
