@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import csv
-import io
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -57,25 +56,39 @@ def account_columns(header: list[str]) -> dict[str, str]:
     return {h: m.group(1) for h in header if (m := ACCOUNT_COLUMN.match(h))}
 
 
-def _read_text(path: Path) -> str:
+def _not_utf8(path: Path) -> UserError:
+    """Return the error for a roster that is not UTF-8, naming the line of the first bad byte."""
+    data = path.read_bytes()  # only on this failure path: the whole file, to find the line
     try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise UserError(f"{path}: cannot read: {exc.strerror}") from exc
-    try:
-        return data.decode("utf-8-sig")
+        data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise UserError(f"{path}:{line}: the roster is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
-                        "save it as CSV UTF-8 and import it again") from None
+        return UserError(f"{path}:{line}: the roster is not UTF-8 text (byte 0x{data[exc.start]:02x}); "
+                         "save it as CSV UTF-8 and import it again")
+    return UserError(f"{path}: the roster is not UTF-8 text; save it as CSV UTF-8 and import it again")
 
 
-def parse_roster(path: Path, id_checks: Mapping[str, IdCheck] | None = None) -> list[RosterRow]:
-    """Read and validate a roster CSV whole; raise UserError naming the first bad line.
+def read_roster(path: Path, id_checks: Mapping[str, IdCheck] | None = None, *,
+                checked: bool = False) -> Iterator[RosterRow]:
+    """Yield a roster CSV's rows, each validated as it is read; raise UserError naming the first bad line.
 
+    The file is read line by line, so memory holds one row and, for the duplicate check, one entry per
+    email and chat id. `checked` skips that check for a second pass over a file already read whole.
     `id_checks` maps a platform to a function that returns what is wrong with a user id, if anything.
     """
-    reader = csv.DictReader(io.StringIO(_read_text(path), newline=""))
+    try:
+        f = path.open(encoding="utf-8-sig", newline="")
+    except OSError as exc:
+        raise UserError(f"{path}: cannot read: {exc.strerror}") from exc
+    with f:
+        try:
+            yield from _rows(path, csv.DictReader(f), id_checks or {}, None if checked else {})
+        except UnicodeDecodeError:
+            raise _not_utf8(path) from None
+
+
+def _rows(path: Path, reader: csv.DictReader[str], id_checks: Mapping[str, IdCheck],
+          seen: dict[str, int] | None) -> Iterator[RosterRow]:
     header = [h.strip() for h in (reader.fieldnames or [])]
     expected = ",".join(ROSTER_COLUMNS)
     missing = [c for c in ("email", "name", "timezone") if c not in header]
@@ -87,8 +100,7 @@ def parse_roster(path: Path, id_checks: Mapping[str, IdCheck] | None = None) -> 
     if unknown:
         raise UserError(f"{path}:1: unknown column(s) {', '.join(unknown)}; expected {expected} "
                         "(and <platform>_id for other chat platforms)")
-    rows: list[RosterRow] = []
-    seen: dict[str, int] = {}
+    empty = True
     try:
         for raw in reader:
             extra = raw.get(None)
@@ -96,18 +108,15 @@ def parse_roster(path: Path, id_checks: Mapping[str, IdCheck] | None = None) -> 
                 raise UserError(f"{path}:{reader.line_num}: this line has {len(header) + len(extra)} fields but the "
                                 f"header has {len(header)}; quote values that contain commas")
             cell = {k.strip(): (v or "").strip() for k, v in raw.items() if k is not None}
-            rows.append(_parse_row(path, reader.line_num, cell, columns, seen, id_checks or {}))
+            empty = False
+            yield _parse_row(path, reader.line_num, cell, columns, seen, id_checks)
     except csv.Error as exc:
         raise UserError(f"{path}:{reader.line_num}: not valid CSV: {exc}") from None
-    if not rows:
+    if empty:
         raise UserError(f"{path}: the roster has no rows")
-    for r in rows:
-        if r.manager_email and r.manager_email == r.email:
-            raise UserError(f"{path}:{r.line}: manager_email: a person cannot manage themselves")
-    return rows
 
 
-def _parse_row(path: Path, line: int, cell: dict[str, str], columns: dict[str, str], seen: dict[str, int],
+def _parse_row(path: Path, line: int, cell: dict[str, str], columns: dict[str, str], seen: dict[str, int] | None,
                id_checks: Mapping[str, IdCheck]) -> RosterRow:
     def fail(col: str, msg: str) -> UserError:
         return UserError(f"{path}:{line}: {col}: {msg}")
@@ -123,15 +132,8 @@ def _parse_row(path: Path, line: int, cell: dict[str, str], columns: dict[str, s
         if problem:
             raise fail(col, problem)
     row = RosterRow(line, email, cell.get("name", ""), None, cell.get("locale") or "en", None, [], accounts)
-    if row.ident in seen:
-        raise fail("email", f"{row.ident} already appears on line {seen[row.ident]}")
-    seen[row.ident] = line
-    for col, platform in columns.items():
-        key = f"{platform}:{cell.get(col)}"
-        if cell.get(col) and key != row.ident:
-            if key in seen:
-                raise fail(col, f"{cell[col]} already appears on line {seen[key]}")
-            seen[key] = line
+    if seen is not None:
+        _check_unique(row, cell, columns, seen, fail)
     tz = cell.get("timezone", "")
     if tz:
         try:
@@ -147,6 +149,8 @@ def _parse_row(path: Path, line: int, cell: dict[str, str], columns: dict[str, s
     row.manager_email = cell.get("manager_email", "").lower() or None
     if row.manager_email and not EMAIL_RE.match(row.manager_email):
         raise fail("manager_email", f"{row.manager_email!r} is not an email address")
+    if row.manager_email and row.manager_email == row.email:
+        raise fail("manager_email", "a person cannot manage themselves")
     row.channel = cell.get("channel", "").lower() or None
     if row.channel and row.channel != "console" and row.channel not in columns.values():
         raise fail("channel", f"{row.channel!r} has no {row.channel}_id column in this roster")
@@ -158,3 +162,17 @@ def _parse_row(path: Path, line: int, cell: dict[str, str], columns: dict[str, s
     except CalendarError as exc:
         raise fail(exc.column, str(exc)) from None
     return row
+
+
+def _check_unique(row: RosterRow, cell: dict[str, str], columns: dict[str, str], seen: dict[str, int],
+                  fail: Callable[[str, str], UserError]) -> None:
+    """Refuse a person or chat id that an earlier line already named."""
+    if row.ident in seen:
+        raise fail("email", f"{row.ident} already appears on line {seen[row.ident]}")
+    seen[row.ident] = row.line
+    for col, platform in columns.items():
+        key = f"{platform}:{cell.get(col)}"
+        if cell.get(col) and key != row.ident:
+            if key in seen:
+                raise fail(col, f"{cell[col]} already appears on line {seen[key]}")
+            seen[key] = row.line

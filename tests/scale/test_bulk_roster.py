@@ -7,12 +7,14 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from sqlalchemy import event, func, select
 
 from bot.dbsetup import upgrade
 from content.campaign import CampaignSpec
 from content.loader import LIBRARY_DIR, load_track_file
 from core.db import Database
+from core.errors import UserError
 from core.models import Enrollment, Person
 from core.services import tracks
 from flows import campaigns as flows_campaigns
@@ -105,4 +107,58 @@ def test_managers_outside_the_file_cost_one_lookup_not_one_query_per_row(tmp_pat
     with db.session() as s:
         boss = s.scalars(select(Person).where(Person.email == "m7@example.org")).one()
         assert s.scalar(select(func.count()).select_from(Person).where(Person.manager_id == boss.id)) == 20
+    db.dispose()
+
+
+def _reports_before_managers(url: str, tmp_path: Path) -> None:
+    """Import 4,500 learners listed before their three managers (past one chunk of 2,000), then a new boss."""
+    upgrade(url)
+    db = Database(url)
+    roster = tmp_path / "people.csv"
+    roster.write_text(HEADER + "".join(f"l{i}@example.org,L {i},Asia/Tokyo,en,m{i % 3}@example.org,learner\n"
+                                       for i in range(4_500))
+                      + "".join(f"m{m}@example.org,M {m},Europe/Berlin,en,boss@example.org,manager\n" for m in range(3))
+                      + "boss@example.org,Boss,Europe/Berlin,en,,manager\n", encoding="utf-8")
+    with db.session() as s:
+        report = flows_people.import_roster(s, roster, NOW)
+    assert report.created == 4_504
+    with db.session() as s:
+        boss = select(Person.id).where(Person.email == "boss@example.org").scalar_subquery()
+        managers = s.scalars(select(Person.email).where(Person.manager_id == boss).order_by(Person.email)).all()
+        sizes = [s.scalar(select(func.count()).select_from(Person).where(
+            Person.manager_id == select(Person.id).where(Person.email == f"m{m}@example.org").scalar_subquery()))
+            for m in range(3)]
+    assert (managers, sizes) == (["m0@example.org", "m1@example.org", "m2@example.org"], [1_500] * 3)
+    db.dispose()
+
+
+def test_reports_listed_before_their_managers_get_them_on_sqlite(tmp_path: Path) -> None:
+    _reports_before_managers(f"sqlite:///{tmp_path / 'db.sqlite'}", tmp_path)
+
+
+def test_reports_listed_before_their_managers_get_them_on_postgres(pg_url: str, tmp_path: Path) -> None:
+    _reports_before_managers(pg_url, tmp_path)
+
+
+def test_a_bad_line_or_a_loop_past_the_first_chunk_changes_nothing(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    upgrade(url)
+    db = Database(url)
+    roster = tmp_path / "people.csv"
+    good = "".join(f"l{i}@example.org,L {i},Asia/Tokyo,en,,learner\n" for i in range(4_000))
+    roster.write_text(HEADER + good, encoding="utf-8")
+    with db.session() as s:
+        flows_people.import_roster(s, roster, NOW)
+    renamed = good.replace(",L ", ",Renamed ")
+    cases = [("l3999@example.org,L 3999,Mars/Olympus,en,,learner\n", 4_001, "timezone"),
+             ("a@example.org,A,Asia/Tokyo,en,b@example.org,learner\nb@example.org,B,Asia/Tokyo,en,a@example.org,"
+              "learner\n", 4_002, "reporting lines form a loop")]
+    for tail, line, words in cases:
+        bad = renamed.rsplit("l3999@", 1)[0] + tail if "Mars" in tail else renamed + tail
+        roster.write_text(HEADER + bad, encoding="utf-8")
+        with pytest.raises(UserError, match=rf"people.csv:{line}: .*{words}"), db.session() as s:
+            flows_people.import_roster(s, roster, NOW)
+    with db.session() as s:
+        names = set(s.scalars(select(Person.name)))
+        assert len(names) == 4_000 and not any(n.startswith("Renamed") for n in names)
     db.dispose()
