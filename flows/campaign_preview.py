@@ -77,7 +77,7 @@ def preview_campaign(session: Session, spec: CampaignSpec, now: datetime, *, all
         joiners = [Joiner(p, first_nudge(cadence, p, now), _conflicts(spec, others.get(p.id, [])))
                    for p in diff.enroll]
     return Preview(spec.id, session.get(Campaign, spec.id) is not None, len(diff.audience), joiners, diff.remove,
-                   same_track_warnings(diff, spec))
+                   same_track_warnings(session, spec, {p.id for p in diff.audience}))
 
 
 def first_nudge(cadence: Cadence, person: Person, now: datetime) -> datetime | None:
