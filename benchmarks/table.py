@@ -39,6 +39,8 @@ def scheduling_table(rows: list[dict[str, Any]]) -> str:
             ("load peak memory", "MB", nb["load_peak_mb"], pg.get("load_peak_mb"), ptb["peak_mb"], None, "-"),
             ("start-up of a tick process (PTB: re-adding every job)", "s", nb["startup_s"], pg.get("startup_s"),
              ptb["load_s"], aps["process_s"], _f(aps["process_s"], "s")),
+            ("CPU time of that start-up (user + sys)", "s", nb.get("startup_cpu_s"), pg.get("startup_cpu_s"), None,
+             None, "-"),
             ("memory of that process", "MB", nb["startup_mb"], pg.get("startup_mb"), ptb["peak_mb"], aps["peak_mb"],
              _f(aps["peak_mb"], "MB")),
             ("tick with nothing due", "ms", nb["tick_ms"], pg.get("tick_ms"), ptb["tick_ms"], aps["tick_ms"],

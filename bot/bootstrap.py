@@ -113,7 +113,10 @@ def bootstrap(settings: Settings, *, clock: Clock | None = None, echo: Echo | No
     if platforms:
         for name in platforms_registry.configured(settings):
             platforms_registry.platform(name).install(services, settings)
-    from bot import xapi_outbox  # here, not at the top: it imports this module's Services
+    if settings.lrs_url:
+        # Imported here, not at the top: it imports this module's Services, and its HTTP client is only
+        # worth loading when there is an LRS to send to.
+        from bot import xapi_outbox
 
-    xapi_outbox.install(services, settings)
+        xapi_outbox.install(services, settings)
     return services

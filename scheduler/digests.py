@@ -12,8 +12,6 @@ from core.ports import OutboundMessage
 from core.services import due
 from core.services.outbox import enqueue, existing_keys
 from core.services.people import is_reachable
-from core.services.team_digest import collect_many
-from scheduler import digest_build
 from scheduler.planner import CATCH_UP, PlanReport, digest_instant
 
 INACTIVE_AFTER_MISSED = 2
@@ -37,6 +35,8 @@ def _plan_next(session: Session, managers: list[Person], now: datetime) -> None:
 
 def build_digest(session: Session, manager: Person, now: datetime) -> OutboundMessage | None:
     """Return the manager's digest since their previous one (with its chart), or None when there is nothing."""
+    from scheduler import digest_build
+
     return digest_build.build(session, manager, now)
 
 
@@ -48,6 +48,13 @@ def process_digests(session: Session, now: datetime, batch: int = 500) -> PlanRe
     """
     report = PlanReport()
     managers = due.managers_due(session, now)
+    if not managers:
+        return report
+    # The team read-outs and charts are imported only when a digest is due: most ticks (and the start-up of
+    # `nudgebot tick` and of the worker) do without them.
+    from core.services.team_digest import collect_many
+    from scheduler import digest_build
+
     for i in range(0, len(managers), batch):
         part = managers[i : i + batch]
         todo: dict[str, Person] = {}

@@ -2,31 +2,42 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 from typing import Any
 
 import typer
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from bot.cli import (  # noqa: F401 - importing them registers their commands
-    admin,
-    backup,
-    console,
-    dashboard,
-    digests,
-    export,
-    history,
-    importing,
-    learning,
-    privacy,
-    reach,
-    report,
-    serve,
-    simulate,
-)
-from bot.cli.common import CLIError, app, err, lazy_commands, open_services
-from content.loader import ContentError
+from bot.cli.common import CLIError, err, lazy_commands, open_services
+from content.problems import ContentError
 from core.errors import UserError
+
+# Every module that registers commands, in the order --help lists them.
+MODULES = ("admin", "backup", "tick", "console", "dashboard", "digests", "export", "history", "importing",
+           "learning", "privacy", "reach", "report", "serve", "simulate")
+# Commands that run often or for long (cron's tick, the worker process) import only their own module, so
+# they start without the rest of the CLI's imports (content loader, reports, Rich tables, the LRS client).
+# Each is the only command of that name, so its --help, usage errors and exit codes stay the same.
+ALONE = {"tick": "tick", "worker": "serve"}
+
+
+def load_commands(argv: list[str]) -> typer.Typer:
+    """Import the command modules the command line `argv` needs (all of them unless it is one of ALONE)."""
+    from bot.cli.common import app
+
+    wanted = [ALONE[argv[0]]] if argv and argv[0] in ALONE else MODULES
+    for name in wanted:
+        importlib.import_module(f"bot.cli.{name}")
+    return app
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """Return `app` with every command registered (`from bot.cli import app`, as tests and tools use)."""
+    if name == "app":
+        return load_commands([])
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # ----------------------------------------------------------------------------- platform sub-commands
 
@@ -53,6 +64,7 @@ lazy_commands.update(telegram=_telegram_command, slack=_slack_command)
 
 def main() -> None:
     """Run the CLI, turning user mistakes into one clear line and a non-zero exit."""
+    app = load_commands(sys.argv[1:])
     try:
         rc = app(standalone_mode=False)
         if isinstance(rc, int) and rc:

@@ -1,4 +1,4 @@
-"""`nudgebot tick`, `chat` and `schedule`: drive and inspect the scheduler from a terminal."""
+"""`nudgebot chat` and `schedule`: talk to the bot and inspect the scheduler from a terminal."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from bot.channels.console.render import render
 from bot.cli.common import (
     CLIError,
     app,
-    err,
     open_services,
     out,
     parse_date,
@@ -25,44 +24,12 @@ from core.clock import Clock, SystemClock, VirtualClock
 from core.models import Delivery
 from core.ports import AnswerChosen, InboundEvent, OutboundMessage, Sender, TextSent
 from core.render import answer_action
-from core.services import chatlog, outbox, people, reports
+from core.services import chatlog, outbox, people
 from core.services.progress import active_enrollments
 from scheduler.forecast import forecast
 from scheduler.planner import plan_pending
-from scheduler.worker import tick as run_tick
 
-# ----------------------------------------------------------------------------- tick, chat, schedule
-
-
-@app.command()
-def tick(at: Annotated[str | None, typer.Option("--at", help="ISO-8601 instant (default now).")] = None) -> None:
-    """Run one scheduler pass at an instant and print what it sent."""
-    clock: Clock = VirtualClock(parse_instant(at)) if at else SystemClock()
-    services = open_services(clock=clock)
-    now = clock.now()
-
-    async def go() -> Any:
-        for hook in services.tick_hooks:
-            await hook()
-        report = await run_tick(services.db, services.dispatcher, now)
-        await services.stop()
-        return report
-
-    report = asyncio.run(go())
-    with session_of(services) as s:
-        names = reports.handles(s, {j.person_id for j in report.dispatch.sent})
-    out.print(f"tick at {now.isoformat()}: {len(report.dispatch.sent)} message(s) sent")
-    for j in report.dispatch.sent:
-        out.print(f"  {j.kind:<10} → {names.get(j.person_id, j.person_id)} ({j.channel}) {j.item}", markup=False)
-    extra = [f"{report.dispatch.retried} to retry" if report.dispatch.retried else "",
-             f"{report.dispatch.failed} failed" if report.dispatch.failed else "",
-             f"{report.dispatch.undeliverable} undeliverable" if report.dispatch.undeliverable else "",
-             f"{report.dispatch.expired} expired (older than the catch-up window)" if report.dispatch.expired else "",
-             f"{report.plan.skipped} skipped (paused or missed window)" if report.plan.skipped else ""]
-    if any(extra):
-        out.print("  " + ", ".join(x for x in extra if x))
-    for note in report.plan.notes:
-        err.print(note, markup=False)
+# ----------------------------------------------------------------------------- chat, schedule
 
 
 @app.command()
