@@ -235,6 +235,9 @@ class TelegramEmulator(Photos):
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # The headers and the body go out in two writes: with Nagle's algorithm the body waits for
+            # the client's delayed ACK of the headers, 40 ms on every call.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
