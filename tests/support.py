@@ -1,7 +1,8 @@
-"""Test support shared by every suite: a loopback-only network guard and polling."""
+"""Test support shared by every suite: a loopback-only network guard, polling, and a faster clock."""
 
 from __future__ import annotations
 
+import asyncio
 import ipaddress
 import socket
 import time
@@ -52,3 +53,23 @@ def wait_until(predicate: Callable[[], Any], timeout: float = 10.0, what: str = 
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {what}")
         time.sleep(0.02)
+
+
+class ScaledTime:
+    """A clock running `factor` times faster than the wall clock, and a sleep that matches it.
+
+    Emulators and nudgebot's limiter that share one keep every limit and Retry-After in its seconds,
+    so a test that paces a chat at one message a second waits a tenth of that at factor 10.
+    """
+
+    def __init__(self, factor: float, base: float | None = None) -> None:
+        self.factor = factor
+        self.base = time.time() if base is None else base
+
+    def clock(self) -> float:
+        """Return the scaled time in seconds."""
+        return self.base + (time.time() - self.base) * self.factor
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep `seconds` of scaled time."""
+        await asyncio.sleep(max(0.0, seconds) / self.factor)

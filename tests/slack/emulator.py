@@ -159,15 +159,15 @@ class SlackEmulator(FileUploads):
             fault = self._fault_for(method)
             if fault is not None:
                 if fault.status == 429:
-                    self.calls.append(Call(method, args, 429, "ratelimited"))
+                    self.calls.append(Call(method, args, 429, "ratelimited", at=self.clock()))
                     return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(fault.retry_after)}
                 if fault.status >= 500:
-                    self.calls.append(Call(method, args, fault.status, "server_error"))
+                    self.calls.append(Call(method, args, fault.status, "server_error", at=self.clock()))
                     return fault.status, {}, {}
-                self.calls.append(Call(method, args, 200, fault.error))
+                self.calls.append(Call(method, args, 200, fault.error, at=self.clock()))
                 return 200, {"ok": False, "error": fault.error}, {}
             if auth != f"Bearer {TOKEN}" or self.revoked:
-                self.calls.append(Call(method, args, 200, "invalid_auth"))
+                self.calls.append(Call(method, args, 200, "invalid_auth", at=self.clock()))
                 return 200, {"ok": False, "error": "invalid_auth"}, {}
             if method == "chat.postMessage":
                 limited = self._limit(args)
