@@ -29,7 +29,8 @@ class Settings(BaseSettings):
     telegram_webhook_secret: str | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_bot_username: str | None = None
-    telegram_global_rate: float = 30.0
+    telegram_global_rate: float = 30.0  # messages per second across every chat
+    telegram_chat_interval: float = 1.0  # seconds between two messages to one chat
     # Seconds a webhook request waits for its update's work before answering Telegram anyway (the work goes on).
     telegram_webhook_wait: float = 0.025
     telegram_polling: bool = False

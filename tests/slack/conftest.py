@@ -87,7 +87,7 @@ class SlackApp:
                                  slack_signing_secret=SECRET, slack_api_url=emu.api_url, slack_app_token=None,
                                  telegram_bot_token=None, slack_workspace_rate=settings.pop("rate", 100.0),
                                  **settings)
-        if template is not None and "database_url" not in settings:
+        if template is not None and "database_url" not in settings and not (tmp_path / "nb.db").exists():
             shutil.copyfile(template, tmp_path / "nb.db")  # the suite's migrated database, copied
         else:
             upgrade(self.settings.database_url)
