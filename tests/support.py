@@ -1,4 +1,5 @@
-"""Test support shared by every suite: a loopback-only network guard, polling, and a faster clock."""
+"""Test support shared by every suite: a loopback-only network guard, polling, a faster clock, and the
+HTTP server the platform emulators run on."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import ipaddress
 import socket
 import time
 from collections.abc import Callable
+from http.server import ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -73,3 +75,14 @@ class ScaledTime:
     async def sleep(self, seconds: float) -> None:
         """Sleep `seconds` of scaled time."""
         await asyncio.sleep(max(0.0, seconds) / self.factor)
+
+
+class EmulatorServer(ThreadingHTTPServer):
+    """The emulators' HTTP server: a thread per connection, and a listen backlog that takes a burst.
+
+    With the default backlog of 5, a burst of new connections (slack_sdk opens one per call) overflows
+    it; the kernel drops the extra SYNs and each of those clients tries again only a second later.
+    """
+
+    request_queue_size = 256
+    daemon_threads = True
