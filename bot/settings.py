@@ -24,6 +24,7 @@ class Settings(BaseSettings):
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
     slack_workspace_rate: float = 20.0  # messages per second across the workspace
+    slack_channel_interval: float = 1.0  # seconds between two posts in one conversation
 
     telegram_bot_token: str | None = None
     telegram_webhook_secret: str | None = None
