@@ -86,3 +86,7 @@ class EmulatorServer(ThreadingHTTPServer):
 
     request_queue_size = 256
     daemon_threads = True
+
+    def serve_forever(self, poll_interval: float = 0.02) -> None:
+        """Serve until shutdown(), which waits for the next poll: the default half second, per test, adds up."""
+        super().serve_forever(poll_interval)
