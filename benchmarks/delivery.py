@@ -31,26 +31,12 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from tests.support import ScaledTime
+
 TELEGRAM_LIMIT = 30.0  # messages per second, Bot API
 LATE = 0.01  # a send woken this many wall seconds after its slot takes a new one (see core/ratelimit.py)
 SLACK_CEILING = 20.0  # the emulated workspace's posts per second, which nudgebot is not told
 SLACK_START = 30.0  # nudgebot's configured workspace rate: above the ceiling, so it has to adapt
-
-
-class ScaledTime:
-    """A clock running `factor` times faster than the wall clock, and a sleep that matches it."""
-
-    def __init__(self, factor: float, base: float | None = None) -> None:
-        self.factor = factor
-        self.base = time.time() if base is None else base
-
-    def clock(self) -> float:
-        """Return the scaled time in seconds."""
-        return self.base + (time.time() - self.base) * self.factor
-
-    async def sleep(self, seconds: float) -> None:
-        """Sleep `seconds` of scaled time."""
-        await asyncio.sleep(max(0.0, seconds) / self.factor)
 
 
 def fill(url: str, tmp: Path, learners: int, platform: str, per_learner: int = 1) -> list[str]:

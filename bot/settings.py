@@ -24,12 +24,14 @@ class Settings(BaseSettings):
     slack_app_token: str | None = None
     slack_api_url: str = "https://slack.com/api/"
     slack_workspace_rate: float = 20.0  # messages per second across the workspace
+    slack_channel_interval: float = 1.0  # seconds between two posts in one conversation
 
     telegram_bot_token: str | None = None
     telegram_webhook_secret: str | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
     telegram_bot_username: str | None = None
-    telegram_global_rate: float = 30.0
+    telegram_global_rate: float = 30.0  # messages per second across every chat
+    telegram_chat_interval: float = 1.0  # seconds between two messages to one chat
     # Seconds a webhook request waits for its update's work before answering Telegram anyway (the work goes on).
     telegram_webhook_wait: float = 0.025
     telegram_polling: bool = False

@@ -16,6 +16,9 @@ import pytest
 from tests.faults.harness import Faults, kill, wait_for
 
 KILLS = 3
+# Each learner gets one message, so a chat's pacing only delays a send that a busy worker re-slots (a send
+# woken late takes a new slot, a chat interval after its first): a second each, with the default interval.
+PACING = {"TELEGRAM_CHAT_INTERVAL": "0.05", "SLACK_CHANNEL_INTERVAL": "0.05"}
 
 
 def crash_run(db_url: str, tmp_path: Path, seed: int) -> dict[str, int]:
@@ -25,7 +28,7 @@ def crash_run(db_url: str, tmp_path: Path, seed: int) -> dict[str, int]:
     in_flight: Counter[str] = Counter()
     try:
         for _ in range(KILLS):
-            proc = faults.start()
+            proc = faults.start(**PACING)
             before = sum(faults.delivered().values())
             target = min(total - 1, before + rng.randint(5, 45))
             wait_for(lambda t=target: sum(faults.delivered().values()) >= t or faults.statuses()["pending"] == 0,
@@ -33,7 +36,7 @@ def crash_run(db_url: str, tmp_path: Path, seed: int) -> dict[str, int]:
             output = kill(proc)
             assert "Traceback" not in output, output
             in_flight.update(faults.in_flight())
-        proc = faults.start()
+        proc = faults.start(**PACING)
         wait_for(lambda: faults.statuses()["pending"] == 0, 60, "every delivery to be recorded")
         proc.terminate()
         output, _ = proc.communicate(timeout=20)

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import importlib.util
 import json
+import shutil
 import socket
 import sys
 import threading
@@ -29,9 +30,11 @@ from bot.web import create_app
 from content.campaign import CampaignSpec
 from content.loader import load_track_file
 from core.clock import VirtualClock
+from core.db import Database
+from core.ratelimit import SharedLimiter
 from core.services import campaigns, people, tracks
 from scheduler.worker import TickReport, tick
-from tests.support import wait_until
+from tests.support import ScaledTime, wait_until
 
 # The emulator module is loaded by path: "slack" and "emulator" are names other packages use.
 _spec = importlib.util.spec_from_file_location("nudgebot_tests_slack_emulator", Path(__file__).with_name("emulator.py"))
@@ -46,6 +49,9 @@ SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 LIBRARY = Path(__file__).resolve().parents[2] / "content" / "library"
 # Monday 3 June 2024, 06:00 UTC = 08:00 in Berlin; the test campaign sends at 09:00 local.
 START = datetime(2024, 6, 3, 6, 0, tzinfo=UTC)
+# The emulator and the app's limiter and Retry-After waits share a clock this much faster than the wall
+# clock: one post a second per DM and a 1 s Retry-After cost a tenth of that in real time.
+SCALE = 10.0
 T = TypeVar("T")
 
 
@@ -74,16 +80,26 @@ def free_port() -> int:
 class SlackApp:
     """The nudgebot web app under uvicorn in a thread, with helpers to post Slack requests and tick."""
 
-    def __init__(self, tmp_path: Path, emu: Any, **settings: Any) -> None:
+    def __init__(self, tmp_path: Path, emu: Any, template: Path | None = None, **settings: Any) -> None:
         self.emu = emu
         self.tmp_path = tmp_path
         self.settings = Settings(database_url=f"sqlite:///{tmp_path}/nb.db", slack_bot_token=TOKEN,
                                  slack_signing_secret=SECRET, slack_api_url=emu.api_url, slack_app_token=None,
                                  telegram_bot_token=None, slack_workspace_rate=settings.pop("rate", 100.0),
                                  **settings)
-        upgrade(self.settings.database_url)
+        if template is not None and "database_url" not in settings and not (tmp_path / "nb.db").exists():
+            shutil.copyfile(template, tmp_path / "nb.db")  # the suite's migrated database, copied
+        else:
+            upgrade(self.settings.database_url)
         self.clock = VirtualClock(START)
-        self.services: Services = bootstrap(self.settings, clock=self.clock)
+        self.time = ScaledTime(SCALE)
+        emu.clock = self.time.clock
+        # The limiter's lead and lateness are wall-clock margins (core/ratelimit.py): scaled with the clock.
+        self.limiter_db = Database(self.settings.database_url)
+        limiter = SharedLimiter(self.limiter_db, clock=self.time.clock, sleep=self.time.sleep, lead=0.05 * SCALE,
+                                late=0.01 * SCALE)
+        self.services: Services = bootstrap(self.settings, clock=self.clock, rate_limiter=limiter)
+        self.services.dispatcher.sleep = self.time.sleep
         self.channel: Any = self.services.channels["slack"]
         self.loop: asyncio.AbstractEventLoop | None = None
 
@@ -114,6 +130,7 @@ class SlackApp:
         self.server.should_exit = True
         self.thread.join(timeout=10)
         self.services.db.dispose()
+        self.limiter_db.dispose()
 
     # --- running code on the app's event loop ---
 
@@ -222,20 +239,20 @@ def wait_for(predicate: Callable[[], Any], timeout: float = 10.0, what: str = "c
 
 
 @pytest.fixture
-def slack_app(tmp_path: Path, emulator: Any) -> Iterator[SlackApp]:
+def slack_app(tmp_path: Path, emulator: Any, migrated_template: Path) -> Iterator[SlackApp]:
     """Run nudgebot with the Slack channel against the emulator."""
-    app = SlackApp(tmp_path, emulator).start()
+    app = SlackApp(tmp_path, emulator, migrated_template).start()
     yield app
     app.stop()
 
 
 @pytest.fixture
-def make_app(tmp_path: Path, emulator: Any) -> Iterator[Callable[..., SlackApp]]:
+def make_app(tmp_path: Path, emulator: Any, migrated_template: Path) -> Iterator[Callable[..., SlackApp]]:
     """Return a factory for an app with custom settings (one per test)."""
     apps: list[SlackApp] = []
 
     def make(**settings: Any) -> SlackApp:
-        app = SlackApp(tmp_path, emulator, **settings).start()
+        app = SlackApp(tmp_path, emulator, migrated_template, **settings).start()
         apps.append(app)
         return app
 

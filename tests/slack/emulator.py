@@ -21,11 +21,12 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 from tests.slack.files import FileUploads
+from tests.support import EmulatorServer
 
 TOKEN = "xoxb-test-token"
 
@@ -81,8 +82,7 @@ class SlackEmulator(FileUploads):
         self.uploads: dict[str, dict[str, Any]] = {}  # files upload v2, by file id
         self._file_ids = itertools.count(1)
         self.broken_images: set[str] = set()  # image URLs Slack cannot download (invalid_blocks)
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
+        self.server = EmulatorServer(("127.0.0.1", 0), self._handler())
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -159,15 +159,15 @@ class SlackEmulator(FileUploads):
             fault = self._fault_for(method)
             if fault is not None:
                 if fault.status == 429:
-                    self.calls.append(Call(method, args, 429, "ratelimited"))
+                    self.calls.append(Call(method, args, 429, "ratelimited", at=self.clock()))
                     return 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(fault.retry_after)}
                 if fault.status >= 500:
-                    self.calls.append(Call(method, args, fault.status, "server_error"))
+                    self.calls.append(Call(method, args, fault.status, "server_error", at=self.clock()))
                     return fault.status, {}, {}
-                self.calls.append(Call(method, args, 200, fault.error))
+                self.calls.append(Call(method, args, 200, fault.error, at=self.clock()))
                 return 200, {"ok": False, "error": fault.error}, {}
             if auth != f"Bearer {TOKEN}" or self.revoked:
-                self.calls.append(Call(method, args, 200, "invalid_auth"))
+                self.calls.append(Call(method, args, 200, "invalid_auth", at=self.clock()))
                 return 200, {"ok": False, "error": "invalid_auth"}, {}
             if method == "chat.postMessage":
                 limited = self._limit(args)

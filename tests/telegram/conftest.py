@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import shutil
 import socket
 import threading
 from collections.abc import Coroutine, Iterator
@@ -22,16 +23,26 @@ from bot.web import create_app
 from content.campaign import CampaignSpec
 from content.loader import LIBRARY_DIR, load_track_file
 from core.clock import VirtualClock
+from core.db import Database
+from core.ratelimit import SharedLimiter
 from core.services import campaigns, people, tracks
 from core.services.invites import create_invite
 from scheduler.planner import plan_pending
 from scheduler.worker import TickReport, tick
+from tests.support import ScaledTime
 from tests.telegram.emulator import TOKEN, TelegramEmulator, Updates
 
 T = TypeVar("T")
 SECRET = "s3cret-token_for-tests"
 START = datetime(2027, 1, 4, tzinfo=UTC).date()  # a Monday
 CAMPAIGN = "tg-phishing"
+# The app's tests run the emulator and the app's limiter and Retry-After waits on one clock this much faster
+# than the wall clock: a chat's one message a second and a 1 s retry_after cost a tenth of that in real time.
+# The emulator keeps Telegram's limits exactly; the app paces with more room under them (HEADROOM), since a
+# millisecond of the event loop's timer jitter is ten of the emulator's. The exact pacing (3% under the
+# limits) is tested in real time by test_channel.py.
+SCALE = 10.0
+HEADROOM = 1.5
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -80,6 +91,8 @@ def make_settings(tmp_path: Path, emulator: TelegramEmulator, **extra: Any) -> S
         "database_url": f"sqlite:///{tmp_path}/nb.db", "telegram_bot_token": TOKEN,
         "telegram_webhook_secret": SECRET, "telegram_api_url": emulator.api_url, "tick_seconds": 3600,
         "telegram_webhook_wait": 10.0,  # tests look at what an update did as soon as its webhook answered
+        "telegram_chat_interval": emulator.per_chat_interval * HEADROOM,
+        "telegram_global_rate": emulator.global_rate / HEADROOM,
     }
     values.update(extra)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]
@@ -183,28 +196,44 @@ def start_app(services: Services) -> tuple[uvicorn.Server, threading.Thread, str
     return server, thread, f"http://127.0.0.1:{port}", loops
 
 
+def scaled_services(settings: Settings, emulator: TelegramEmulator, clock: VirtualClock) -> Services:
+    """Bootstrap `settings` with the emulator, the limiter and the dispatcher's waits on one fast clock."""
+    fast = ScaledTime(SCALE)
+    emulator.clock = fast.clock
+    # The limiter's lead and lateness are wall-clock margins (core/ratelimit.py): scaled with the clock.
+    limiter = SharedLimiter(Database(settings.database_url), clock=fast.clock, sleep=fast.sleep, lead=0.05 * SCALE,
+                            late=0.01 * SCALE)
+    services = bootstrap(settings, clock=clock, rate_limiter=limiter)
+    services.dispatcher.sleep = fast.sleep
+    return services
+
+
 @pytest.fixture
-def app_factory(tmp_path: Path, emulator: TelegramEmulator,
-                worker_loop: LoopThread) -> Iterator[Any]:
+def app_factory(tmp_path: Path, emulator: TelegramEmulator, worker_loop: LoopThread,
+                migrated_template: Path) -> Iterator[Any]:
     """Build and start the app; call with Settings overrides, get an App."""
-    running: list[tuple[uvicorn.Server, threading.Thread, httpx.Client]] = []
+    running: list[tuple[uvicorn.Server, threading.Thread, httpx.Client, Services]] = []
 
     def build(**extra: Any) -> App:
         settings = make_settings(tmp_path, emulator, **extra)
-        upgrade(settings.database_url)
+        if "database_url" in extra or (tmp_path / "nb.db").exists():
+            upgrade(settings.database_url)
+        else:
+            shutil.copyfile(migrated_template, tmp_path / "nb.db")  # the suite's migrated database, copied
         clock = VirtualClock(datetime(2027, 1, 3, 12, 0, tzinfo=UTC))
-        services = bootstrap(settings, clock=clock)
+        services = scaled_services(settings, emulator, clock)
         seed_campaign(services, clock.now())
         server, thread, url, loops = start_app(services)
         client = httpx.Client(timeout=30)
-        running.append((server, thread, client))
+        running.append((server, thread, client, services))
         return App(services, clock, emulator, Updates(emulator), url, client, worker_loop, loops[0])
 
     yield build
-    for server, thread, client in running:
+    for server, thread, client, services in running:
         client.close()
         server.should_exit = True
         thread.join(10)
+        services.rate_limiter.db.dispose()
 
 
 @pytest.fixture

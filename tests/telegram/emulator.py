@@ -19,10 +19,11 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.support import EmulatorServer
 from tests.telegram.media import MAX_CAPTION, Photos, parse_multipart
 
 TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuvwxyz"
@@ -170,9 +171,7 @@ class TelegramEmulator(Photos):
         self._chat_last: dict[str, float] = {}
         self._global: deque[float] = deque()
         self._updates_ready = threading.Condition(self.lock)
-        ThreadingHTTPServer.request_queue_size = 256  # a burst of connections must not hit the listen backlog
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.server.daemon_threads = True
+        self.server = EmulatorServer(("127.0.0.1", 0), self._handler())
         self.port = self.server.server_address[1]
         self.api_url = f"http://127.0.0.1:{self.port}/bot"
         self._thread = threading.Thread(target=self.server.serve_forever, name="telegram-emulator", daemon=True)
@@ -235,6 +234,9 @@ class TelegramEmulator(Photos):
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # The headers and the body go out in two writes: with Nagle's algorithm the body waits for
+            # the client's delayed ACK of the headers, 40 ms on every call.
+            disable_nagle_algorithm = True
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

@@ -36,7 +36,8 @@ def install(host: ChannelHost, settings: Settings) -> None:
 
     assert settings.slack_bot_token, "install() needs SLACK_BOT_TOKEN"
     client = make_client(settings.slack_bot_token, settings.slack_api_url)
-    channel = SlackChannel(client, limiter=host.rate_limiter, workspace_rate=settings.slack_workspace_rate)
+    channel = SlackChannel(client, limiter=host.rate_limiter, workspace_rate=settings.slack_workspace_rate,
+                           per_channel_interval=settings.slack_channel_interval)
     host.add_channel(channel)
     channel.on_stop = _tell_admins(host)
     if not settings.slack_signing_secret and not settings.slack_app_token:

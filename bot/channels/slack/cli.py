@@ -36,7 +36,8 @@ def make_app(open_host: Callable[[], ChannelHost]) -> typer.Typer:
             raise typer.Exit(1)
         host = open_host()
         channel = SlackChannel(make_client(settings.slack_bot_token, settings.slack_api_url),
-                               limiter=host.rate_limiter, workspace_rate=settings.slack_workspace_rate)
+                               limiter=host.rate_limiter, workspace_rate=settings.slack_workspace_rate,
+                               per_channel_interval=settings.slack_channel_interval)
         report = asyncio.run(sync_profiles(host, channel, force=all_, limit=limit))
         with host.db.session() as s:
             noted = [(p.handle, p.platform_note) for p in people.platform_notes(s)]

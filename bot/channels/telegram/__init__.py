@@ -44,8 +44,9 @@ def make_channel(settings: Settings, limiter: SharedLimiter | None = None) -> Te
     logging.getLogger("httpx").setLevel(max(logging.getLogger("httpx").getEffectiveLevel(), logging.WARNING))
     shared = limiter or SharedLimiter(Database(settings.database_url))
     bot_id = settings.telegram_bot_token.split(":", 1)[0]
-    return TelegramChannel(settings.telegram_bot_token, settings.telegram_api_url,
-                           limiter=TelegramLimiter(shared, bot_id, per_second=settings.telegram_global_rate),
+    paced = TelegramLimiter(shared, bot_id, per_second=settings.telegram_global_rate,
+                            chat_interval=settings.telegram_chat_interval)
+    return TelegramChannel(settings.telegram_bot_token, settings.telegram_api_url, limiter=paced,
                            username=settings.telegram_bot_username)
 
 
