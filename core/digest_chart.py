@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from core.chart_pixels import Glyphs, Words, encode, make_palette, paste_word
+from core.chart_pixels import Glyphs, encode, ink_table, make_palette, stamp, to_palette
 from core.charts import (
     BASE_HEIGHT_IN,
     INK,
@@ -44,7 +44,6 @@ MAX_ROWS = 30  # larger teams use core.charts.progress_chart
 MAX_LAYOUTS = 64
 NAME_IN, LEGEND_NAME_IN = 1.33, 1.1
 BAR_HEIGHT = 0.62
-INK_RGB = (0x22, 0x22, 0x22)  # INK, as Pillow pastes it
 _local = threading.local()
 
 
@@ -54,10 +53,11 @@ class _Layout:
 
     canvas: Any  # a FigureCanvasAgg (matplotlib leaves its methods unannotated): draws the accuracy lines
     background: Any = None  # the canvas's saved background, for the lines
-    plain: Any = None  # the background as a Pillow RGB image, grey tracks included
+    plain: Any = None  # the background as a palette image, grey tracks included
     empty: Any = None  # the same with "No answers yet" in the accuracy panel
-    palette: Any = None  # a "P" image whose palette every chart of this layout is saved with
-    words: Words = field(default_factory=lambda: Words(INK))
+    palette: Any = None  # a "P" image holding the layout's palette
+    colours: dict[str, int] = field(default_factory=dict)  # palette index of each flat colour
+    ink: list[int] = field(default_factory=list)  # palette index of ink over white, by glyph coverage
     dynamic: list[Any] = field(default_factory=list)
     parts: dict[str, Any] = field(default_factory=dict)
     bars: list[tuple[int, int, int, int]] = field(default_factory=list)  # x at 0, x at 100%, top, bottom (px)
@@ -81,7 +81,7 @@ def digest_png(rows: list[PersonWeek], title: str, locale: str = "en") -> bytes:
         if len(cache) >= MAX_LAYOUTS:
             cache.clear()
         layout = cache[key] = _build(len(people), weeks, coloured, locale, title)
-    return encode(_picture(layout, people, rows, weeks, coloured), layout.palette)
+    return encode(_picture(layout, people, rows, weeks, coloured))
 
 
 def _build(n: int, weeks: list[date], coloured: bool, locale: str, title: str) -> _Layout:
@@ -114,11 +114,14 @@ def _build(n: int, weeks: list[date], coloured: bool, locale: str, title: str) -
     layout.lines_box = (max(0, int(x0) - 2), max(0, int(fh - y1) - 2), int(x1) + 3, int(fh - y0) + 3)
     layout.canvas.draw()  # the animated artists are left out of the background
     layout.background = layout.canvas.copy_from_bbox(fig.bbox)
-    layout.plain = _tracks(layout, _snapshot(layout))
+    plain = _tracks(layout, _snapshot(layout))
     fig.draw_artist(empty)
-    layout.empty = _tracks(layout, _snapshot(layout))
-    layout.palette = make_palette([layout.empty, *_samples(layout, n, weeks, coloured)],
-                                  ["#FFFFFF", INK, TRACK_GREY, MUTED, *PALETTE])
+    blank = _tracks(layout, _snapshot(layout))
+    layout.palette, layout.colours = make_palette([blank, plain, *_samples(layout, n, weeks, coloured)],
+                                                  ["#FFFFFF", INK, TRACK_GREY, MUTED, *PALETTE])
+    layout.ink = ink_table(layout.palette, INK, "#FFFFFF")
+    layout.plain, layout.empty = to_palette(plain, layout.palette), to_palette(blank, layout.palette)
+    _word_boxes(layout, coloured)
     return layout
 
 
@@ -195,46 +198,96 @@ def _tracks(layout: _Layout, image: Any) -> Any:
 
 
 def _samples(layout: _Layout, n: int, weeks: list[date], coloured: bool) -> list[Any]:
-    """Render made-up charts of this layout with every colour, line and word shape, to pick the palette from."""
-    charts = []
+    """Render made-up lines and words of this layout in every colour, to pick the palette from."""
+    from PIL import Image, ImageDraw
+
+    out = []
     for shift in (0, 2):
-        rows = [PersonWeek(f"Sample Person {chr(65 + i % 26)}gjy {i}", wk, (i + shift) % 11, 10, 4,
-                           (i + w + shift) % 5, person_id=i) for i in range(n) for w, wk in enumerate(weeks)]
-        charts.append(_picture(layout, _people(rows), rows, weeks, coloured))
-    return charts
+        rows = [PersonWeek(f"Sample {i}", wk, (i + shift) % 11, 10, 4, (i + w + shift) % 5, person_id=i)
+                for i in range(n) for w, wk in enumerate(weeks)]
+        out.append(_lines_rgb(layout, _people(rows), rows, weeks, coloured))
+    words = Image.new("RGB", (400, 60), "white")
+    draw = ImageDraw.Draw(words)
+    for row, size in enumerate((7, 8, 9)):
+        draw.text((4, 4 + 18 * row), "Sample Person Agjy 0123456789/…", fill=INK, font=_glyphs(size).font)
+    return [*out, words]
+
+
+def _word_boxes(layout: _Layout, coloured: bool) -> None:
+    """Find the boxes (pixels) names, counts and legend entries go in; each is plain white, as stamp() assumes."""
+    p = layout.parts
+    rows = [y for _, y in p["names"]]
+    top, bottom = int(min(rows)) - 8, int(max(rows)) + 9
+    names_x, counts_x = int(p["names"][0][0]), int(p["counts"][0][0])
+    # Counts get the white room up to the next panel's tick labels (about 40 px: "100/100" needs 45).
+    right = counts_x
+    while right < counts_x + 48 and _white(layout, (right, top, right + 1, bottom)):
+        right += 1
+    p["boxes"] = [(max(0, int(names_x - NAME_IN * DIGEST_DPI) - 2), top, names_x + 2, bottom),
+                  (counts_x - 1, top, right, bottom)]
+    if coloured:
+        legend_x, legend = int(p["legend"][0][0]), [y for _, y in p["legend"]]
+        p["boxes"].append((legend_x - 1, int(min(legend)) - 8,
+                           min(int(legend_x + LEGEND_NAME_IN * DIGEST_DPI) + 2, layout.plain.width),
+                           int(max(legend)) + 9))
+    bars = (layout.bars[0][0], layout.bars[0][1])
+    for box in p["boxes"]:
+        assert box[2] <= bars[0] or box[0] >= bars[1], box  # words never share a box with the bars
+        assert box[2] <= layout.lines_box[0] or box[0] >= layout.lines_box[2], box  # nor with the lines
+        assert _white(layout, box), box
+
+
+def _white(layout: _Layout, box: tuple[int, int, int, int]) -> bool:
+    """Tell whether `box` is plain white in both backgrounds."""
+    white = layout.colours["#FFFFFF"]
+    for image in (layout.plain, layout.empty):
+        part = image.crop(box)
+        if part.getcolors(1) is None or part.getpixel((0, 0)) != white:
+            return False
+    return True
 
 
 def _picture(layout: _Layout, people: list[_Person], rows: list[PersonWeek], weeks: list[date],
              coloured: bool) -> Any:
-    """Return the chart as an RGB image: the background, this team's lines, bars and words."""
-    from PIL import ImageDraw
+    """Return the chart as a palette image: the background, this team's lines, bars and words."""
+    from PIL import Image, ImageDraw
 
     answered = any(person.accuracy for person in people)
     image = (layout.plain if answered else layout.empty).copy()
     if answered:
-        _lines(layout, image, people, rows, weeks, coloured)
+        image.paste(to_palette(_lines_rgb(layout, people, rows, weeks, coloured), layout.palette),
+                    layout.lines_box[:2])
     draw = ImageDraw.Draw(image)
     p = layout.parts
+    # Words are drawn as coverage ("L") in their white boxes, then turned into palette colours at once.
+    names, counts, *legend = (Image.new("L", (box[2] - box[0], box[3] - box[1]), 0) for box in p["boxes"])
+    (nx, ny), (cx, cy) = p["boxes"][0][:2], p["boxes"][1][:2]
     size = p["size"]
-    glyphs, ink = _glyphs(size), INK_RGB
+    glyphs = _glyphs(size)
     for i, person in enumerate(people):
         x0, x1, top, bottom = layout.bars[i]
         share = person.done / person.total if person.total else 0.0
         end = round(x0 + share * (x1 - x0))
         if end > x0:
-            draw.rectangle((x0, top, end - 1, bottom - 1), fill=PALETTE[i % len(PALETTE)] if coloured else PALETTE[0])
-        glyphs.draw(image, p["names"][i], fit(person.name, size, NAME_IN), ink, "rm")
-        paste_word(image, layout.words, f"{person.done}/{person.total}", glyphs.font, "lm", p["counts"][i])
-    if coloured:
-        legend = _glyphs(8)
+            colour = PALETTE[i % len(PALETTE)] if coloured else PALETTE[0]
+            draw.rectangle((x0, top, end - 1, bottom - 1), fill=layout.colours[colour])
+        x, y = p["names"][i]
+        glyphs.draw(names, (x - nx, y - ny), fit(person.name, size, NAME_IN), 255, "rm")
+        x, y = p["counts"][i]
+        glyphs.draw(counts, (x - cx, y - cy), f"{person.done}/{person.total}", 255, "lm")
+    if legend:
+        small, (lx, ly) = _glyphs(8), p["boxes"][2][:2]
         for i, person in enumerate(people):
-            legend.draw(image, p["legend"][i], fit(person.name, 8, LEGEND_NAME_IN), ink, "lm")
+            x, y = p["legend"][i]
+            small.draw(legend[0], (x - lx, y - ly), fit(person.name, 8, LEGEND_NAME_IN), 255, "lm")
+    for words, box in zip([names, counts, *legend], p["boxes"], strict=True):
+        stamp(image, words, layout.ink, box[:2])
     return image
 
 
-def _lines(layout: _Layout, image: Any, people: list[_Person], rows: list[PersonWeek], weeks: list[date],
-           coloured: bool) -> None:
-    """Draw the accuracy lines with matplotlib over the panel's background and copy the panel into `image`."""
+def _lines_rgb(layout: _Layout, people: list[_Person], rows: list[PersonWeek], weeks: list[date],
+               coloured: bool) -> Any:
+    """Draw the accuracy lines with matplotlib over the panel's background; return the panel as RGB."""
     from PIL import Image
 
     p = layout.parts
@@ -256,8 +309,7 @@ def _lines(layout: _Layout, image: Any, people: list[_Person], rows: list[Person
         canvas.figure.draw_artist(artist)
     width, height = canvas.get_width_height()
     drawn = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
-    box = layout.lines_box
-    image.paste(drawn.crop(box).convert("RGB"), box[:2])
+    return drawn.crop(layout.lines_box).convert("RGB")
 
 
 def _segments(acc: dict[date, float], pos: dict[date, int]) -> tuple[list[float], list[float]]:
