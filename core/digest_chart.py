@@ -272,14 +272,14 @@ def _picture(layout: _Layout, people: list[_Person], rows: list[PersonWeek], wee
             colour = PALETTE[i % len(PALETTE)] if coloured else PALETTE[0]
             draw.rectangle((x0, top, end - 1, bottom - 1), fill=layout.colours[colour])
         x, y = p["names"][i]
-        glyphs.draw(names, (x - nx, y - ny), fit(person.name, size, NAME_IN), 255, "rm")
+        glyphs.draw(names, (x - nx, y - ny), person.name, 255, "rm", limit=NAME_IN * DIGEST_DPI)
         x, y = p["counts"][i]
         glyphs.draw(counts, (x - cx, y - cy), f"{person.done}/{person.total}", 255, "lm")
     if legend:
         small, (lx, ly) = _glyphs(8), p["boxes"][2][:2]
         for i, person in enumerate(people):
             x, y = p["legend"][i]
-            small.draw(legend[0], (x - lx, y - ly), fit(person.name, 8, LEGEND_NAME_IN), 255, "lm")
+            small.draw(legend[0], (x - lx, y - ly), person.name, 255, "lm", limit=LEGEND_NAME_IN * DIGEST_DPI)
     for words, box in zip([names, counts, *legend], p["boxes"], strict=True):
         stamp(image, words, layout.ink, box[:2])
     return image
@@ -362,9 +362,4 @@ def _glyphs(size: float) -> Glyphs:
 
 def fit(text: str, size: float, inches: float) -> str:
     """Cut `text` with an ellipsis until it is at most `inches` wide at `size` points (measured, not counted)."""
-    glyphs, limit = _glyphs(size), inches * DIGEST_DPI
-    if glyphs.length(text) <= limit:
-        return text
-    while len(text) > 1 and glyphs.length(text.rstrip() + "…") > limit:
-        text = text[:-1]
-    return text.rstrip() + "…"
+    return _glyphs(size).fit(text, inches * DIGEST_DPI)
