@@ -250,14 +250,14 @@ def _white(layout: _Layout, box: tuple[int, int, int, int]) -> bool:
 def _picture(layout: _Layout, people: list[_Person], rows: list[PersonWeek], weeks: list[date],
              coloured: bool) -> Any:
     """Return the chart as a palette image: the background, this team's lines, bars and words."""
-    from PIL import Image, ImageDraw
+    from PIL import Image
 
     answered = any(person.accuracy for person in people)
     image = (layout.plain if answered else layout.empty).copy()
     if answered:
         image.paste(to_palette(_lines_rgb(layout, people, rows, weeks, coloured), layout.palette),
                     layout.lines_box[:2])
-    draw = ImageDraw.Draw(image)
+    core = image.im  # bars are filled through the core image: a tenth of ImageDraw.rectangle's cost
     p = layout.parts
     # Words are drawn as coverage ("L") in their white boxes, then turned into palette colours at once.
     names, counts, *legend = (Image.new("L", (box[2] - box[0], box[3] - box[1]), 0) for box in p["boxes"])
@@ -270,7 +270,7 @@ def _picture(layout: _Layout, people: list[_Person], rows: list[PersonWeek], wee
         end = round(x0 + share * (x1 - x0))
         if end > x0:
             colour = PALETTE[i % len(PALETTE)] if coloured else PALETTE[0]
-            draw.rectangle((x0, top, end - 1, bottom - 1), fill=layout.colours[colour])
+            core.paste(layout.colours[colour], (x0, top, end, bottom))
         x, y = p["names"][i]
         glyphs.draw(names, (x - nx, y - ny), person.name, 255, "rm", limit=NAME_IN * DIGEST_DPI)
         x, y = p["counts"][i]

@@ -145,24 +145,25 @@ def _handle(session: Session, person_id: int) -> str:
 
 
 def _add_enrollments(session: Session, data: TeamData, ids: list[int]) -> None:
+    """Enrollments of `ids` in active campaigns, and each person's longest run of misses in any campaign."""
     new: set[str] = set()
     for part in _chunks(ids):
-        for row in session.execute(select(Enrollment.person_id, Enrollment.campaign_id, Enrollment.position,
-                                          Enrollment.status)
-                                   .join(Campaign, Campaign.id == Enrollment.campaign_id)
-                                   .where(Enrollment.person_id.in_(part),
-                                          Enrollment.status.in_(("active", "completed")),
-                                          Campaign.status == "active")):
-            e = Enrolled._make(row)
-            data.enrollments[e.person_id].append(e)
-            new.add(e.campaign_id)
+        for pid, cid, position, status, unanswered, running in session.execute(
+                select(Enrollment.person_id, Enrollment.campaign_id, Enrollment.position, Enrollment.status,
+                       Enrollment.unanswered, Campaign.status)
+                .join(Campaign, Campaign.id == Enrollment.campaign_id)
+                .where(Enrollment.person_id.in_(part), Enrollment.status.in_(("active", "completed")))):
+            data.missed[pid] = max(data.missed[pid], unanswered)
+            if running == "active":
+                data.enrollments[pid].append(Enrolled(pid, cid, position, status))
+                new.add(cid)
     new -= set(data.campaigns)
     data.campaigns.update((c.id, c) for c in session.scalars(select(Campaign).where(Campaign.id.in_(new))))
     data.options.update(options_of(session, new - set(data.options)))
 
 
 def _add_records(session: Session, data: TeamData, ids: list[int]) -> None:
-    """Answers, question deliveries (for stats), the longest run of misses and completions of `ids`."""
+    """Answers, question deliveries (for stats) and completions of `ids`."""
     for part in _chunks(ids):
         for row in session.execute(select(Answer.id, Answer.person_id, Answer.campaign_id, Answer.question_id,
                                           Answer.track_version_id, Answer.correct, Answer.choice_text,
@@ -178,11 +179,6 @@ def _add_records(session: Session, data: TeamData, ids: list[int]) -> None:
         for pid, status, sent_at, correct, answered_at in session.execute(q):
             if pid is not None and status == "sent":
                 data.rows[pid].append((sent_at, correct, answered_at))
-        for pid, n in session.execute(select(Enrollment.person_id, func.max(Enrollment.unanswered))
-                                      .where(Enrollment.person_id.in_(part),
-                                             Enrollment.status.in_(("active", "completed")))
-                                      .group_by(Enrollment.person_id)):
-            data.missed[pid] = n
         for c in session.scalars(select(Completion).where(Completion.person_id.in_(part))
                                  .order_by(Completion.completed_at, Completion.campaign_id)):
             data.completions[c.person_id].append(c)
