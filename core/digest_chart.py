@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from core.chart_pixels import Glyphs, encode, ink_table, make_palette, stamp, to_palette
@@ -44,6 +44,7 @@ MAX_ROWS = 30  # larger teams use core.charts.progress_chart
 MAX_LAYOUTS = 64
 NAME_IN, LEGEND_NAME_IN = 1.33, 1.1
 BAR_HEIGHT = 0.62
+SAMPLE_MONDAY = date(2025, 1, 6)  # the sample layout the palette is picked from shows six weeks from here
 _local = threading.local()
 
 
@@ -85,6 +86,33 @@ def digest_png(rows: list[PersonWeek], title: str, locale: str = "en") -> bytes:
 
 
 def _build(n: int, weeks: list[date], coloured: bool, locale: str, title: str) -> _Layout:
+    layout, plain, blank = _draw(n, weeks, coloured, locale, title)
+    layout.palette, layout.colours, layout.ink = _palette(coloured)
+    layout.plain, layout.empty = to_palette(plain, layout.palette), to_palette(blank, layout.palette)
+    _word_boxes(layout, coloured)
+    return layout
+
+
+def _palette(coloured: bool) -> tuple[Any, dict[str, int], list[int]]:
+    """Return this thread's palette, flat colour indices and ink table for coloured (or team) layouts.
+
+    Every layout uses the same colours, lines and fonts, so one palette, picked from a sample layout
+    with every colour (picking costs more than drawing a layout), serves them all; being picked from
+    the same sample every time, it keeps the same data giving the same bytes in any process.
+    """
+    palettes: dict[bool, tuple[Any, dict[str, int], list[int]]] = _local.__dict__.setdefault("palettes", {})
+    if coloured not in palettes:
+        n = len(PALETTE) if coloured else 10
+        weeks = [SAMPLE_MONDAY + timedelta(weeks=w) for w in range(6)]
+        sample, plain, blank = _draw(n, weeks, coloured, "en", "Sample")
+        palette, colours = make_palette([blank, plain, *_samples(sample, n, weeks, coloured)],
+                                        ["#FFFFFF", INK, TRACK_GREY, MUTED, *PALETTE])
+        palettes[coloured] = palette, colours, ink_table(palette, INK, "#FFFFFF")
+    return palettes[coloured]
+
+
+def _draw(n: int, weeks: list[date], coloured: bool, locale: str, title: str) -> tuple[_Layout, Any, Any]:
+    """Draw a layout's figure; return it with its background as RGB, without and with "No answers yet"."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -116,13 +144,7 @@ def _build(n: int, weeks: list[date], coloured: bool, locale: str, title: str) -
     layout.background = layout.canvas.copy_from_bbox(fig.bbox)
     plain = _tracks(layout, _snapshot(layout))
     fig.draw_artist(empty)
-    blank = _tracks(layout, _snapshot(layout))
-    layout.palette, layout.colours = make_palette([blank, plain, *_samples(layout, n, weeks, coloured)],
-                                                  ["#FFFFFF", INK, TRACK_GREY, MUTED, *PALETTE])
-    layout.ink = ink_table(layout.palette, INK, "#FFFFFF")
-    layout.plain, layout.empty = to_palette(plain, layout.palette), to_palette(blank, layout.palette)
-    _word_boxes(layout, coloured)
-    return layout
+    return layout, plain, _tracks(layout, _snapshot(layout))
 
 
 def _progress_axes(left: Any, n: int, words: dict[str, str]) -> None:
