@@ -221,3 +221,14 @@ def test_glyphs_draw_words_as_pillow_draws_them() -> None:
             # Where two glyphs overlap the blend may round one level apart; nothing else differs.
             assert max(high for _, high in diff.getextrema()) <= (1 if simple else 0), (text, xy, anchor)
             assert glyphs.length(text) == (basic if simple else full).getlength(text)
+
+
+def test_digest_chart_bytes_do_not_depend_on_the_charts_drawn_before() -> None:
+    from core.digest_chart import digest_png
+
+    with ThreadPoolExecutor(1) as pool:  # a fresh thread: its own layouts and palettes
+        alone = pool.submit(digest_png, cohort(5), "Team").result()
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(digest_png, cohort(2, seed=3), "Team").result()
+        pool.submit(digest_png, cohort(12, seed=4), "Team").result()
+        assert pool.submit(digest_png, cohort(5), "Team").result() == alone
