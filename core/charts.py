@@ -94,19 +94,26 @@ def _fit(renderer: RendererAgg, text: str, size: float, inches: float) -> str:
 
 def _people(rows: Sequence[PersonWeek]) -> list[_Person]:
     """Fold weekly rows into one entry per person, best progress first (ties by name)."""
-    by_person: dict[int | str, list[PersonWeek]] = defaultdict(list)
+    by_person: dict[int | str, list[PersonWeek]] = {}
     for r in rows:
-        by_person[r.person if r.person_id is None else r.person_id].append(r)
+        key = r.person if r.person_id is None else r.person_id
+        found = by_person.get(key)
+        if found is None:
+            by_person[key] = [r]
+        else:
+            found.append(r)
     out = []
     for weeks in by_person.values():
-        name = weeks[0].person
-        latest = max(weeks, key=lambda w: w.week)
-        answered: dict[date, list[int]] = defaultdict(lambda: [0, 0])
+        latest = weeks[0]
+        answered: dict[date, tuple[int, int]] = {}
         for w in weeks:
-            answered[w.week][0] += w.correct
-            answered[w.week][1] += w.answered
+            if w.week > latest.week:
+                latest = w
+            if w.answered:  # a digest asks for thousands of charts: skip the empty weeks cheaply
+                c, n = answered.get(w.week, (0, 0))
+                answered[w.week] = (c + w.correct, n + w.answered)
         acc = {wk: c / n for wk, (c, n) in answered.items() if n > 0}
-        out.append(_Person(name, min(latest.units_done, latest.units_total), latest.units_total, acc))
+        out.append(_Person(weeks[0].person, min(latest.units_done, latest.units_total), latest.units_total, acc))
     return sorted(out, key=lambda p: (-(p.done / p.total if p.total else 0.0), p.name))
 
 

@@ -92,7 +92,13 @@ def plural(locale: str | None, singular: str, plural_: str, n: int, **kw: Any) -
 
 def babel_locale(locale: str | None) -> Locale:
     """Return the Babel Locale used for dates and names in the bot language of `locale`."""
-    return Locale.parse(language_of(locale))
+    return _babel_locale(language_of(locale))
+
+
+@cache
+def _babel_locale(language: str) -> Locale:
+    # Parsed once per language: a weekly run formats thousands of dates.
+    return Locale.parse(language)
 
 
 def _pattern(fmt: str, locale: str | None) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -12,10 +13,10 @@ from core.digest_render import render_digest
 from core.i18n import translate
 from core.models import Person
 from core.ports import OutboundMessage
-from core.services.attachments import attach
+from core.services.attachments import attach, attach_many
 from core.services.team_digest import TeamDigest, collect
 
-__all__ = ["build", "chart_key", "chart_of", "message_of"]
+__all__ = ["build", "chart_key", "chart_of", "message_of", "messages_of"]
 
 
 def chart_key(manager: Person, now: datetime) -> str:
@@ -44,3 +45,11 @@ def message_of(session: Session, manager: Person, d: TeamDigest, now: datetime, 
         image = attach(session, chart_key(manager, now), "digest.png", chart_of(d, manager.locale), now,
                        alt=translate(manager.locale, "Your team's progress"))
     return render_digest(d, manager.name, manager.locale, zone, image)
+
+
+def messages_of(session: Session, digests: Sequence[tuple[Person, TeamDigest]], now: datetime) -> list[OutboundMessage]:
+    """Return the messages of a batch of gathered digests; their charts are stored with one INSERT."""
+    images = attach_many(session, [(chart_key(m, now), "digest.png", chart_of(d, m.locale),
+                                    translate(m.locale, "Your team's progress")) for m, d in digests], now)
+    return [render_digest(d, m.name, m.locale, ZoneInfo(m.timezone or "UTC"), image)
+            for (m, d), image in zip(digests, images, strict=True)]

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from core.models import Person
 from core.ports import OutboundMessage
 from core.services import due
-from core.services.outbox import enqueue, existing_keys
+from core.services.outbox import enqueue_many, existing_keys
 from core.services.people import is_reachable
 from scheduler.planner import CATCH_UP, PlanReport, digest_instant
 
@@ -44,7 +44,8 @@ def process_digests(session: Session, now: datetime, batch: int = 500) -> PlanRe
     """Queue every due digest once (keyed by manager and local date) and plan the following one.
 
     Managers are taken `batch` at a time; the keys already queued, every team's records and the next
-    campaigns are read per batch (core/services/team_data.py); each chart reuses a cached figure.
+    campaigns are read per batch (core/services/team_data.py), and the batch's charts and deliveries are
+    written with one INSERT each; each chart reuses a cached layout (core/digest_chart.py).
     """
     report = PlanReport()
     managers = due.managers_due(session, now)
@@ -68,12 +69,11 @@ def process_digests(session: Session, now: datetime, batch: int = 500) -> PlanRe
             fresh = {key: m for key, m in todo.items() if key not in done}
             # Each digest covers the manager's own team since their previous one; the batch is read at once.
             gathered = collect_many(session, list(fresh.values()), now)
-        for key, m in fresh.items():
-            d = gathered.get(m.id)
-            if d is not None:
-                msg = digest_build.message_of(session, m, d, now)
-                enqueue(session, key=key, person=m, kind="digest", message=msg, due=now, check=False)
-                report.digests += 1
+            built = [(key, m, gathered[m.id]) for key, m in fresh.items() if m.id in gathered]
+            messages = digest_build.messages_of(session, [(m, d) for _, m, d in built], now)
+            # One INSERT for the batch's charts and one for its deliveries.
+            report.digests += enqueue_many(session, [(key, m, msg) for (key, m, _), msg in
+                                                     zip(built, messages, strict=True)], kind="digest", due=now)
         _plan_next(session, part, now)
         session.flush()
     return report

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from content.pictures import ImageFile, stored_key
@@ -12,7 +14,7 @@ from core.db import Database
 from core.models import Attachment
 from core.ports import Image, OutboundMessage
 
-__all__ = ["attach", "store_pictures", "with_image_data"]
+__all__ = ["attach", "attach_many", "store_pictures", "with_image_data"]
 
 
 def attach(session: Session, key: str, name: str, data: bytes, now: datetime, *, media_type: str = "image/png",
@@ -24,6 +26,29 @@ def attach(session: Session, key: str, name: str, data: bytes, now: datetime, *,
     else:
         row.name, row.media_type, row.data = name, media_type, data
     return Image(key=key, name=name, media_type=media_type, alt=alt)
+
+
+def attach_many(session: Session, images: Sequence[tuple[str, str, bytes, str]], now: datetime, *,
+                media_type: str = "image/png") -> list[Image]:
+    """Store many images, each (key, name, data, alt), idempotently; return the Images in the same order.
+
+    One query finds the keys already stored and one INSERT adds the rest, so a batch of digests costs
+    two statements instead of a lookup and an insert per chart.
+    """
+    keys = [key for key, _, _, _ in images]
+    stored: set[str] = set()
+    for i in range(0, len(keys), 500):
+        stored.update(session.scalars(select(Attachment.key).where(Attachment.key.in_(keys[i : i + 500]))))
+    new = []
+    for key, name, data, _ in images:
+        if key in stored:
+            attach(session, key, name, data, now, media_type=media_type)  # rare: built before, e.g. retried
+        else:
+            new.append({"key": key, "name": name, "media_type": media_type, "data": data, "created_at": now})
+            stored.add(key)
+    if new:
+        session.execute(insert(Attachment), new)
+    return [Image(key=key, name=name, media_type=media_type, alt=alt) for key, name, _, alt in images]
 
 
 def with_image_data(db: Database, message: OutboundMessage) -> OutboundMessage:

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, case, func, or_, select, update
+from sqlalchemy import Row, case, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from core.models import Answer, Delivery, Person
@@ -67,6 +67,18 @@ def enqueue(
     if message is None and flush:
         session.flush()  # the caller needs the id to build the message's buttons
     return d
+
+
+def enqueue_many(session: Session, items: Sequence[tuple[str, Person, OutboundMessage]], *, kind: str,
+                 due: datetime) -> int:
+    """Add a delivery for each (key, person, message) in one INSERT; the caller made sure no key exists yet."""
+    rows = [{"key": key, "person_id": person.id, "enrollment_id": None, "campaign_id": None, "kind": kind,
+             "item": "", "track_version_id": None, "payload": message.to_dict(), "channel": person.channel,
+             "address": person.address, "seq": 0, "due_at": due, "status": "pending", "attempts": 0,
+             "next_attempt_at": due} for key, person, message in items]
+    if rows:
+        session.execute(insert(Delivery), rows)
+    return len(rows)
 
 
 def enqueue_reply(session: Session, *, channel: str, address: str, person_id: int | None,

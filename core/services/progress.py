@@ -96,11 +96,14 @@ def streak_of(rows: Sequence[tuple[datetime | None, bool | None, datetime | None
     return streak
 
 
+_UTC, _EVERY_DAY = ZoneInfo("UTC"), WorkCalendar()  # the defaults, built once: a digest run asks thousands of times
+
+
 def stats_of_rows(rows: list[tuple[datetime | None, bool | None, datetime | None]], since: datetime | None,
                   zone: ZoneInfo | None = None, calendar: WorkCalendar | None = None) -> Stats:
     """Return Stats from (sent_at, correct or None, answered_at) rows, newest first (streaks by working day)."""
-    zone = zone or ZoneInfo("UTC")
-    calendar = calendar or WorkCalendar()
+    zone = zone or _UTC
+    calendar = calendar or _EVERY_DAY
     streak = streak_of(rows, zone, calendar)
     last = max((r[2] for r in rows if r[2] is not None), default=None)
     window = [r for r in rows if since is None or (r[0] is not None and r[0] >= since)]

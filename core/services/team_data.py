@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -29,21 +29,54 @@ from core.models import (
 from core.services.reporting import options_of
 from core.services.tracks import track_of
 
-__all__ = ["Row", "TeamData", "load"]
+__all__ = ["AnswerRow", "Enrolled", "Report", "Row", "TeamData", "load"]
 
 CHUNK = 5000  # ids per IN list, well under any database's parameter limit
 Row = tuple[datetime | None, bool | None, datetime | None]
+
+
+class Report(NamedTuple):
+    """A person in a manager's team, as a digest reads it; `label` is their name, else their handle."""
+
+    id: int
+    manager_id: int
+    name: str
+    status: str
+    label: str
+
+
+class Enrolled(NamedTuple):
+    """A report's enrollment, as a digest reads it."""
+
+    person_id: int
+    campaign_id: str
+    position: int
+    status: str
+
+
+class AnswerRow(NamedTuple):
+    """A report's answer, as a digest reads it (a plain row: a batch reads tens of thousands)."""
+
+    id: int
+    person_id: int
+    campaign_id: str | None
+    question_id: str
+    track_version_id: int | None
+    correct: bool
+    choice_text: str
+    answered_at: datetime
 
 
 @dataclass
 class TeamData:
     """The batch's teams and their records, keyed by manager or person id."""
 
-    team: dict[int, list[tuple[Person, int]]] = field(default_factory=dict)
-    enrollments: dict[int, list[Enrollment]] = field(default_factory=lambda: defaultdict(list))
+    team: dict[int, list[tuple[Report, int]]] = field(default_factory=dict)
+    enrollments: dict[int, list[Enrolled]] = field(default_factory=lambda: defaultdict(list))
+    campaigns: dict[str, Campaign] = field(default_factory=dict)
     options: dict[str, CampaignReporting] = field(default_factory=dict)
     previous: dict[int, Delivery] = field(default_factory=dict)
-    answers: dict[int, list[Answer]] = field(default_factory=lambda: defaultdict(list))
+    answers: dict[int, list[AnswerRow]] = field(default_factory=lambda: defaultdict(list))
     rows: dict[int, list[Row]] = field(default_factory=lambda: defaultdict(list))
     missed: dict[int, int] = field(default_factory=lambda: defaultdict(int))
     completions: dict[int, list[Completion]] = field(default_factory=lambda: defaultdict(list))
@@ -78,7 +111,7 @@ def load(session: Session, manager_ids: Sequence[int], now: datetime) -> TeamDat
         data.team[m] = team
     ids = sorted({p.id for team in data.team.values() for p, _ in team})
     _add_records(session, data, ids)
-    data.unit_totals = _unit_totals(session, {e.campaign for es in data.enrollments.values() for e in es})
+    data.unit_totals = _unit_totals(session, data.campaigns.values())
     data.previous = _previous(session, manager_ids)
     data.prompts = _prompts(session, {a.track_version_id for rows in data.answers.values() for a in rows
                                       if a.track_version_id is not None})
@@ -92,32 +125,51 @@ def load(session: Session, manager_ids: Sequence[int], now: datetime) -> TeamDat
     return data
 
 
-def _reports_of(session: Session, manager_ids: Sequence[int]) -> dict[int, list[Person]]:
-    out: dict[int, list[Person]] = defaultdict(list)
+def _reports_of(session: Session, manager_ids: Sequence[int]) -> dict[int, list[Report]]:
+    """Each manager's reports who have not left, by name (plain rows: a batch reads thousands)."""
+    out: dict[int, list[Report]] = defaultdict(list)
     for part in _chunks(manager_ids):
-        for p in session.scalars(select(Person).where(Person.manager_id.in_(part), Person.status != "left")
-                                 .order_by(Person.name, Person.id)):
-            assert p.manager_id is not None
-            out[p.manager_id].append(p)
+        for pid, manager_id, name, status in session.execute(
+                select(Person.id, Person.manager_id, Person.name, Person.status)
+                .where(Person.manager_id.in_(part), Person.status != "left").order_by(Person.name, Person.id)):
+            # Without a name, the handle (email or chat account) says who it is; that is rare, so read one by one.
+            label = name or _handle(session, pid)
+            assert manager_id is not None
+            out[manager_id].append(Report(pid, manager_id, name, status, label))
     return out
 
 
+def _handle(session: Session, person_id: int) -> str:
+    person = session.get(Person, person_id)
+    return person.handle if person is not None else f"#{person_id}"
+
+
 def _add_enrollments(session: Session, data: TeamData, ids: list[int]) -> None:
+    """Enrollments of `ids` in active campaigns, and each person's longest run of misses in any campaign."""
     new: set[str] = set()
     for part in _chunks(ids):
-        for e in session.scalars(select(Enrollment).join(Campaign, Campaign.id == Enrollment.campaign_id)
-                                 .where(Enrollment.person_id.in_(part),
-                                        Enrollment.status.in_(("active", "completed")),
-                                        Campaign.status == "active")):
-            data.enrollments[e.person_id].append(e)
-            new.add(e.campaign_id)
+        for pid, cid, position, status, unanswered, running in session.execute(
+                select(Enrollment.person_id, Enrollment.campaign_id, Enrollment.position, Enrollment.status,
+                       Enrollment.unanswered, Campaign.status)
+                .join(Campaign, Campaign.id == Enrollment.campaign_id)
+                .where(Enrollment.person_id.in_(part), Enrollment.status.in_(("active", "completed")))):
+            data.missed[pid] = max(data.missed[pid], unanswered)
+            if running == "active":
+                data.enrollments[pid].append(Enrolled(pid, cid, position, status))
+                new.add(cid)
+    new -= set(data.campaigns)
+    data.campaigns.update((c.id, c) for c in session.scalars(select(Campaign).where(Campaign.id.in_(new))))
     data.options.update(options_of(session, new - set(data.options)))
 
 
 def _add_records(session: Session, data: TeamData, ids: list[int]) -> None:
-    """Answers, question deliveries (for stats), the longest run of misses and completions of `ids`."""
+    """Answers, question deliveries (for stats) and completions of `ids`."""
     for part in _chunks(ids):
-        for a in session.scalars(select(Answer).where(Answer.person_id.in_(part)).order_by(Answer.answered_at)):
+        for row in session.execute(select(Answer.id, Answer.person_id, Answer.campaign_id, Answer.question_id,
+                                          Answer.track_version_id, Answer.correct, Answer.choice_text,
+                                          Answer.answered_at)
+                                   .where(Answer.person_id.in_(part)).order_by(Answer.answered_at)):
+            a = AnswerRow._make(row)
             data.answers[a.person_id].append(a)
         # Filtered on (person, kind) only, so SQLite uses that index at scale.
         q = (select(Delivery.person_id, Delivery.status, Delivery.sent_at, Answer.correct, Answer.answered_at)
@@ -127,11 +179,6 @@ def _add_records(session: Session, data: TeamData, ids: list[int]) -> None:
         for pid, status, sent_at, correct, answered_at in session.execute(q):
             if pid is not None and status == "sent":
                 data.rows[pid].append((sent_at, correct, answered_at))
-        for pid, n in session.execute(select(Enrollment.person_id, func.max(Enrollment.unanswered))
-                                      .where(Enrollment.person_id.in_(part),
-                                             Enrollment.status.in_(("active", "completed")))
-                                      .group_by(Enrollment.person_id)):
-            data.missed[pid] = n
         for c in session.scalars(select(Completion).where(Completion.person_id.in_(part))
                                  .order_by(Completion.completed_at, Completion.campaign_id)):
             data.completions[c.person_id].append(c)

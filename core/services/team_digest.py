@@ -16,9 +16,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.charts import PersonWeek
-from core.models import Answer, Delivery, Person
+from core.models import Delivery, Person
 from core.services import memory, team_data
 from core.services.progress import Stats, stats_of_rows
+from core.services.team_data import AnswerRow
 
 __all__ = ["AT_RISK_AFTER_MISSED", "Hard", "Line", "Summary", "TeamDigest", "collect", "collect_many",
            "previous_digest"]
@@ -130,7 +131,7 @@ def _assemble(data: team_data.TeamData, manager: Person, now: datetime) -> TeamD
     if not team:
         return None
     enrolls = [e for p, _ in team for e in data.enrollments[p.id]]
-    campaigns = {e.campaign_id: e.campaign for e in enrolls}
+    campaigns = {e.campaign_id: data.campaigns[e.campaign_id] for e in enrolls}
     if not campaigns or all(now.date() < c.start_date + FIRST_WEEK for c in campaigns.values()):
         return None
     options = {cid: data.options[cid] for cid in campaigns}
@@ -146,7 +147,7 @@ def _assemble(data: team_data.TeamData, manager: Person, now: datetime) -> TeamD
             continue
         at_risk = data.missed[p.id] >= AT_RISK_AFTER_MISSED or p.status in ("blocked", "deactivated") or (
             s.sent > 0 and s.answered == 0)
-        name = memory.name_with(p.name or p.handle, data.completions[p.id], manager.locale)
+        name = memory.name_with(p.label, data.completions[p.id], manager.locale)
         lines.append(Line(p.id, name, d, s, sum(e.position for e in mine),
                           sum(data.unit_totals.get(e.campaign_id, 0) for e in mine), at_risk, p.id in struggling,
                           p.status))
@@ -166,7 +167,7 @@ def _assemble(data: team_data.TeamData, manager: Person, now: datetime) -> TeamD
                       _weeks(lines, answers, now, pseudo), pseudo, [name for name, _ in resolved])
 
 
-def _struggling(answers: list[Answer], options: dict[str, Any]) -> set[int]:
+def _struggling(answers: list[AnswerRow], options: dict[str, Any]) -> set[int]:
     """People whose first-attempt accuracy over their last N answers in a campaign is under its threshold."""
     by: dict[tuple[int, str | None], list[bool]] = defaultdict(list)
     for a in answers:
@@ -182,8 +183,8 @@ def _struggling(answers: list[Answer], options: dict[str, Any]) -> set[int]:
     return out
 
 
-def _hardest(prompts: dict[tuple[int | None, str], str], answers: list[Answer]) -> list[Hard]:
-    by: dict[tuple[int | None, str], list[Answer]] = defaultdict(list)
+def _hardest(prompts: dict[tuple[int | None, str], str], answers: list[AnswerRow]) -> list[Hard]:
+    by: dict[tuple[int | None, str], list[AnswerRow]] = defaultdict(list)
     for a in answers:
         by[(a.track_version_id, a.question_id)].append(a)
     ranked = sorted(((sum(a.correct for a in rows) / len(rows), -len(rows), key) for key, rows in by.items()
@@ -195,7 +196,7 @@ def _hardest(prompts: dict[tuple[int | None, str], str], answers: list[Answer]) 
     return out
 
 
-def _weeks(lines: list[Line], answers: list[Answer], now: datetime, pseudonymous: bool) -> list[PersonWeek]:
+def _weeks(lines: list[Line], answers: list[AnswerRow], now: datetime, pseudonymous: bool) -> list[PersonWeek]:
     """Per-person weekly rows for the chart (the last six weeks); one anonymous team row when pseudonymous."""
     start = now.date() - timedelta(days=now.weekday() + 35)
     weeks = [start + timedelta(days=7 * i) for i in range(6)]
@@ -210,5 +211,6 @@ def _weeks(lines: list[Line], answers: list[Answer], now: datetime, pseudonymous
         for (_, w), marks in tally.items():
             team[w] += marks
         return [PersonWeek("Team", w, done, total, len(team[w]), sum(team[w]), 0) for w in weeks]
-    return [PersonWeek(ln.name, w, ln.done, ln.total, len(tally[(ln.person_id, w)]), sum(tally[(ln.person_id, w)]),
-                       ln.person_id) for ln in lines for w in weeks]
+    none: list[bool] = []
+    return [PersonWeek(ln.name, w, ln.done, ln.total, len(marks), sum(marks), ln.person_id)
+            for ln in lines for w in weeks for marks in (tally.get((ln.person_id, w), none),)]

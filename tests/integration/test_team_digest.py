@@ -93,6 +93,21 @@ def test_digest_for_a_two_level_team_with_chart(world: World, tmp_path: Path) ->
     assert "first-try accuracy 67% (±0)" in second.text and "at risk 1 (±0)" in second.text
 
 
+def test_a_chart_stored_before_is_replaced_and_the_digest_queued_once(world: World) -> None:
+    ids = team(world)
+    play_week(world, ids, MON)
+    key = f"chart:{ids['boss']}:{(MON + timedelta(days=7)).isoformat()}"  # 08:30 in New York, Monday
+    world.do(lambda s: s.add(Attachment(key=key, name="old.png", media_type="image/png", data=b"old",
+                                        created_at=world.clock.now())))
+    world.tick(at(MON + timedelta(days=7), 13, 30))
+    world.tick(at(MON + timedelta(days=7), 13, 45))  # a second tick queues nothing more
+    [(_, digest)] = world.inbox(ids["boss"], "digest")
+    assert digest.image is not None and digest.image.key == key
+    stored = world.do(lambda s: (s.get(Attachment, key).name, s.get(Attachment, key).data[:8]))
+    assert stored == ("digest.png", b"\x89PNG\r\n\x1a\n")
+    assert len(world.deliveries(ids["boss"], "digest")) == 1
+
+
 def test_pseudonymous_campaign_shows_no_individual_scores(world: World) -> None:
     ids = team(world)
     with world.session() as s:

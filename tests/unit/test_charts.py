@@ -149,3 +149,86 @@ def test_digest_chart_draws_each_name_beside_its_bar_and_cuts_long_ones() -> Non
     cut = fit("Maximiliane Wolkenstein-Oberhausen", 9, 1.33)
     assert cut.startswith("Maximiliane") and cut.endswith("…") and "Oberhausen" not in cut
     assert fit("Иван Петров", 9, 1.33) == "Иван Петров"
+
+
+def test_digest_chart_is_a_small_palette_png_in_the_exact_colours() -> None:
+    import io
+
+    from PIL import Image
+
+    from core.charts import PALETTE, TRACK_GREY
+    from core.digest_chart import digest_png
+
+    def rgb(colour: str) -> tuple[int, int, int]:
+        return int(colour[1:3], 16), int(colour[3:5], 16), int(colour[5:7], 16)
+
+    for people, bars in ((5, PALETTE[:5]), (10, PALETTE[:1])):
+        png = digest_png(cohort(people), "Your team's progress")
+        image = Image.open(io.BytesIO(png))
+        assert (image.format, image.mode, image.size) == ("PNG", "P", (720, 400))
+        assert len(png) < 25_000
+        counts = {colour: n for n, colour in image.convert("RGB").getcolors(256) or []}
+        assert counts[(255, 255, 255)] > 720 * 400 // 2  # white paper, not a near-white
+        assert counts[rgb(TRACK_GREY)] > 1000
+        for colour in bars:
+            assert counts[rgb(colour)] > 1000  # each bar in its exact colour
+
+
+def test_digest_chart_shows_each_name_beside_its_own_bar() -> None:
+    import io
+
+    from PIL import Image, ImageChops
+
+    from core.digest_chart import digest_png
+
+    rows = cohort(10)
+    first = Image.open(io.BytesIO(digest_png(rows, "Team"))).convert("RGB")
+    centres = []
+    for name in sorted({r.person for r in rows}):
+        # A letter more keeps the order (best progress first, then by name) and moves only this name.
+        longer = [PersonWeek(r.person + "x" if r.person == name else r.person, *list(vars(r).values())[1:])
+                  for r in rows]
+        second = Image.open(io.BytesIO(digest_png(longer, "Team"))).convert("RGB")
+        box = ImageChops.difference(first, second).getbbox()
+        assert box is not None and box[2] < 116 and box[3] - box[1] < 16, (name, box)
+        centres.append((box[1] + box[3]) // 2)
+    assert len(set(centres)) == 10  # ten names on ten rows
+
+
+def test_glyphs_draw_words_as_pillow_draws_them() -> None:
+    from matplotlib.font_manager import FontProperties, findfont
+    from PIL import Image, ImageChops, ImageDraw, ImageFont
+
+    from core.chart_pixels import Glyphs
+
+    path = findfont(FontProperties())
+    rng = random.Random(3)
+    letters = ("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 .,-'’/()ÄÖÜäöüßéçñøłŠİ"
+               "АБВГДЖЗИЛПФЦЩЮЯбвгджзилпфцщюяΑΓΔΘΛΠΣΦΨΩαβγδθλπσφψω…fjTeAVWaYoLT")
+    for pixels in (7 * 80 / 72, 9 * 80 / 72):
+        basic = ImageFont.truetype(path, pixels, layout_engine=ImageFont.Layout.BASIC)
+        full = ImageFont.truetype(path, pixels)
+        glyphs = Glyphs(basic, full)
+        words = ["".join(rng.choice(letters) for _ in range(rng.randint(1, 20))) for _ in range(150)]
+        # Text that needs shaping (Arabic, a combining accent) goes through Pillow's full layout.
+        for text in [*words, "Jos\u0065\u0301 Núñez", "علي حسن", "Learner 07", "Maximiliane Wolk…"]:
+            xy, anchor = (rng.uniform(150, 250), rng.uniform(20, 60)), rng.choice(["lm", "rm"])
+            simple = "\u0301" not in text and "ع" not in text
+            expected, drawn = Image.new("RGB", (400, 80), "white"), Image.new("RGB", (400, 80), "white")
+            ImageDraw.Draw(expected).text(xy, text, fill=(34, 34, 34), font=basic if simple else full, anchor=anchor)
+            glyphs.draw(drawn, xy, text, (34, 34, 34), anchor)
+            diff = ImageChops.difference(expected, drawn)
+            # Where two glyphs overlap the blend may round one level apart; nothing else differs.
+            assert max(high for _, high in diff.getextrema()) <= (1 if simple else 0), (text, xy, anchor)
+            assert glyphs.length(text) == (basic if simple else full).getlength(text)
+
+
+def test_digest_chart_bytes_do_not_depend_on_the_charts_drawn_before() -> None:
+    from core.digest_chart import digest_png
+
+    with ThreadPoolExecutor(1) as pool:  # a fresh thread: its own layouts and palettes
+        alone = pool.submit(digest_png, cohort(5), "Team").result()
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(digest_png, cohort(2, seed=3), "Team").result()
+        pool.submit(digest_png, cohort(12, seed=4), "Team").result()
+        assert pool.submit(digest_png, cohort(5), "Team").result() == alone
