@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import typer
-from sqlalchemy.exc import OperationalError, ProgrammingError
-
-from bot.cli.common import CLIError, err, lazy_commands, open_services
-from content.problems import ContentError
-from core.errors import UserError
+if TYPE_CHECKING:
+    import typer
 
 # Every module that registers commands, in the order --help lists them.
 MODULES = ("admin", "backup", "tick", "console", "dashboard", "digests", "export", "history", "importing",
@@ -24,8 +21,10 @@ ALONE = {"tick": "tick", "worker": "serve"}
 
 def load_commands(argv: list[str]) -> typer.Typer:
     """Import the command modules the command line `argv` needs (all of them unless it is one of ALONE)."""
-    from bot.cli.common import app
+    from bot.cli.common import app, lazy_commands
 
+    # Imported only when their command is used: the chat SDKs cost most of the CLI's start-up.
+    lazy_commands.update(telegram=_telegram_command, slack=_slack_command)
     wanted = [ALONE[argv[0]]] if argv and argv[0] in ALONE else MODULES
     for name in wanted:
         importlib.import_module(f"bot.cli.{name}")
@@ -43,6 +42,8 @@ def __getattr__(name: str) -> typer.Typer:
 
 
 def _telegram_command() -> Any:
+    import typer
+
     from bot.channels.telegram.cli import app as telegram_app
 
     cmd = typer.main.get_command(telegram_app)
@@ -51,47 +52,78 @@ def _telegram_command() -> Any:
 
 
 def _slack_command() -> Any:
+    import typer
+
     from bot.channels.slack.cli import make_app as slack_cli
+    from bot.cli.common import open_services
 
     cmd = typer.main.get_command(slack_cli(lambda: open_services(platforms=False)))
     cmd.help = "Slack workspace sync."
     return cmd
 
 
-# Imported only when their command is used: the chat SDKs cost most of the CLI's start-up.
-lazy_commands.update(telegram=_telegram_command, slack=_slack_command)
+def main(plain: bool = True) -> None:
+    """Run the CLI, turning user mistakes into one clear line and a non-zero exit.
 
-
-def main() -> None:
-    """Run the CLI, turning user mistakes into one clear line and a non-zero exit."""
-    app = load_commands(sys.argv[1:])
+    `plain=False` parses even a plain `tick` or `worker` with Typer (to compare the two in tests).
+    """
+    argv = sys.argv[1:]
+    # Start-up builds some hundred thousand long-lived objects (SQLAlchemy, the models): collecting during
+    # the imports finds nothing to free, and freezing them spares every later collection (and the
+    # interpreter's at exit) from walking them again.
+    gc.disable()
     try:
-        rc = app(standalone_mode=False)
+        from bot.cli.plain import plain_command, run_plain
+
+        body = plain_command(argv) if plain else None
+        app = None if body else load_commands(argv)
+    finally:
+        gc.freeze()
+        gc.enable()
+    try:
+        if body is not None:
+            rc = run_plain(body)
+        else:
+            assert app is not None
+            rc = app(standalone_mode=False)
         if isinstance(rc, int) and rc:
             sys.exit(rc)
-    except typer.Exit as exc:
-        sys.exit(exc.exit_code)
-    except (typer.Abort, KeyboardInterrupt):
+    except Exception as exc:
+        sys.exit(failure(exc))
+    except KeyboardInterrupt as exc:
+        sys.exit(failure(exc))
+
+
+def failure(exc: BaseException) -> int:
+    """Report an error the way the CLI does and return the exit code; re-raise what is a bug."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    from bot.cli.base import CLIError, err
+    from content.problems import ContentError
+    from core.errors import UserError
+
+    # Typer is not imported by a plain `tick` or `worker`, so none of its exceptions can come from them.
+    typer = sys.modules.get("typer")
+    if typer is not None and isinstance(exc, typer.Exit):
+        return int(exc.exit_code)
+    if isinstance(exc, KeyboardInterrupt) or (typer is not None and isinstance(exc, typer.Abort)):
         err.print("aborted")
-        sys.exit(130)
-    except (UserError, CLIError) as exc:
+        return 130
+    if isinstance(exc, (UserError, CLIError)):
         err.print(f"error: {exc}", markup=False)
-        sys.exit(1)
-    except ContentError as exc:
+        return 1
+    if isinstance(exc, ContentError):
         for p in exc.problems:
             err.print(str(p), markup=False)
-        sys.exit(1)
-    except (OperationalError, ProgrammingError) as exc:
+        return 1
+    if isinstance(exc, (OperationalError, ProgrammingError)):
         first = str(exc.orig).splitlines()[0] if exc.orig else str(exc).splitlines()[0]
         err.print(f"error: database problem: {first} (is DATABASE_URL right? try `nudgebot db upgrade`)",
                   markup=False)
-        sys.exit(1)
-    except Exception as exc:
-        # Usage errors: Typer may raise its own bundled copy of click's exceptions, so match by shape.
-        show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
-        if callable(show) and isinstance(exit_code, int):
-            show()
-            sys.exit(exit_code)
-        raise
-
-
+        return 1
+    # Usage errors: Typer may raise its own bundled copy of click's exceptions, so match by shape.
+    show, exit_code = getattr(exc, "show", None), getattr(exc, "exit_code", None)
+    if callable(show) and isinstance(exit_code, int):
+        show()
+        return exit_code
+    raise exc

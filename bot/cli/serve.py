@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
-import os
-import signal
-from collections.abc import Callable
 from types import FrameType
 from typing import Annotated
 
@@ -19,8 +15,7 @@ from bot.cli.common import (
     open_services,
     out,
 )
-from bot.logredact import redact_secrets
-from bot.settings import Settings
+from bot.cli.plain import Signals, configure_logging, run_worker
 
 log = logging.getLogger("nudgebot")
 
@@ -61,41 +56,7 @@ def web(port: Annotated[int | None, typer.Option(help="Port (default $PORT or 80
 @app.command()
 def worker() -> None:
     """Run the periodic worker only."""
-    settings = load_settings()
-    _logging(settings)
-    services = open_services(settings=settings)
-
-    async def main() -> None:
-        from bot.lifespan import running
-
-        stop = asyncio.Event()
-        signals = Signals(on_first=stop.set)
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGTERM, signal.SIGINT):
-            loop.add_signal_handler(sig, signals.handle, sig, None)
-        async with running(services, worker=True):
-            await stop.wait()
-
-    asyncio.run(main())
-
-
-class Signals:
-    """The first SIGTERM/SIGINT asks for a graceful stop; a second one exits at once."""
-
-    def __init__(self, on_first: Callable[[], None]) -> None:
-        self.on_first = on_first
-        self.count = 0
-
-    def handle(self, sig: int, _frame: FrameType | None) -> None:
-        """Handle one signal."""
-        self.count += 1
-        if self.count > 1:
-            log.warning("second %s: exiting now", signal.Signals(sig).name)
-            logging.shutdown()
-            os._exit(1)
-        log.info("%s: finishing what is in flight, then exiting (send it again to exit at once)",
-                 signal.Signals(sig).name)
-        self.on_first()
+    run_worker()
 
 
 def _serve(*, worker: bool, telegram_polling: bool, port: int | None) -> None:
@@ -106,7 +67,7 @@ def _serve(*, worker: bool, telegram_polling: bool, port: int | None) -> None:
     settings = load_settings()
     if telegram_polling:
         settings.telegram_polling = True
-    _logging(settings)
+    configure_logging(settings)
     services = open_services(settings=settings)
     app_ = create_app(services, run_worker=worker)
     config = uvicorn.Config(app_, host="0.0.0.0", port=port or settings.port, log_level=settings.log_level.lower(),
@@ -128,8 +89,3 @@ def _serve(*, worker: bool, telegram_polling: bool, port: int | None) -> None:
     server.run()
     if not server.started:
         raise SystemExit(1)
-
-
-def _logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    redact_secrets(settings)

@@ -17,7 +17,9 @@ from core.db import Database
 # Neither command uses any of these unless a chat platform or an LRS is configured.
 UNUSED = ("slack_bolt", "slack_sdk", "telegram", "httpx", "matplotlib", "alembic", "uvicorn", "starlette",
           "content.loader", "rich.table", "bot.lrs", "bot.xapi_outbox", "bot.cli.report", "bot.cli.importing",
-          "bot.cli.admin", "bot.conversation")
+          "bot.cli.admin", "bot.conversation",
+          # A plain `tick` or `worker` command line runs without Typer (bot/cli/plain.py).
+          "typer", "click", "bot.cli.common", "bot.cli.tick", "bot.cli.serve")
 # Runs `nudgebot ARGS` as `python -m bot.cli` does and, at exit, prints which of $UNUSED_MODULES were imported.
 HOOK = ("import atexit, os, runpy, sys\n"
         "unused = os.environ.pop('UNUSED_MODULES').split(',')\n"
@@ -99,10 +101,12 @@ def test_a_command_started_alone_is_the_one_the_full_cli_has(name: str) -> None:
 
 @pytest.mark.parametrize(("args", "code"), [(["tick", "--help"], 0), (["worker", "--help"], 0), (["tick", "--at"], 2),
                                             (["tick", "--at", "yesterday"], 1), (["tick", "--bogus"], 2),
-                                            (["worker", "extra"], 2)])
+                                            (["worker", "extra"], 2), (["tick", "--at", "2027-01-03T12:00:00Z"], 0),
+                                            (["tick", "--at", "2027-01-03T12:00:00"], 1),
+                                            (["tick", "--at=2027-01-03T12:00:00Z"], 0), (["tick", "--at", "-1"], 1)])
 def test_a_command_started_alone_says_what_the_full_cli_says(args: list[str], code: int, url: str,
                                                             tmp_path: Path) -> None:
-    full_cli = "import sys, bot.cli; bot.cli.load_commands([]); sys.argv[0] = 'nudgebot'; bot.cli.main()"
+    full_cli = "import sys, bot.cli; bot.cli.load_commands([]); sys.argv[0] = 'nudgebot'; bot.cli.main(plain=False)"
     alone = "import sys, bot.cli; sys.argv[0] = 'nudgebot'; bot.cli.main()"
     full, fast = (subprocess.run([sys.executable, "-c", program, *args], cwd=tmp_path, env=env_for(url),
                                  capture_output=True, text=True, timeout=60) for program in (full_cli, alone))
