@@ -27,10 +27,14 @@ def plan_digests(session: Session, now: datetime) -> int:
 
 def _plan_next(session: Session, managers: list[Person], now: datetime) -> None:
     firsts = due.first_campaigns_of_reports(session, [m.id for m in managers])
+    # ZoneInfo keeps only a few zones nobody holds: thousands of managers over dozens of zones would
+    # otherwise read each zone's file again and again.
+    zones: dict[str, ZoneInfo] = {}
     for m in managers:
         assert m.timezone is not None
         first = firsts.get(m.id)
-        m.next_digest_at = digest_instant([first] if first else [], ZoneInfo(m.timezone), now)
+        zone = zones.get(m.timezone) or zones.setdefault(m.timezone, ZoneInfo(m.timezone))
+        m.next_digest_at = digest_instant([first] if first else [], zone, now)
 
 
 def build_digest(session: Session, manager: Person, now: datetime) -> OutboundMessage | None:
