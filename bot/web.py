@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from bot.bootstrap import Services
 from bot.dashboard.routes import create_dashboard, mount_path
 from bot.lifespan import running
+from scheduler import metrics as scheduler_metrics
 
 SWITCH_INTERVAL = 0.0005  # seconds a thread may hold the interpreter while another waits (default 0.005)
 MAX_BODY = 1024 * 1024  # webhook bodies are small; anything bigger is refused before it is parsed
@@ -72,6 +73,7 @@ class BodyLimit:
 
 def create_app(services: Services, *, run_worker: bool = False) -> Starlette:
     """Return the ASGI app; with `run_worker` the periodic tick runs in the same process."""
+    scheduler_metrics.expose()  # this process serves /metrics, so the scheduler's work in it is counted
 
     async def healthz(_request: Request) -> Response:
         """Answer 200 with JSON when the database answers, 503 otherwise."""

@@ -23,19 +23,16 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from prometheus_client import Counter
 from sqlalchemy.orm import Session
 
 from core.clock import Clock
 from core.db import Database
 from core.ports import ChatChannel, OutboundMessage, RecipientGone, Reconciling, RetryLater, TransientError
 from core.services import attachments, outbox
+from scheduler import metrics
 from scheduler.planner import CATCH_UP  # anything due longer ago is too late to be useful
 
 log = logging.getLogger("nudgebot.dispatcher")
-SENT = Counter("nudgebot_messages_sent", "Messages accepted by a chat platform", ["channel", "kind"])
-NOT_SENT = Counter("nudgebot_messages_not_sent", "Sends that will be retried or were given up",
-                   ["channel", "reason"])
 
 
 @dataclass(frozen=True)
@@ -359,7 +356,7 @@ class Dispatcher:
                 if r.status != "sent":
                     self._apply_one(s, r, now, report)
         for r in sent:
-            SENT.labels(r.job.channel, r.job.kind).inc()
+            metrics.count_sent(r.job.channel, r.job.kind)
             report.sent.append(r.job)
 
     def _apply_one(self, s: Session, r: SendResult, now: datetime, report: DispatchReport) -> None:
@@ -368,7 +365,7 @@ class Dispatcher:
             outbox.release(s, [job.id])
             report.released += 1
             return
-        NOT_SENT.labels(job.channel, r.status).inc()
+        metrics.count_not_sent(job.channel, r.status)
         if r.status == "follow" and isinstance(error, RecipientGone):
             return  # mark_undeliverable already cancelled this person's pending rows
         if r.status == "follow" and r.lead is not None and r.lead.status == "error":

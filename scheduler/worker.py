@@ -8,11 +8,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from prometheus_client import Histogram
-
 from core.clock import Clock
 from core.db import Database
 from core.services.outbox import write_lock
+from scheduler import metrics
 from scheduler.digests import plan_digests, process_digests
 from scheduler.dispatcher import Dispatcher, DispatchReport
 from scheduler.ladder import process_ladder
@@ -22,8 +21,6 @@ from scheduler.retention import anonymise_expired
 from scheduler.unmanaged import notify_unmanaged
 
 log = logging.getLogger("nudgebot.worker")
-TICK_SECONDS = Histogram("nudgebot_tick_seconds", "Duration of one scheduler tick",
-                         buckets=(0.05, 0.1, 0.5, 1, 5, 15, 60, 300, 900))
 
 
 @dataclass
@@ -67,7 +64,7 @@ def plan_and_queue(db: Database, now: datetime, batch: int = 2000, platforms: Se
 
 async def tick(db: Database, dispatcher: Dispatcher, now: datetime) -> TickReport:
     """Run one scheduler pass at `now`: queue what fell due (with catch-up) and send it."""
-    with TICK_SECONDS.time():
+    with metrics.time_tick():
         platforms = [name for name in dispatcher.channels if name != "console"]
         plan = await asyncio.to_thread(plan_and_queue, db, now, 2000, platforms)
         sent = await dispatcher.run_once()

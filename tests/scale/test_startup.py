@@ -19,7 +19,9 @@ UNUSED = ("slack_bolt", "slack_sdk", "telegram", "httpx", "matplotlib", "alembic
           "content.loader", "rich.table", "bot.lrs", "bot.xapi_outbox", "bot.cli.report", "bot.cli.importing",
           "bot.cli.admin", "bot.conversation",
           # A plain `tick` or `worker` command line runs without Typer (bot/cli/plain.py).
-          "typer", "click", "bot.cli.common", "bot.cli.tick", "bot.cli.serve")
+          "typer", "click", "bot.cli.common", "bot.cli.tick", "bot.cli.serve",
+          # Only a process serving /metrics makes the metrics (scheduler/metrics.py).
+          "prometheus_client")
 # Runs `nudgebot ARGS` as `python -m bot.cli` does and, at exit, prints which of $UNUSED_MODULES were imported.
 HOOK = ("import atexit, os, runpy, sys\n"
         "unused = os.environ.pop('UNUSED_MODULES').split(',')\n"
