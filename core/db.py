@@ -36,6 +36,10 @@ class Database:
         else:
             kwargs["pool_pre_ping"] = True
             kwargs["pool_size"] = 10
+            # The models leave PostgreSQL's partial-index predicates out until PostgreSQL is used.
+            from core.models.base import with_postgresql_predicates
+
+            with_postgresql_predicates()
         self.engine: Engine = create_engine(self.url, **kwargs)
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlalchemy import engine_from_config, pool
+from sqlalchemy import Connection, engine_from_config, pool
 
 from core.db import normalise_url
 from core.models import Base
+from core.models.base import with_postgresql_predicates
 
 config = context.config
 target_metadata = Base.metadata
@@ -33,7 +34,9 @@ def run_migrations_online() -> None:
         _run(connectable)
 
 
-def _run(connection: object) -> None:
+def _run(connection: Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        with_postgresql_predicates()  # so that autogenerate sees the partial indexes' PostgreSQL predicates
     context.configure(connection=connection, target_metadata=target_metadata, render_as_batch=True)
     with context.begin_transaction():
         context.run_migrations()

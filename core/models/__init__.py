@@ -6,10 +6,10 @@ relationships name classes of other modules) are all known before first use.
 
 from __future__ import annotations
 
-from sqlalchemy import Index, text
+from sqlalchemy import Index
 
 from core.models.admin import AppSecret, AuditEntry, Setting, SignInToken
-from core.models.base import Base, UTCDateTime
+from core.models.base import Base, UTCDateTime, partial_index
 from core.models.campaigns import Campaign, CampaignReporting, Enrollment, EscalationItem
 from core.models.content import Attachment, TrackRetirement, TrackTranslationRow, TrackVersion
 from core.models.delivery import ChatLog, Delivery, LessonHistory, ProcessedEvent, RateLimitRow, XapiStatement
@@ -54,5 +54,4 @@ Index("ix_enrollments_campaign", Enrollment.campaign_id, Enrollment.id, Enrollme
 Index("ix_answers_campaign_at", Answer.campaign_id, Answer.answered_at)
 Index("ix_people_manager", Person.manager_id)
 # Only enrollments in an inactivity episode (or with a crossed step to resolve) are walked by the ladder.
-Index("ix_enrollments_ladder", Enrollment.id, sqlite_where=text("quiet_since IS NOT NULL OR ladder_step > 0"),
-      postgresql_where=text("quiet_since IS NOT NULL OR ladder_step > 0"))
+partial_index("ix_enrollments_ladder", Enrollment.id, where="quiet_since IS NOT NULL OR ladder_step > 0")

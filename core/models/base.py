@@ -8,7 +8,9 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     DateTime,
+    Index,
     TypeDecorator,
+    text,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
@@ -38,3 +40,24 @@ class Base(DeclarativeBase):
     """Declarative base for all models."""
 
     type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON}
+
+
+# Partial indexes get SQLite's predicate here and PostgreSQL's (the same SQL) from with_postgresql_predicates,
+# which core/db.py and migrations/env.py call for a PostgreSQL database: naming `postgresql_where` here would
+# make SQLAlchemy import its whole PostgreSQL dialect in every process, a noticeable part of `nudgebot tick`'s
+# start-up on SQLite.
+_PARTIAL: list[tuple[Index, str]] = []
+
+
+def partial_index(name: str, *columns: Any, where: str) -> Index:
+    """Return an index over only the rows matching the SQL condition `where`."""
+    index = Index(name, *columns, sqlite_where=text(where))
+    _PARTIAL.append((index, where))
+    return index
+
+
+def with_postgresql_predicates() -> None:
+    """Give every partial index its PostgreSQL predicate too (once a PostgreSQL database is used)."""
+    for index, where in _PARTIAL:
+        if index.dialect_options["postgresql"]["where"] is None:
+            index.dialect_options["postgresql"]["where"] = text(where)

@@ -15,11 +15,10 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models.base import Base
+from core.models.base import Base, partial_index
 
 if TYPE_CHECKING:
     from core.models.people import Person
@@ -62,11 +61,9 @@ class Enrollment(Base):
     __table_args__ = (
         UniqueConstraint("person_id", "campaign_id"),
         # Planned enrollments only: the unplanned (and the finished, all NULL) are never walked by a tick.
-        Index("ix_enrollments_due", "next_due_at", sqlite_where=text("next_due_at IS NOT NULL"),
-              postgresql_where=text("next_due_at IS NOT NULL")),
+        partial_index("ix_enrollments_due", "next_due_at", where="next_due_at IS NOT NULL"),
         # Exactly the enrollments waiting to be planned, so finding none costs one probe.
-        Index("ix_enrollments_unplanned", "id", sqlite_where=text("status = 'active' AND next_due_at IS NULL"),
-              postgresql_where=text("status = 'active' AND next_due_at IS NULL")),
+        partial_index("ix_enrollments_unplanned", "id", where="status = 'active' AND next_due_at IS NULL"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -21,7 +21,9 @@ UNUSED = ("slack_bolt", "slack_sdk", "telegram", "httpx", "matplotlib", "alembic
           # A plain `tick` or `worker` command line runs without Typer (bot/cli/plain.py).
           "typer", "click", "bot.cli.common", "bot.cli.tick", "bot.cli.serve",
           # Only a process serving /metrics makes the metrics (scheduler/metrics.py).
-          "prometheus_client")
+          "prometheus_client",
+          # The models name no PostgreSQL option until PostgreSQL is used (core/models/base.py).
+          "sqlalchemy.dialects.postgresql")
 # Runs `nudgebot ARGS` as `python -m bot.cli` does and, at exit, prints which of $UNUSED_MODULES were imported.
 HOOK = ("import atexit, os, runpy, sys\n"
         "unused = os.environ.pop('UNUSED_MODULES').split(',')\n"
