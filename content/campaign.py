@@ -18,6 +18,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from content.ladder import DEFAULT_LADDER, LADDER_WHO
 from content.schema import check_slug
 
 __all__ = [
@@ -235,8 +236,6 @@ class Schedule(BaseModel):
         return self
 
 
-LADDER_WHO = ("learner", "manager", "skip_level")
-DEFAULT_LADDER = ({"manager": 3}, {"skip_level": 5})
 
 
 def _check_ladder(steps: list[Any]) -> list[dict[str, int]]:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from content.schema import Question, Track
+if TYPE_CHECKING:
+    from content.schema import Question, Track
 
 __all__ = ["TrackDiff", "answer_key", "changed_questions", "diff_tracks", "recall_form"]
 

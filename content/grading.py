@@ -7,10 +7,10 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-from rapidfuzz.distance import Levenshtein
-
-from content.schema import Question
+if TYPE_CHECKING:
+    from content.schema import Question
 
 __all__ = [
     "Grade",
@@ -45,6 +45,8 @@ def normalise(text: str) -> str:
 
 def grade_short(given: str, accepted: Iterable[str], typos: int = 0) -> Grade:
     """Grade a typed answer against the accepted answers, allowing up to `typos` edits."""
+    from rapidfuzz.distance import Levenshtein  # only typed answers need it, not every importer of this module
+
     mine = normalise(given)
     if not mine:
         return Grade(False, 0.0)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 from datetime import datetime, tzinfo
+from typing import TYPE_CHECKING
 
 from content.pictures import stored_key
-from content.schema import ImageRef, Question, Track, Unit
 from core.i18n import N_, format_datetime, plural, status_name, translate
 from core.ports import Button, Image, OutboundMessage, Outcome
 from core.render_kinds import multiple_question, typed_question
+
+if TYPE_CHECKING:
+    from content.schema import ImageRef, Question, Track, Unit
 
 
 def answer_action(delivery_id: int, choice_index: int) -> str:

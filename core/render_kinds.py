@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from typing import TYPE_CHECKING
 
-from content.grading import Grade, normalise
-from content.schema import Question
+from content.grading import normalise
 from core.i18n import translate
 from core.ports import Button, OutboundMessage, Outcome
+
+if TYPE_CHECKING:
+    from content.grading import Grade
+    from content.schema import Question
 
 CHECKED, UNCHECKED = "☑", "☐"
 

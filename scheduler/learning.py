@@ -9,18 +9,21 @@ from __future__ import annotations
 
 import statistics
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from content.diff import recall_form
 from content.scenarios import asked_questions, follow_up_ids
-from content.schema import Question, Track
 from core.models import Answer, Completion, Delivery, Enrollment, MemoryRow, ReviewLogRow, TrackVersion
 from core.services import enrollments, memory, progression, settings, statements, tracks
 from core.services.memory import rows_of
 from core.services.tracks import track_of
 from scheduler.spacing import MemoryState, Rating, Spacing, SpacingError, is_retired, optimize, rate
+
+if TYPE_CHECKING:
+    from content.schema import Question, Track
 
 # Chat nudges come a day apart at the closest, so minute-long learning steps would only make every
 # new question due again the next day: FSRS schedules from the first answer straight away.

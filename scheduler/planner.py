@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
 from content.scenarios import asked_questions
-from content.schema import Question, Track
 from core import render
 from core.i18n import translate
 from core.models import Campaign, Delivery, Enrollment, TrackVersion
@@ -22,6 +22,9 @@ from scheduler import learning, workday
 from scheduler.cadence import Cadence, local_instant, next_occurrence
 from scheduler.workday import WorkRules
 from scheduler.workrules import rules_for
+
+if TYPE_CHECKING:
+    from content.schema import Question, Track
 
 CATCH_UP = timedelta(hours=6)
 

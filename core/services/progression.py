@@ -9,16 +9,20 @@ renamed, with its review log).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy.orm import Session
 
 from content.diff import changed_questions
 from content.scenarios import asked_questions
-from content.schema import Track, Unit
 from core.models import Enrollment, TrackVersion
 from core.services import memory
 from core.services.tracks import track_of
 
-Found = tuple[TrackVersion, Track]
+if TYPE_CHECKING:
+    from content.schema import Track, Unit
+
+    Found = tuple[TrackVersion, Track]
 
 
 def done_ids(e: Enrollment) -> list[str]:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from content.campaign import DEFAULT_LADDER, CampaignSpec
+from content.ladder import DEFAULT_LADDER
 from core.models import CampaignReporting
+
+if TYPE_CHECKING:
+    from content.campaign import CampaignSpec
 
 __all__ = ["DEFAULTS", "options_of", "save_options"]
 

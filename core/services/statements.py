@@ -10,17 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from content.grading import numeric_bounds, parse_number
-from content.schema import Question, Track, Unit
 from core import xapi
 from core.models import Answer, Campaign, Completion, Delivery, Person, TrackVersion, XapiStatement
 from core.services.tracks import track_of
+
+if TYPE_CHECKING:
+    from content.schema import Question, Track, Unit
 
 XAPI_INFO = "xapi_config"
 MAX_BACKOFF = timedelta(hours=1)

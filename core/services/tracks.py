@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from content.schema import Track
 from core.models import TrackVersion
+
+if TYPE_CHECKING:
+    from content.schema import Track
 
 
 def publish(session: Session, track: Track, now: datetime) -> tuple[TrackVersion, bool]:
@@ -48,6 +51,8 @@ def track_of(version: TrackVersion) -> Track:
     key = (version.id, version.content_hash)
     hit = _cache.get(key)
     if hit is None:
+        from content.schema import Track  # pydantic and the schema load only when a track is needed
+
         hit = Track.model_validate(version.body)
         _cache[key] = hit
     return hit

@@ -10,13 +10,16 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from content.schema import Track
-from content.translation import TrackTranslation, apply, candidates
 from core.models import TrackTranslationRow, TrackVersion
+
+if TYPE_CHECKING:
+    from content.schema import Track
+    from content.translation import TrackTranslation
 
 _MEMO = "reach.translations"
 
@@ -45,6 +48,8 @@ def publish_translation(session: Session, tr: TrackTranslation, now: datetime) -
 
 def translations_of(session: Session, track_id: str) -> list[TrackTranslation]:
     """Return every published translation of a track, by language."""
+    from content.translation import TrackTranslation  # its pydantic schema: only when a track is read
+
     rows = session.scalars(select(TrackTranslationRow).where(TrackTranslationRow.track_id == track_id)
                            .order_by(TrackTranslationRow.language))
     return [TrackTranslation.model_validate(r.body) for r in rows]
@@ -52,6 +57,8 @@ def translations_of(session: Session, track_id: str) -> list[TrackTranslation]:
 
 def localized(session: Session, version: TrackVersion, track: Track, locale: str | None) -> Track:
     """Return `track` (the source of `version`) in the reader's language, falling back pt-BR -> pt -> source."""
+    from content.translation import TrackTranslation, apply, candidates  # only when something is rendered
+
     wanted = candidates(locale, track.language)
     if not wanted:
         return track
