@@ -140,7 +140,7 @@ def nudgebot_slack(args: dict[str, Any]) -> None:
     from bot.settings import Settings
     from bot.web import create_app
 
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{args['tmp']}/slack.db",  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{args['tmp']}/slack.db",
                         slack_bot_token=SLACK_TOKEN, slack_signing_secret=SIGNING_SECRET,
                         slack_api_url=args["api_url"], slack_workspace_rate=10_000.0, telegram_bot_token=None)
     services = _world(settings, args["tmp"], args["learners"], "slack")
@@ -152,7 +152,7 @@ def nudgebot_telegram(args: dict[str, Any]) -> None:
     from bot.settings import Settings
     from bot.web import create_app
 
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{args['tmp']}/tg.db",  # type: ignore[call-arg]
+    settings = Settings(_env_file=None, database_url=f"sqlite:///{args['tmp']}/tg.db",
                         telegram_bot_token=args["token"], telegram_api_url=args["api_url"],
                         telegram_webhook_secret=WEBHOOK_SECRET, telegram_global_rate=10_000.0,
                         slack_bot_token=None)

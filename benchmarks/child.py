@@ -58,7 +58,7 @@ def nb_tick(url: str, repeat: int) -> Result:
     from scheduler.worker import tick
 
     clock = VirtualClock(START)
-    services = bootstrap(Settings(database_url=url, _env_file=None), clock=clock,  # type: ignore[call-arg]
+    services = bootstrap(Settings(database_url=url, _env_file=None), clock=clock,
                          platforms=False)
     times = []
     for i in range(repeat + 2):

@@ -113,7 +113,7 @@ def main() -> None:
         url = args.database_url or f"sqlite:///{Path(tmp) / 'bench.db'}"
         upgrade(url)
         settings = Settings(database_url=url, dashboard_url="http://testserver/dashboard",
-                            _env_file=None)  # type: ignore[call-arg]
+                            _env_file=None)
         services = bootstrap(settings, clock=VirtualClock(NOW), platforms=False)
         t = time.perf_counter()
         ids = fill(services, args.learners, args.answers)

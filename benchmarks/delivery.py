@@ -115,7 +115,7 @@ def run_platform(platform: str, learners: int, scale: float, url: str | None = N
         url = url or f"sqlite:///{tmp}/delivery.db"
         ids = fill(url, Path(tmp), learners, platform)
         emu, env = start_emulator(platform, scaled, ids)
-        settings = Settings(database_url=url, _env_file=None, **env)  # type: ignore[call-arg]
+        settings = Settings(database_url=url, _env_file=None, **env)
         limiter = SharedLimiter(Database(url), clock=scaled.clock, sleep=scaled.sleep,
                                 lead=0.05 * scale, late=LATE * scale)
         services = bootstrap(settings, rate_limiter=limiter)

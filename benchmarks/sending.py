@@ -58,7 +58,7 @@ def drain(url: str) -> dict[str, Any]:
     from bot.bootstrap import bootstrap
     from bot.settings import Settings
 
-    services = bootstrap(Settings(database_url=url, _env_file=None), platforms=False)  # type: ignore[call-arg]
+    services = bootstrap(Settings(database_url=url, _env_file=None), platforms=False)
     t0 = time.perf_counter()
     sent = 0
     while True:

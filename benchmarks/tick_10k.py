@@ -59,7 +59,7 @@ def main() -> None:
         url = args.database_url or f"sqlite:///{tmp}/bench.db"
         upgrade(url)
         clock = VirtualClock(datetime(2027, 1, 3, 12, tzinfo=UTC))
-        services = bootstrap(Settings(database_url=url, _env_file=None), clock=clock,  # type: ignore[call-arg]
+        services = bootstrap(Settings(database_url=url, _env_file=None), clock=clock,
                              platforms=False)
         channel = LatencyChannel(args.latency_ms / 1000)
         services.channels["console"] = channel

@@ -71,7 +71,7 @@ class Demo:
         self.interactive = interactive
         self.zone = ZoneInfo(ZONE)
         self.clock = VirtualClock(datetime.combine(START - timedelta(days=1), time(12), tzinfo=self.zone))
-        settings = Settings(database_url=f"sqlite:///{tmp}/demo.db", _env_file=None)  # type: ignore[call-arg]
+        settings = Settings(database_url=f"sqlite:///{tmp}/demo.db", _env_file=None)
         upgrade(settings.database_url)
         self.names: dict[str, str] = {}
         self.rule = ""

@@ -1,14 +1,25 @@
-"""Configuration from the environment and an optional .env file."""
+"""Configuration from the environment and an optional .env file, by pydantic-settings' rules.
+
+Most start-ups (every `nudgebot tick` from cron) meet only plain values: text, whole numbers, decimals
+and true/false, and a .env file of plain KEY=value lines, or none. Those are read here without pydantic,
+whose import is a noticeable part of a tick's start-up. Anything else (a value in another spelling, a
+quoted or interpolated .env line, a wrong type) is handed to pydantic-settings, so its parsing and its
+errors stay exactly what they were; tests/unit/test_settings.py checks both agree wherever this reads.
+"""
 
 from __future__ import annotations
 
-from pydantic_settings import BaseSettings, SettingsConfigDict
+import os
+import re
+from functools import cache
+from pathlib import Path
+from typing import Any, get_type_hints
+
+ENV_FILE = ".env"
 
 
-class Settings(BaseSettings):
+class Settings:
     """Everything nudgebot reads from its environment."""
-
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     database_url: str = "sqlite:///nudgebot.db"
     port: int = 8000
@@ -52,3 +63,103 @@ class Settings(BaseSettings):
     dashboard_secret: str | None = None
     # Managers also see their reports' reports.
     dashboard_skip_level: bool = False
+
+    def __init__(self, _env_file: str | Path | None = ENV_FILE, **values: Any) -> None:
+        """Read the environment (and `_env_file`, if it exists) under the keyword `values` given."""
+        read = plain_values(values, _env_file)
+        if read is None:
+            read = validated_values(values, _env_file)
+        for name, value in read.items():
+            setattr(self, name, value)
+
+
+# What the plain reader accepts: anything else goes to pydantic-settings.
+_INT = re.compile(r"0|[1-9][0-9]{0,17}")
+_FLOAT = re.compile(r"(0|[1-9][0-9]{0,14})(\.[0-9]{1,15})?")
+_BOOLS = {"true": True, "false": False, "1": True, "0": False}
+_DOTENV_LINE = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)=([A-Za-z0-9_./:@+,%-]+)")
+_NOT_PLAIN = object()
+
+
+@cache
+def field_types() -> dict[str, Any]:
+    """Return each setting's name and type, in declaration order."""
+    hints = get_type_hints(Settings)
+    return {name: hints[name] for name in Settings.__annotations__}
+
+
+def plain_values(given: dict[str, Any], env_file: str | Path | None) -> dict[str, Any] | None:
+    """Return every setting when all of them are plain, None when pydantic-settings must read them."""
+    types = field_types()
+    if any(name not in types or not _is_typed(value, types[name]) for name, value in given.items()):
+        return None
+    dotenv = _plain_dotenv(Path(env_file)) if env_file is not None else {}
+    if dotenv is None:
+        return None
+    env = {k.lower(): v for k, v in os.environ.items()}  # as pydantic-settings matches names: any case
+    read: dict[str, Any] = {}
+    for name, kind in types.items():
+        if name in given:
+            read[name] = given[name]
+            continue
+        raw = env.get(name, dotenv.get(name))
+        value = getattr(Settings, name) if raw is None else _parse(raw, kind)
+        if value is _NOT_PLAIN:
+            return None
+        read[name] = value
+    return read
+
+
+def validated_values(given: dict[str, Any], env_file: str | Path | None) -> dict[str, Any]:
+    """Return every setting as pydantic-settings reads and validates it (raising its errors)."""
+    model = _pydantic_settings()(_env_file=env_file, **given)
+    return {name: getattr(model, name) for name in field_types()}
+
+
+@cache
+def _pydantic_settings() -> type[Any]:
+    """Return a pydantic-settings class with the same fields, defaults and configuration as Settings."""
+    from pydantic_settings import BaseSettings, SettingsConfigDict
+
+    namespace: dict[str, Any] = {"__module__": __name__, "__annotations__": dict(field_types()),
+                                 "model_config": SettingsConfigDict(env_file=ENV_FILE, env_file_encoding="utf-8",
+                                                                    extra="ignore")}
+    namespace.update({name: getattr(Settings, name) for name in field_types()})
+    return type("Settings", (BaseSettings,), namespace)
+
+
+def _is_typed(value: Any, kind: Any) -> bool:
+    if kind == str | None:
+        return value is None or type(value) is str
+    return type(value) is kind
+
+
+def _parse(raw: str, kind: Any) -> Any:
+    if kind is str or kind == str | None:
+        return raw
+    if kind is int:
+        return int(raw) if _INT.fullmatch(raw) else _NOT_PLAIN
+    if kind is float:
+        return float(raw) if _FLOAT.fullmatch(raw) else _NOT_PLAIN
+    if kind is bool:
+        return _BOOLS.get(raw, _NOT_PLAIN)
+    return _NOT_PLAIN
+
+
+def _plain_dotenv(path: Path) -> dict[str, str] | None:
+    """Return a .env file's plain KEY=value lines (names lower-cased), {} without a file, None if not plain."""
+    if not path.is_file():
+        return {}
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    read: dict[str, str] = {}
+    for line in text.split("\n"):  # read_text ended every line with \n, as python-dotenv reads them
+        if not line or line.startswith("#"):
+            continue
+        m = _DOTENV_LINE.fullmatch(line)
+        if m is None:
+            return None
+        read[m.group(1).lower()] = m.group(2)
+    return read

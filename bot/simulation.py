@@ -76,7 +76,7 @@ class _Sim:
     def __init__(self, tmp: Path, learners: int, days: int, seed: int) -> None:
         self.tmp, self.days, self.seed = tmp, days, seed
         self.clock = VirtualClock(datetime.combine(START - timedelta(days=1), time(12), tzinfo=UTC))
-        settings = Settings(database_url=f"sqlite:///{tmp}/sim.db", _env_file=None)  # type: ignore[call-arg]
+        settings = Settings(database_url=f"sqlite:///{tmp}/sim.db", _env_file=None)
         upgrade(settings.database_url)
         self.services: Services = bootstrap(settings, clock=self.clock, echo=lambda *_: None, platforms=False)
         self.cohorts = {s: make_cohort(learners, days, seed) for s in STRATEGIES}

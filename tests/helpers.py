@@ -48,7 +48,7 @@ class World:
 
     def __init__(self, url: str, start: datetime) -> None:
         self.clock = VirtualClock(start)
-        settings = Settings(database_url=url, _env_file=None)  # type: ignore[call-arg]
+        settings = Settings(database_url=url, _env_file=None)
         self.services: Services = bootstrap(settings, clock=self.clock, platforms=False)
         self.db = self.services.db
 

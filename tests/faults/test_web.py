@@ -41,7 +41,7 @@ def web(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, 
                       slack_signing_secret=SLACK_SECRET,
                       slack_api_url=slack.api_url, slack_app_token=None, telegram_bot_token=TELEGRAM_TOKEN,
                       telegram_api_url=telegram.api_url, telegram_webhook_secret=TELEGRAM_SECRET,
-                      _env_file=None)  # type: ignore[call-arg]
+                      _env_file=None)
     services = bootstrap(config)
     with TestClient(create_app(services), raise_server_exceptions=False) as client:
         yield client, services

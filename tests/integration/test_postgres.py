@@ -45,7 +45,7 @@ def _populate(services: Services, tmp_path: Path, learners: int) -> None:
 def test_two_workers_on_postgres_send_each_nudge_exactly_once(pg_url: str, tmp_path: Path) -> None:
     upgrade(pg_url)
     clock = VirtualClock(datetime(2027, 1, 3, 12, tzinfo=UTC))
-    settings = Settings(database_url=pg_url, _env_file=None)  # type: ignore[call-arg]
+    settings = Settings(database_url=pg_url, _env_file=None)
     first = bootstrap(settings, clock=clock, platforms=False)
     _populate(first, tmp_path, learners=60)
     # Monday 2027-01-04 09:50Z: 09:30 has passed in all three zones, within the 6-hour catch-up window.

@@ -53,7 +53,7 @@ def outbox(world: World) -> list[XapiStatement]:
 
 
 def test_statements_survive_an_outage_and_a_crash_without_duplicates(world: World, lrs: RalphServer) -> None:
-    settings = Settings(database_url="sqlite://", lrs_url=lrs.url, lrs_username=USERNAME,  # type: ignore[call-arg]
+    settings = Settings(database_url="sqlite://", lrs_url=lrs.url, lrs_username=USERNAME,
                         lrs_password=PASSWORD, _env_file=None)
     assert xapi_outbox.install(world.services, settings) is not None
     assert len(world.services.tick_hooks) == 1
@@ -101,7 +101,7 @@ def test_without_lrs_url_nothing_is_queued(world: World) -> None:
 
 
 def test_completions_reach_the_lrs_as_completed_and_passed_or_failed_with_score(world: World, lrs: RalphServer) -> None:
-    settings = Settings(database_url="sqlite://", lrs_url=lrs.url, lrs_username=USERNAME,  # type: ignore[call-arg]
+    settings = Settings(database_url="sqlite://", lrs_url=lrs.url, lrs_username=USERNAME,
                         lrs_password=PASSWORD, _env_file=None)
     xapi_outbox.install(world.services, settings)
     world.publish(make_track(units=2))

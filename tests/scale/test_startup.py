@@ -25,7 +25,9 @@ UNUSED = ("slack_bolt", "slack_sdk", "telegram", "httpx", "matplotlib", "alembic
           # The models name no PostgreSQL option until PostgreSQL is used (core/models/base.py).
           "sqlalchemy.dialects.postgresql",
           # The content schema (pydantic models) loads when a track is read, not for an idle pass.
-          "content.schema", "content.campaign", "content.translation", "rapidfuzz")
+          "content.schema", "content.campaign", "content.translation", "rapidfuzz",
+          # Plain settings are read without pydantic (bot/settings.py).
+          "pydantic", "pydantic_settings")
 # Runs `nudgebot ARGS` as `python -m bot.cli` does and, at exit, prints which of $UNUSED_MODULES were imported.
 HOOK = ("import atexit, os, runpy, sys\n"
         "unused = os.environ.pop('UNUSED_MODULES').split(',')\n"

@@ -95,7 +95,7 @@ def make_settings(tmp_path: Path, emulator: TelegramEmulator, **extra: Any) -> S
         "telegram_global_rate": emulator.global_rate / HEADROOM,
     }
     values.update(extra)
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 @dataclass

@@ -128,7 +128,7 @@ def test_a_typo_within_the_questions_tolerance_counts_and_shows_the_spelling(wor
 
 
 def test_answers_of_every_kind_queue_xapi_statements_with_their_interaction_type(world: World) -> None:
-    settings = Settings(database_url="sqlite://", lrs_url="http://127.0.0.1:9/xapi", lrs_username="u",  # type: ignore[call-arg]
+    settings = Settings(database_url="sqlite://", lrs_url="http://127.0.0.1:9/xapi", lrs_username="u",
                         lrs_password="p", _env_file=None)
     assert xapi_outbox.install(world.services, settings) is not None
     right, _ = _start(world)
