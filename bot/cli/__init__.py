@@ -70,16 +70,20 @@ def main(plain: bool = True) -> None:
     argv = sys.argv[1:]
     # Start-up builds some hundred thousand long-lived objects (SQLAlchemy, the models): collecting during
     # the imports finds nothing to free, and freezing them spares every later collection (and the
-    # interpreter's at exit) from walking them again.
-    gc.disable()
+    # interpreter's at exit) from walking them again. Only a process's first start imports them (tests
+    # call main() again and again), so only that one touches the collector.
+    starting = "bot.cli.plain" not in sys.modules
+    if starting:
+        gc.disable()
     try:
         from bot.cli.plain import plain_command, run_plain
 
         body = plain_command(argv) if plain else None
         app = None if body else load_commands(argv)
     finally:
-        gc.freeze()
-        gc.enable()
+        if starting:
+            gc.freeze()
+            gc.enable()
     try:
         if body is not None:
             rc = run_plain(body)

@@ -120,3 +120,15 @@ def test_a_command_started_alone_says_what_the_full_cli_says(args: list[str], co
                                  capture_output=True, text=True, timeout=60) for program in (full_cli, alone))
     assert full.returncode == code
     assert (fast.returncode, fast.stdout, fast.stderr) == (full.returncode, full.stdout, full.stderr)
+
+
+def test_what_start_up_built_is_frozen_and_the_collector_runs_again_for_the_command(url: str, tmp_path: Path) -> None:
+    program = ("import atexit, gc, sys, bot.cli\n"
+               "atexit.register(lambda: print('gc:', gc.isenabled(), gc.get_freeze_count(), file=sys.stderr))\n"
+               "sys.argv = ['nudgebot', 'tick', '--at', '2027-01-03T12:00:00Z']\n"
+               "bot.cli.main()\n")
+    run = subprocess.run([sys.executable, "-c", program], cwd=tmp_path, env=env_for(url), capture_output=True,
+                         text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    enabled, frozen = next(x for x in run.stderr.splitlines() if x.startswith("gc:")).split()[1:]
+    assert enabled == "True" and int(frozen) > 100_000
