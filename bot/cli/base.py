@@ -26,10 +26,12 @@ class CLIError(Exception):
 
 
 def load_settings() -> Settings:
+    """Read the settings from the environment and .env."""
     return Settings()
 
 
 def open_services(clock: Clock | None = None, settings: Settings | None = None, platforms: bool = True) -> Services:
+    """Start the services; on SQLite, bring the database to the newest migration first if it is behind."""
     settings = settings or load_settings()
     services = bootstrap(settings, clock=clock, platforms=platforms)
     if services.db.is_sqlite:
@@ -44,11 +46,13 @@ def open_services(clock: Clock | None = None, settings: Settings | None = None, 
 
 @contextmanager
 def session_of(services: Services) -> Iterator[Session]:
+    """Yield a session of the services' database (committed on success)."""
     with services.db.session() as s:
         yield s
 
 
 def parse_instant(value: str) -> datetime:
+    """Return the UTC instant an --at value names, or raise a one-line CLIError."""
     try:
         when = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -59,6 +63,7 @@ def parse_instant(value: str) -> datetime:
 
 
 def parse_date(value: str, option: str) -> date:
+    """Return the date an option's value names, or raise a one-line CLIError."""
     try:
         return date.fromisoformat(value)
     except ValueError:
