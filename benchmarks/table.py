@@ -58,15 +58,18 @@ def scheduling_table(rows: list[dict[str, Any]]) -> str:
 
 def digests_table(rows: list[dict[str, Any]]) -> str:
     """Render the digest comparison."""
-    out = ["| managers (10 reports each) | plan next digests | build and queue, batched (CPU time) "
-           "| build one manager at a time | batched vs one at a time |", "|---:|---:|---:|---:|---:|"]
+    out = ["| managers (10 reports each) | answers | plan next digests | build and queue, batched (CPU: this "
+           "process + chart helper) | build one manager at a time | batched vs one at a time |",
+           "|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         faster = _ratio(r["batched_s"], r["per_manager_s"]).replace("less", "faster")
         one = _f(r["per_manager_s"], "s") + (f" (projected from {r['sampled']:,})" if r["sampled"] < r["managers"]
                                              else "")
-        cpu = f" ({_f(r['batched_cpu_s'], 's')})" if "batched_cpu_s" in r else ""
+        cpu = f" ({_f(r['batched_cpu_s'], 's')} + {_f(r.get('helper_cpu_s', 0.0), 's')})" \
+            if "batched_cpu_s" in r else ""
         batched = _f(r["batched_s"], "s") + cpu
-        out.append(f"| {r['managers']:,} | {_f(r['plan_s'], 's')} | {batched} | {one} | {faster} |")
+        answers = f"{r['answers']:,}" if "answers" in r else "-"
+        out.append(f"| {r['managers']:,} | {answers} | {_f(r['plan_s'], 's')} | {batched} | {one} | {faster} |")
     return "\n".join(out)
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
+from core.charts import PersonWeek
 from core.digest_chart import digest_png
 from core.digest_render import render_digest
 from core.i18n import translate
@@ -16,7 +17,7 @@ from core.ports import OutboundMessage
 from core.services.attachments import attach, attach_many
 from core.services.team_digest import TeamDigest, collect
 
-__all__ = ["build", "chart_key", "chart_of", "message_of", "messages_of"]
+__all__ = ["build", "chart_job", "chart_key", "chart_of", "message_of", "messages_of"]
 
 
 def chart_key(manager: Person, now: datetime) -> str:
@@ -47,9 +48,16 @@ def message_of(session: Session, manager: Person, d: TeamDigest, now: datetime, 
     return render_digest(d, manager.name, manager.locale, zone, image)
 
 
-def messages_of(session: Session, digests: Sequence[tuple[Person, TeamDigest]], now: datetime) -> list[OutboundMessage]:
-    """Return the messages of a batch of gathered digests; their charts are stored with one INSERT."""
-    images = attach_many(session, [(chart_key(m, now), "digest.png", chart_of(d, m.locale),
-                                    translate(m.locale, "Your team's progress")) for m, d in digests], now)
+def chart_job(manager: Person, d: TeamDigest) -> tuple[list[PersonWeek], str, str]:
+    """Return what drawing a digest's chart takes: its rows, title and language (see scheduler/chart_pool.py)."""
+    return d.weeks, translate(manager.locale, "Your team's progress"), manager.locale
+
+
+def messages_of(session: Session, digests: Sequence[tuple[Person, TeamDigest]], now: datetime,
+                charts: Sequence[bytes] | None = None) -> list[OutboundMessage]:
+    """Return the messages of a batch of gathered digests; their charts (drawn here unless given) in one INSERT."""
+    pngs = charts if charts is not None else [chart_of(d, m.locale) for m, d in digests]
+    images = attach_many(session, [(chart_key(m, now), "digest.png", png, translate(m.locale, "Your team's progress"))
+                                   for (m, _), png in zip(digests, pngs, strict=True)], now)
     return [render_digest(d, m.name, m.locale, ZoneInfo(m.timezone or "UTC"), image)
             for (m, d), image in zip(digests, images, strict=True)]

@@ -140,3 +140,25 @@ def test_digest_preview_prints_and_writes_the_chart_and_sends_nothing(world: Wor
                                s.scalar(select(func.count()).select_from(Attachment)))) == count
     r = CliRunner().invoke(cli, ["digest", "preview", "lone@example.org", "--at", "2027-01-11T13:30:00Z"], env=env)
     assert r.exit_code == 1
+
+
+def test_charts_drawn_by_a_helper_process_are_the_same_and_each_digest_is_queued_once(world: World) -> None:
+    from scheduler.digests import process_digests
+
+    ids = team(world)
+    play_week(world, ids, MON)
+    now = at(MON + timedelta(days=7), 13, 30)  # 08:30 in New York; Mia's (08:30 UTC) is still within catch-up
+
+    def run(processes: int) -> tuple[int, dict[str, bytes], list[str]]:
+        with world.session() as s:
+            # One manager per batch: the helper draws one batch while the next is gathered.
+            queued = process_digests(s, now, batch=1, processes=processes).digests
+            charts = {key: data for key, data in s.execute(select(Attachment.key, Attachment.data))}
+            keys = sorted(s.scalars(select(Delivery.key).where(Delivery.kind == "digest")))
+            s.rollback()
+        return queued, charts, keys
+
+    alone, helped = run(0), run(1)
+    assert alone[0] == 3 and alone[2] == sorted(f"digest:{ids[m]}:{(MON + timedelta(days=7)).isoformat()}"
+                                                for m in ("boss", "mia", "oz"))
+    assert helped == alone  # same digests, same chart bytes, nothing twice
