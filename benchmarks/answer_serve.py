@@ -10,7 +10,9 @@ Each prints one JSON line when it serves, then serves until its stdin closes.
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import json
+import os
 import re
 import sys
 import threading
@@ -53,7 +55,8 @@ def telegram_emulator(_args: dict[str, Any]) -> None:
     _ready(api_url=emu.api_url, token=emu.token)
     _until_stdin_closes()
     _ready(callback_answers=len(emu.callback_answers), sends=len(emu.calls_of("sendMessage")),
-           edits=len(emu.calls_of("editMessageText")))
+           edits=len(emu.calls_of("editMessageText")),
+           callback_query_ids=[str(a.get("callback_query_id")) for a in emu.callback_answers])
     emu.stop()
 
 
@@ -63,7 +66,12 @@ def slack_user(i: int) -> str:
 
 
 def _world(settings: Any, tmp: str, learners: int, platform: str) -> Any:
-    """Enroll `learners` on `platform` and deliver their first lesson and question; return the services."""
+    """Enroll `learners` on `platform` and deliver their first lesson and question; return the services.
+
+    The questions go out through the real tick and dispatcher, but paced only by the emulators (no gap
+    between two messages to one chat), so the set-up takes seconds; the app that is measured is then
+    started afresh on `settings`, with the platforms' real pacing.
+    """
     from sqlalchemy import func, select
 
     from benchmarks.world import START
@@ -78,7 +86,8 @@ def _world(settings: Any, tmp: str, learners: int, platform: str) -> Any:
 
     upgrade(settings.database_url)
     clock = VirtualClock(START)
-    services = bootstrap(settings, clock=clock)
+    services = bootstrap(settings.model_copy(update={"slack_channel_interval": 0.0, "telegram_chat_interval": 0.0}),
+                         clock=clock)
     roster = Path(tmp) / f"{platform}.csv"
     with roster.open("w", encoding="utf-8") as f:
         f.write("email,name,timezone,locale,manager_email,roles,slack_id,telegram_id\n")
@@ -104,7 +113,8 @@ def _world(settings: Any, tmp: str, learners: int, platform: str) -> Any:
             pass
 
     asyncio.run(deliver())
-    return services
+    services.db.engine.dispose()
+    return bootstrap(settings, clock=clock)
 
 
 def questions(services: Any) -> list[dict[str, Any]]:
@@ -125,7 +135,10 @@ def _serve(app: Any, port: int, **facts: Any) -> None:
 
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
                                            backlog=1024))
-    thread = threading.Thread(target=server.run, daemon=True)
+    profile_to = os.environ.get("ANSWER_PROFILE")  # a directory: the server thread's cProfile goes there
+    profiler = cProfile.Profile() if profile_to else None
+    thread = threading.Thread(target=profiler.runcall if profiler else server.run,
+                              args=(server.run,) if profiler else (), daemon=True)
     thread.start()
     while not server.started:
         threading.Event().wait(0.01)
@@ -133,6 +146,8 @@ def _serve(app: Any, port: int, **facts: Any) -> None:
     _until_stdin_closes()
     server.should_exit = True
     thread.join(30)
+    if profiler is not None and profile_to:
+        profiler.dump_stats(Path(profile_to) / f"{sys.argv[1]}.prof")
 
 
 def nudgebot_slack(args: dict[str, Any]) -> None:
