@@ -77,6 +77,7 @@ def _world(settings: Any, tmp: str, learners: int, platform: str) -> Any:
     from benchmarks.world import START
     from bot.bootstrap import bootstrap
     from bot.dbsetup import upgrade
+    from bot.lifespan import running
     from content.campaign import CampaignSpec
     from content.loader import LIBRARY_DIR, load_track_file
     from core.clock import VirtualClock
@@ -105,12 +106,13 @@ def _world(settings: Any, tmp: str, learners: int, platform: str) -> Any:
         people.import_roster(s, roster, START)
         campaigns.apply_campaign(s, spec, START)
     async def deliver() -> None:
-        await tick(services.db, services.dispatcher, clock.now())  # plans each learner's first nudge
-        with services.db.session() as s:
-            first = s.scalar(select(func.min(Enrollment.next_due_at)))
-        clock.set(first.replace(tzinfo=UTC) + timedelta(minutes=1))
-        while (await tick(services.db, services.dispatcher, clock.now())).dispatch.sent:
-            pass
+        async with running(services, worker=False):  # as the app runs: its clients open, and closed after
+            await tick(services.db, services.dispatcher, clock.now())  # plans each learner's first nudge
+            with services.db.session() as s:
+                first = s.scalar(select(func.min(Enrollment.next_due_at)))
+            clock.set(first.replace(tzinfo=UTC) + timedelta(minutes=1))
+            while (await tick(services.db, services.dispatcher, clock.now())).dispatch.sent:
+                pass
 
     asyncio.run(deliver())
     services.db.engine.dispose()
