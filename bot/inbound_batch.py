@@ -49,7 +49,7 @@ class Batcher:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
             started = loop.time()
             try:
-                outcomes = await asyncio.to_thread(self._apply, [fn for fn, _ in batch])
+                outcomes = await self.db.run(self._apply, [fn for fn, _ in batch])
             except BaseException as exc:  # cancelled at shutdown: every waiter hears of it
                 outcomes = [(False, exc)] * len(batch)
             for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
