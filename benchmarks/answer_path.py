@@ -189,11 +189,11 @@ def slack(presses: int) -> dict[str, Any]:
             url = f"http://127.0.0.1:{nb.facts['port']}/slack/events"
             ours = load(url, [slack_press(q, 0) for q in qs[:presses]], [slack_press(q, 1) for q in qs[presses:]])
             ours["all_recorded_s"] = recorded(Path(tmp) / "slack.db", len(qs))
-            nb.stop()
+            ours["cpu_ms_per_press"] = 1000 * nb.stop()["cpu_s"] / len(qs)
             bare = Server("bare-bolt", api_url=emu.facts["api_url"], port=free_port())
             url = f"http://127.0.0.1:{bare.facts['port']}/slack/events"
             peer = load(url, [slack_press(q, 0) for q in qs[:presses]], [slack_press(q, 1) for q in qs[presses:]])
-            bare.stop()
+            peer["cpu_ms_per_press"] = 1000 * bare.stop()["cpu_s"] / len(qs)
         finally:
             emu.stop()
     return {"presses": presses, "in_flight": CONCURRENCY, "nudgebot": ours, "bare_bolt": peer}
@@ -212,12 +212,12 @@ def telegram(presses: int) -> dict[str, Any]:
             in_responses: list[str] = []
             ours = load(url, reqs[:presses], reqs[presses:], in_responses)
             ours["all_recorded_s"] = recorded(Path(tmp) / "tg.db", len(qs))
-            nb.stop()
+            ours["cpu_ms_per_press"] = 1000 * nb.stop()["cpu_s"] / len(qs)
             bare = Server("bare-ptb", port=free_port(), **api)
             reqs = [telegram_press(q, i // presses, 1 + i, "b") for i, q in enumerate(qs)]
             peer = load(f"http://127.0.0.1:{bare.facts['port']}/telegram/webhook", reqs[:presses], reqs[presses:],
                         in_responses)
-            bare.stop()
+            peer["cpu_ms_per_press"] = 1000 * bare.stop()["cpu_s"] / len(qs)
         finally:
             calls = emu.stop()
     answers = in_responses + calls.pop("callback_query_ids", [])

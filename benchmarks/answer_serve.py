@@ -4,7 +4,8 @@ Roles: `slack-emulator` and `telegram-emulator` (the platforms' APIs, from tests
 `nudgebot-telegram` (the real web app under uvicorn, as `nudgebot web` runs it, with learners whose question was
 just delivered), `bare-bolt` (a slack-bolt app that only acks, under the same uvicorn) and `bare-ptb` (a
 python-telegram-bot webhook app in the shape of its Starlette example, answering each callback query).
-Each prints one JSON line when it serves, then serves until its stdin closes.
+Each prints one JSON line when it serves, then serves until its stdin closes; an app server then prints
+the CPU time it spent serving.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import re
 import sys
 import threading
+import time
 from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
@@ -145,9 +147,12 @@ def _serve(app: Any, port: int, **facts: Any) -> None:
     while not server.started:
         threading.Event().wait(0.01)
     _ready(port=port, **facts)
+    serving = time.process_time()
     _until_stdin_closes()
     server.should_exit = True
     thread.join(30)
+    # Every thread's CPU from the moment it served until it stopped (replies still queued went out).
+    _ready(cpu_s=time.process_time() - serving)
     if profiler is not None and profile_to:
         profiler.dump_stats(Path(profile_to) / f"{sys.argv[1]}.prof")
 
