@@ -1,7 +1,7 @@
 """The bot's side of a conversation, platform-neutral: answers, commands, joining, time zones.
 
 Adapters turn platform requests into core.ports events and show the Reply; this module never
-knows which platform it talks to. Database work runs in a worker thread, off the event loop.
+knows which platform it talks to. Database work runs in the database's own thread, off the event loop.
 """
 
 from __future__ import annotations
