@@ -42,7 +42,7 @@ def retry_seconds(exc: RetryAfter) -> float:
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
 
 
-IN_FLIGHT = 16  # Bot API requests at once per event loop, each on a connection of its own kept open
+IN_FLIGHT = 8  # Bot API requests at once per event loop, each on a connection of its own kept open
 
 
 class CappedRequest(HTTPXRequest):
