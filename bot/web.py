@@ -98,12 +98,14 @@ def create_app(services: Services, *, run_worker: bool = False) -> Starlette:
                 # What start-up built (modules, content, caches) lives as long as the process: frozen,
                 # the collector stops walking it on every full pass, which would stall requests for
                 # tens of milliseconds.
+                frozen_before = gc.get_freeze_count()
                 gc.collect()
                 gc.freeze()
                 try:
                     yield
                 finally:
-                    gc.unfreeze()
+                    if not frozen_before:  # left frozen if the process froze its start-up itself
+                        gc.unfreeze()
         finally:
             sys.setswitchinterval(switch)
 
