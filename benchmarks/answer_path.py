@@ -20,6 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -85,13 +86,17 @@ def slack_press(question: dict[str, Any], choice: int) -> tuple[bytes, dict[str,
                   "X-Slack-Signature": f"v0={digest}", "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)"}
 
 
-def telegram_press(question: dict[str, Any], choice: int, update_id: int) -> tuple[bytes, dict[str, str]]:
-    """Return the body and headers of a callback_query update as Telegram posts it to a webhook."""
+def telegram_press(question: dict[str, Any], choice: int, update_id: int, app: str) -> tuple[bytes, dict[str, str]]:
+    """Return the body and headers of a callback_query update as Telegram posts it to a webhook.
+
+    The callback query id starts with `app`, so the emulator's count of answers is told apart per app.
+    """
     chat, message_id = question["ref"].split(":", 1)
     user = {"id": int(question["address"]), "is_bot": False, "first_name": "Learner", "language_code": "en"}
     keyboard = [[{"text": label, "callback_data": action}] for label, action in question["buttons"]]
     update = {"update_id": update_id, "callback_query": {
-        "id": str(update_id * 7), "from": user, "chat_instance": f"-{chat}77", "data": question["buttons"][choice][1],
+        "id": f"{app}{update_id * 7}", "from": user, "chat_instance": f"-{chat}77",
+        "data": question["buttons"][choice][1],
         "message": {"message_id": int(message_id), "date": int(time.time()), "text": question["text"],
                     "chat": {"id": int(chat), "type": "private", "first_name": "Learner"},
                     "from": {"id": TELEGRAM_USER0 - 1, "is_bot": True, "first_name": "Nudge", "username": "nudge_bot"},
@@ -100,13 +105,17 @@ def telegram_press(question: dict[str, Any], choice: int, update_id: int) -> tup
                                          "X-Telegram-Bot-Api-Secret-Token": WEBHOOK_SECRET}
 
 
-async def _post(session: Any, url: str, request: tuple[bytes, dict[str, str]]) -> int:
+async def _post(session: Any, url: str, request: tuple[bytes, dict[str, str]], answered: list[str]) -> int:
     async with session.post(url, data=request[0], headers=request[1]) as resp:
-        await resp.read()
+        body = await resp.read()
+        if body.startswith(b"{") and b"answerCallbackQuery" in body:
+            # Telegram performs a method named in a webhook's response: here it is only counted.
+            answered.append(str(json.loads(body).get("callback_query_id")))
         return int(resp.status)
 
 
-async def _open_loop(url: str, requests: list[tuple[bytes, dict[str, str]]], rate: float) -> dict[str, Any]:
+async def _open_loop(url: str, requests: list[tuple[bytes, dict[str, str]]], rate: float,
+                     answered: list[str]) -> dict[str, Any]:
     import aiohttp
 
     latencies: list[float] = []
@@ -119,7 +128,7 @@ async def _open_loop(url: str, requests: list[tuple[bytes, dict[str, str]]], rat
             nonlocal bad
             due = start + i / rate
             await asyncio.sleep(max(0.0, due - loop.time()))
-            if await _post(session, url, requests[i]) != 200:
+            if await _post(session, url, requests[i], answered) != 200:
                 bad += 1
             latencies.append(loop.time() - due)
 
@@ -130,7 +139,7 @@ async def _open_loop(url: str, requests: list[tuple[bytes, dict[str, str]]], rat
             "max_ms": 1000 * latencies[-1], "rps": len(requests) / elapsed, "errors": bad}
 
 
-async def _closed_loop(url: str, requests: list[tuple[bytes, dict[str, str]]]) -> dict[str, Any]:
+async def _closed_loop(url: str, requests: list[tuple[bytes, dict[str, str]]], answered: list[str]) -> dict[str, Any]:
     import aiohttp
 
     queue = list(reversed(requests))
@@ -141,7 +150,7 @@ async def _closed_loop(url: str, requests: list[tuple[bytes, dict[str, str]]]) -
         async def worker() -> None:
             nonlocal bad
             while queue:
-                if await _post(session, url, queue.pop()) != 200:
+                if await _post(session, url, queue.pop(), answered) != 200:
                     bad += 1
 
         await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
@@ -150,10 +159,18 @@ async def _closed_loop(url: str, requests: list[tuple[bytes, dict[str, str]]]) -
 
 
 def load(url: str, latency_run: list[tuple[bytes, dict[str, str]]],
-         throughput_run: list[tuple[bytes, dict[str, str]]]) -> dict[str, Any]:
-    """Run the latency run at RATE, then the throughput run, against `url`."""
-    result = asyncio.run(_open_loop(url, latency_run, RATE))
-    result.update(asyncio.run(_closed_loop(url, throughput_run)))
+         throughput_run: list[tuple[bytes, dict[str, str]]], answered: list[str] | None = None,
+         db: Path | None = None) -> dict[str, Any]:
+    """Run the latency run at RATE, then the throughput run, against `url`; webhook answers go to `answered`.
+
+    With `db` (nudgebot's), the throughput run starts once the latency run's presses are all recorded,
+    and how long after its last response that took is reported: whether 100 presses/s are kept up with.
+    """
+    answered = [] if answered is None else answered
+    result = asyncio.run(_open_loop(url, latency_run, RATE, answered))
+    if db is not None:
+        result["latency_run_recorded_s"] = recorded(db, len(latency_run))
+    result.update(asyncio.run(_closed_loop(url, throughput_run, answered)))
     return result
 
 
@@ -177,13 +194,14 @@ def slack(presses: int) -> dict[str, Any]:
                         port=free_port())
             qs = nb.facts["questions"]
             url = f"http://127.0.0.1:{nb.facts['port']}/slack/events"
-            ours = load(url, [slack_press(q, 0) for q in qs[:presses]], [slack_press(q, 1) for q in qs[presses:]])
+            ours = load(url, [slack_press(q, 0) for q in qs[:presses]], [slack_press(q, 1) for q in qs[presses:]],
+                        db=Path(tmp) / "slack.db")
             ours["all_recorded_s"] = recorded(Path(tmp) / "slack.db", len(qs))
-            nb.stop()
+            ours["cpu_ms_per_press"] = 1000 * nb.stop()["cpu_s"] / len(qs)
             bare = Server("bare-bolt", api_url=emu.facts["api_url"], port=free_port())
             url = f"http://127.0.0.1:{bare.facts['port']}/slack/events"
             peer = load(url, [slack_press(q, 0) for q in qs[:presses]], [slack_press(q, 1) for q in qs[presses:]])
-            bare.stop()
+            peer["cpu_ms_per_press"] = 1000 * bare.stop()["cpu_s"] / len(qs)
         finally:
             emu.stop()
     return {"presses": presses, "in_flight": CONCURRENCY, "nudgebot": ours, "bare_bolt": peer}
@@ -197,16 +215,27 @@ def telegram(presses: int) -> dict[str, Any]:
         try:
             nb = Server("nudgebot-telegram", tmp=tmp, learners=2 * presses, port=free_port(), **api)
             qs = nb.facts["questions"]
-            reqs = [telegram_press(q, i // presses, 1 + i) for i, q in enumerate(qs)]
+            reqs = [telegram_press(q, i // presses, 1 + i, "n") for i, q in enumerate(qs)]
             url = f"http://127.0.0.1:{nb.facts['port']}/telegram/webhook"
-            ours = load(url, reqs[:presses], reqs[presses:])
+            in_responses: list[str] = []
+            ours = load(url, reqs[:presses], reqs[presses:], in_responses, db=Path(tmp) / "tg.db")
             ours["all_recorded_s"] = recorded(Path(tmp) / "tg.db", len(qs))
-            nb.stop()
+            ours["cpu_ms_per_press"] = 1000 * nb.stop()["cpu_s"] / len(qs)
             bare = Server("bare-ptb", port=free_port(), **api)
-            peer = load(f"http://127.0.0.1:{bare.facts['port']}/telegram/webhook", reqs[:presses], reqs[presses:])
-            bare.stop()
+            reqs = [telegram_press(q, i // presses, 1 + i, "b") for i, q in enumerate(qs)]
+            peer = load(f"http://127.0.0.1:{bare.facts['port']}/telegram/webhook", reqs[:presses], reqs[presses:],
+                        in_responses)
+            peer["cpu_ms_per_press"] = 1000 * bare.stop()["cpu_s"] / len(qs)
         finally:
             calls = emu.stop()
+    answers = in_responses + calls.pop("callback_query_ids", [])
+    for app, result in (("n", ours), ("b", peer)):
+        mine = [a for a in answers if a.startswith(app)]
+        result["callback_answers"] = len(mine)
+        result["presses_answered_once"] = sum(1 for n in Counter(mine).values() if n == 1)
+    if ours["callback_answers"] != len(qs) or ours["presses_answered_once"] != len(qs):
+        raise SystemExit(f"nudgebot answered {ours['callback_answers']} callback queries for {len(qs)} presses "
+                         f"({ours['presses_answered_once']} exactly once)")
     return {"presses": presses, "in_flight": CONCURRENCY, "nudgebot": ours, "bare_ptb": peer, "emulator": calls}
 
 

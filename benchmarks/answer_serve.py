@@ -4,16 +4,20 @@ Roles: `slack-emulator` and `telegram-emulator` (the platforms' APIs, from tests
 `nudgebot-telegram` (the real web app under uvicorn, as `nudgebot web` runs it, with learners whose question was
 just delivered), `bare-bolt` (a slack-bolt app that only acks, under the same uvicorn) and `bare-ptb` (a
 python-telegram-bot webhook app in the shape of its Starlette example, answering each callback query).
-Each prints one JSON line when it serves, then serves until its stdin closes.
+Each prints one JSON line when it serves, then serves until its stdin closes; an app server then prints
+the CPU time it spent serving.
 """
 
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import json
+import os
 import re
 import sys
 import threading
+import time
 from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
@@ -53,7 +57,8 @@ def telegram_emulator(_args: dict[str, Any]) -> None:
     _ready(api_url=emu.api_url, token=emu.token)
     _until_stdin_closes()
     _ready(callback_answers=len(emu.callback_answers), sends=len(emu.calls_of("sendMessage")),
-           edits=len(emu.calls_of("editMessageText")))
+           edits=len(emu.calls_of("editMessageText")),
+           callback_query_ids=[str(a.get("callback_query_id")) for a in emu.callback_answers])
     emu.stop()
 
 
@@ -63,12 +68,18 @@ def slack_user(i: int) -> str:
 
 
 def _world(settings: Any, tmp: str, learners: int, platform: str) -> Any:
-    """Enroll `learners` on `platform` and deliver their first lesson and question; return the services."""
+    """Enroll `learners` on `platform` and deliver their first lesson and question; return the services.
+
+    The questions go out through the real tick and dispatcher, but paced only by the emulators (no gap
+    between two messages to one chat), so the set-up takes seconds; the app that is measured is then
+    started afresh on `settings`, with the platforms' real pacing.
+    """
     from sqlalchemy import func, select
 
     from benchmarks.world import START
     from bot.bootstrap import bootstrap
     from bot.dbsetup import upgrade
+    from bot.lifespan import running
     from content.campaign import CampaignSpec
     from content.loader import LIBRARY_DIR, load_track_file
     from core.clock import VirtualClock
@@ -78,7 +89,8 @@ def _world(settings: Any, tmp: str, learners: int, platform: str) -> Any:
 
     upgrade(settings.database_url)
     clock = VirtualClock(START)
-    services = bootstrap(settings, clock=clock)
+    services = bootstrap(settings.model_copy(update={"slack_channel_interval": 0.0, "telegram_chat_interval": 0.0}),
+                         clock=clock)
     roster = Path(tmp) / f"{platform}.csv"
     with roster.open("w", encoding="utf-8") as f:
         f.write("email,name,timezone,locale,manager_email,roles,slack_id,telegram_id\n")
@@ -96,15 +108,17 @@ def _world(settings: Any, tmp: str, learners: int, platform: str) -> Any:
         people.import_roster(s, roster, START)
         campaigns.apply_campaign(s, spec, START)
     async def deliver() -> None:
-        await tick(services.db, services.dispatcher, clock.now())  # plans each learner's first nudge
-        with services.db.session() as s:
-            first = s.scalar(select(func.min(Enrollment.next_due_at)))
-        clock.set(first.replace(tzinfo=UTC) + timedelta(minutes=1))
-        while (await tick(services.db, services.dispatcher, clock.now())).dispatch.sent:
-            pass
+        async with running(services, worker=False):  # as the app runs: its clients open, and closed after
+            await tick(services.db, services.dispatcher, clock.now())  # plans each learner's first nudge
+            with services.db.session() as s:
+                first = s.scalar(select(func.min(Enrollment.next_due_at)))
+            clock.set(first.replace(tzinfo=UTC) + timedelta(minutes=1))
+            while (await tick(services.db, services.dispatcher, clock.now())).dispatch.sent:
+                pass
 
     asyncio.run(deliver())
-    return services
+    services.db.engine.dispose()
+    return bootstrap(settings, clock=clock)
 
 
 def questions(services: Any) -> list[dict[str, Any]]:
@@ -125,14 +139,22 @@ def _serve(app: Any, port: int, **facts: Any) -> None:
 
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
                                            backlog=1024))
-    thread = threading.Thread(target=server.run, daemon=True)
+    profile_to = os.environ.get("ANSWER_PROFILE")  # a directory: the server thread's cProfile goes there
+    profiler = cProfile.Profile() if profile_to else None
+    thread = threading.Thread(target=profiler.runcall if profiler else server.run,
+                              args=(server.run,) if profiler else (), daemon=True)
     thread.start()
     while not server.started:
         threading.Event().wait(0.01)
     _ready(port=port, **facts)
+    serving = time.process_time()
     _until_stdin_closes()
     server.should_exit = True
     thread.join(30)
+    # Every thread's CPU from the moment it served until it stopped (replies still queued went out).
+    _ready(cpu_s=time.process_time() - serving)
+    if profiler is not None and profile_to:
+        profiler.dump_stats(Path(profile_to) / f"{sys.argv[1]}.prof")
 
 
 def nudgebot_slack(args: dict[str, Any]) -> None:

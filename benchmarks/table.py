@@ -100,6 +100,17 @@ def answer_table(results: dict[str, Any]) -> str:
                 f"| {ours['max_rps'] / theirs['max_rps']:.2f}x |",
                 f"| {head} | every press recorded (after the last response) | {ours['all_recorded_s']:.1f} s "
                 f"| - | - |"]
+        if "latency_run_recorded_s" in ours:
+            out.append(f"| {head} | the 100/s run's presses recorded (after its last response) "
+                       f"| {ours['latency_run_recorded_s']:.1f} s | - | - |")
+        if "cpu_ms_per_press" in ours:
+            out.append(f"| {head} | CPU per press (every thread of the server) | {ours['cpu_ms_per_press']:.1f} ms "
+                       f"| {theirs['cpu_ms_per_press']:.1f} ms "
+                       f"| {_times(ours['cpu_ms_per_press'], theirs['cpu_ms_per_press'])} |")
+        if "callback_answers" in ours:
+            out.append(f"| {head} | callback queries answered (exactly once) | {ours['callback_answers']:,} "
+                       f"({ours['presses_answered_once']:,}) | {theirs['callback_answers']:,} "
+                       f"({theirs['presses_answered_once']:,}) | - |")
     return "\n".join(out)
 
 

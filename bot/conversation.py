@@ -1,7 +1,7 @@
 """The bot's side of a conversation, platform-neutral: answers, commands, joining, time zones.
 
 Adapters turn platform requests into core.ports events and show the Reply; this module never
-knows which platform it talks to. Database work runs in a worker thread, off the event loop.
+knows which platform it talks to. Database work runs in the database's own thread, off the event loop.
 """
 
 from __future__ import annotations
@@ -138,13 +138,15 @@ class Conversation:
                           reply_via: str, once: str = "") -> tuple[Reply, list[int]]:
         if once and not inbound.first_time(s, once, self.clock.now()):
             return Reply(repeated=True), []
-        outcome = self._handle(s, event)
-        now = self.clock.now()
         sender = event.sender
+        person = people.person_by_chat(s, sender.channel, sender.user_id, sender.workspace)
+        outcome = self._handle(s, event, person)
+        now = self.clock.now()
         reply = outcome.reply
         if reply.notice and not reply.messages and not can_toast:
             reply = Reply(messages=[info_message(reply.notice)])
-        person = people.person_by_chat(s, sender.channel, sender.user_id, sender.workspace)
+        if isinstance(event, Joined):  # joining may have linked (or created) the person
+            person = people.person_by_chat(s, sender.channel, sender.user_id, sender.workspace)
         pid = person.id if person is not None else None
         address = sender.user_id
         if isinstance(event, GroupChat):  # the reply goes to the group, not to anyone's private chat
@@ -161,10 +163,9 @@ class Conversation:
 
     # --- the synchronous core of each event, inside one transaction ---
 
-    def _handle(self, s: Session, event: InboundEvent) -> _Outcome:
+    def _handle(self, s: Session, event: InboundEvent, person: Person | None) -> _Outcome:
         now = self.clock.now()
         sender = event.sender
-        person = people.person_by_chat(s, sender.channel, sender.user_id, sender.workspace)
         if isinstance(event, Joined):
             return self._joined(s, event, person, now)
         if isinstance(event, GroupChat):

@@ -4,8 +4,9 @@ A busy chat platform delivers many presses a second. Each one handled in its own
 transaction makes them fight over the database (SQLite lets one writer in at a time, and a waiting
 writer sleeps) and over the interpreter, and the web requests that should be answered at once wait
 behind them. Here the work of every event that arrived while a batch was running shares the next
-transaction, one batch at a time: one thread hop and one commit for the lot, no writer against writer.
-Nothing is delayed on purpose: a lone event goes alone.
+transaction, one batch at a time in the database's own thread (`Database.run`, where the dispatcher
+also claims and marks the replies): one thread hop and one commit for the lot, no writer against
+writer. Nothing is delayed on purpose: a lone event goes alone.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ class Batcher:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
             started = loop.time()
             try:
-                outcomes = await asyncio.to_thread(self._apply, [fn for fn, _ in batch])
+                outcomes = await self.db.run(self._apply, [fn for fn, _ in batch])
             except BaseException as exc:  # cancelled at shutdown: every waiter hears of it
                 outcomes = [(False, exc)] * len(batch)
             for (_, future), (ok, value) in zip(batch, outcomes, strict=True):

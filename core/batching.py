@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -14,11 +14,14 @@ class Batcher(Generic[T, R]):
     """Runs `fn` (blocking, in a thread) over everything submitted meanwhile in one event loop.
 
     While one call runs, new submissions wait and go together in the next one, so under load the
-    calls grow and their number stays small; alone, a submission goes at once.
+    calls grow and their number stays small; alone, a submission goes at once. `thread` runs the
+    call (a database's own thread, `Database.run`); by default any thread of asyncio's pool.
     """
 
-    def __init__(self, fn: Callable[[Sequence[T]], Sequence[R]]) -> None:
+    def __init__(self, fn: Callable[[Sequence[T]], Sequence[R]],
+                 thread: Callable[..., Awaitable[Any]] | None = None) -> None:
         self.fn = fn
+        self.thread = thread or asyncio.to_thread
         self._waiting: dict[asyncio.AbstractEventLoop, list[tuple[T, asyncio.Future[R]]]] = {}
         self._flushers: dict[asyncio.AbstractEventLoop, asyncio.Task[None]] = {}
 
@@ -35,7 +38,7 @@ class Batcher(Generic[T, R]):
         try:
             while batch := self._waiting.pop(loop, []):
                 try:
-                    results = await asyncio.to_thread(self.fn, [item for item, _ in batch])
+                    results = await self.thread(self.fn, [item for item, _ in batch])
                 except Exception as exc:  # every waiting submission learns of it
                     for _, future in batch:
                         if not future.done():

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import asyncio
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
+
+T = TypeVar("T")
 
 
 def normalise_url(url: str) -> str:
@@ -44,6 +48,18 @@ class Database:
         if self.is_sqlite:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._thread: ThreadPoolExecutor | None = None
+
+    async def run(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(*args)` in this database's own thread, one call at a time, off the event loop.
+
+        The short writes of the answer path (recording presses, claiming and marking their replies)
+        queue here instead of spreading over the default pool's threads, where they would only wait
+        on each other for SQLite's one writer and on the interpreter, and each open connections anew.
+        """
+        if self._thread is None:
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nudgebot-db")
+        return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -64,7 +80,10 @@ class Database:
             return conn.execute(text("select 1")).scalar() == 1
 
     def dispose(self) -> None:
-        """Close pooled connections."""
+        """Close pooled connections (and let the database's thread end)."""
+        if self._thread is not None:
+            self._thread.shutdown(wait=False)
+            self._thread = None
         self.engine.dispose()
 
 

@@ -159,7 +159,8 @@ class SharedLimiter:
         self._pause_read: dict[str, float] = {}  # when the database's pause was last read, per pause key
         self._reservations = 0
         # The sends waiting for a slot in one event loop are reserved in one transaction.
-        self._batcher: Batcher[Request, float] = Batcher(self._reserve_many)
+        # In the database's own thread, behind the answer path's writes rather than against them.
+        self._batcher: Batcher[Request, float] = Batcher(self._reserve_many, db.run)
 
     def _reserve(self, limits: Sequence[Limit], pause_key: str) -> float:
         return self._reserve_many([(limits, pause_key)])[0]
@@ -186,7 +187,7 @@ class SharedLimiter:
     async def _paused(self, pause_key: str) -> bool:
         """Return True while `pause_key` is paused, reading the database at most every `lead` / 2."""
         if self.clock() - self._pause_read.get(pause_key, -1e18) > self.lead / 2:
-            await asyncio.to_thread(self.held_until, pause_key)
+            await self.db.run(self.held_until, pause_key)
         return self._known_pause.get(pause_key, 0.0) > self.clock()
 
     def _pause(self, pause_key: str, now: float, until: float, cut: Sequence[Limit]) -> None:

@@ -151,7 +151,7 @@ class Dispatcher:
     async def send_now(self, ids: list[int]) -> DispatchReport:
         """Send these deliveries right away, in this order (e.g. feedback, then the next question)."""
         report = DispatchReport()
-        jobs = await asyncio.to_thread(self._claim, ids)
+        jobs = await self.db.run(self._claim, ids)
         # In the order given: the feedback edit before the question that follows it.
         position = {delivery_id: n for n, delivery_id in enumerate(ids)}
         jobs.sort(key=lambda j: position.get(j.id, len(position)))
@@ -341,7 +341,7 @@ class Dispatcher:
                         break
                     pending.append(nxt)
             if pending:
-                await asyncio.to_thread(self._apply, pending, report)
+                await self.db.run(self._apply, pending, report)
                 unfinished.difference_update(r.job.id for r in pending)
                 pending = []
 

@@ -203,9 +203,7 @@ def answered(session: Session, delivery: Delivery, now: datetime) -> Completion 
 
 def _review_answer(session: Session, e: Enrollment, unit_id: str, question_id: str, a: Answer, now: datetime) -> None:
     """Score an answer into its question's memory state (a scenario's later steps have none: its first step speaks)."""
-    row = memory.asked(session, e, unit_id, question_id, now) if memory.row(session, e.id, question_id) is None \
-        else memory.row(session, e.id, question_id)
-    assert row is not None
+    row = memory.row(session, e.id, question_id) or memory.asked(session, e, unit_id, question_id, now)
     review(session, e, row, a.correct, a.latency_ms, now)
 
 

@@ -67,6 +67,7 @@ class SlackEmulator(FileUploads):
         self.limited: list[Call] = []  # posts the enforced limits refused
         self.lock = threading.Lock()
         self.calls: list[Call] = []
+        self.connections = 0  # TCP connections accepted so far
         self.users: dict[str, dict[str, Any]] = {}
         self.usergroups: dict[str, dict[str, Any]] = {}
         self.dms: dict[str, str] = {}
@@ -368,6 +369,11 @@ class SlackEmulator(FileUploads):
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+
+            def setup(self) -> None:
+                super().setup()
+                with emu.lock:
+                    emu.connections += 1
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

@@ -122,3 +122,25 @@ def test_a_workspace_ceiling_below_the_configured_rate_is_learned_from_429s(h: A
         assert shared.rate(ch.workspace) < 10.0  # and the rate came down
     finally:
         emu.stop()
+
+
+def test_web_api_connections_stay_open_on_the_serving_loop(emulator: Any, h: Any, shared: SharedLimiter) -> None:
+    for i in range(5):
+        emulator.add_user(f"U{i}")
+
+    async def go(pooled: bool) -> int:
+        client = make_client(h.TOKEN, emulator.api_url)
+        ch = SlackChannel(client, limiter=shared, per_channel_interval=0)
+        if pooled:
+            await client.open()
+        before = emulator.connections
+        try:
+            for i in range(5):
+                await ch.send(f"U{i}", MSG)  # conversations.open, then chat.postMessage
+        finally:
+            await client.aclose()
+        return emulator.connections - before
+
+    assert asyncio.run(go(pooled=False)) == 10  # slack_sdk's own way: a new connection per call
+    assert asyncio.run(go(pooled=True)) == 1
+    assert len(emulator.calls_to("chat.postMessage", ok=True)) == 10

@@ -159,6 +159,10 @@ class TelegramEmulator(Photos):
         self.short_descriptions: dict[str, str] = {}
         self.webhook: dict[str, Any] = {}
         self.callback_answers: list[dict[str, Any]] = []
+        self.connections = 0  # TCP connections accepted so far
+        self.in_flight = 0  # requests being served now, and the most at once
+        self.most_in_flight = 0
+        self._counting = threading.Lock()  # not `lock`, which a request holds while it is answered
         self.chat_actions: list[tuple[str, str]] = []  # (chat_id, action) in the order received
         self.reply_keyboards: dict[str, dict[str, Any]] = {}  # the reply keyboard each chat shows now
         self.updates: list[dict[str, Any]] = []
@@ -244,9 +248,21 @@ class TelegramEmulator(Photos):
             def do_GET(self) -> None:
                 self._serve(b"", "")
 
+            def setup(self) -> None:
+                super().setup()
+                with emulator._counting:
+                    emulator.connections += 1
+
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
-                self._serve(self.rfile.read(length), self.headers.get("Content-Type", ""))
+                with emulator._counting:
+                    emulator.in_flight += 1
+                    emulator.most_in_flight = max(emulator.most_in_flight, emulator.in_flight)
+                try:
+                    self._serve(self.rfile.read(length), self.headers.get("Content-Type", ""))
+                finally:
+                    with emulator._counting:
+                        emulator.in_flight -= 1
 
             def _serve(self, body: bytes, content_type: str) -> None:
                 url = urlsplit(self.path)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -72,5 +73,27 @@ def test_the_webhook_answers_at_once_while_the_database_is_locked(app_factory: A
         lock.close()
     wait_until(lambda: answers(app) == 1, 10, "the press recorded once the database is free")
     app.settle()
+    edited = next(m for m in app.emulator.sent_to(ADA) if m.message_id == question.message_id)
+    assert edited.edits == 1
+
+
+def test_presses_at_once_are_each_answered_exactly_once(app_factory: Any) -> None:
+    app: App = app_factory(telegram_webhook_wait=0.0)  # every webhook answers before its press is handled
+    question = question_of(app)
+    buttons = [row[0]["callback_data"] for row in question.reply_markup["inline_keyboard"]]
+    presses = [app.updates.callback(ADA, question, buttons[i % len(buttons)]) for i in range(12)]
+
+    def post(update: dict[str, Any]) -> Any:
+        with httpx.Client(timeout=10) as client:
+            return client.post(f"{app.url}/telegram/webhook", json=update,
+                               headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}).json()
+
+    with ThreadPoolExecutor(max_workers=12) as pool:
+        responses = list(pool.map(post, presses))
+    wait_until(lambda: answers(app) == 1, 10, "one of the presses recorded")
+    app.settle()
+    answered = [r["callback_query_id"] for r in responses if r.get("method") == "answerCallbackQuery"]
+    answered += [a["callback_query_id"] for a in app.emulator.callback_answers]
+    assert sorted(answered) == sorted(p["callback_query"]["id"] for p in presses)
     edited = next(m for m in app.emulator.sent_to(ADA) if m.message_id == question.message_id)
     assert edited.edits == 1

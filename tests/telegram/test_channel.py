@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from bot.channels.telegram.channel import TelegramChannel
+from bot.channels.telegram.channel import IN_FLIGHT, TelegramChannel
 from bot.channels.telegram.limiter import TelegramLimiter
 from core.db import Database
 from core.ports import Button, OutboundMessage, RecipientGone, RetryLater, TransientError
@@ -127,3 +127,23 @@ def test_a_429_in_one_process_pauses_every_chat_in_every_process(emulator: Teleg
     [refused] = emulator.calls_of("sendMessage", status=429)
     accepted = [c.at for c in emulator.calls_of("sendMessage")]
     assert len(accepted) == 4 and min(accepted) - refused.at >= 0.95  # nobody sent during the retry_after
+
+
+def test_bot_api_requests_are_capped_and_go_over_kept_open_connections(emulator: TelegramEmulator,
+                                                                       shared: SharedLimiter) -> None:
+    emulator.per_chat_interval = 0.0
+    emulator.global_rate = 1_000_000
+    ch = TelegramChannel(TOKEN, emulator.api_url, limiter=TelegramLimiter(shared, TOKEN.split(":")[0],
+                                                                          per_second=100_000.0, chat_interval=0.0))
+
+    async def go() -> list[str]:
+        try:
+            await ch.bot()
+            return await asyncio.gather(*(ch.send(str(1000 + i), QUESTION) for i in range(64)))
+        finally:
+            await ch.aclose()
+
+    refs = asyncio.run(go())
+    assert len(set(refs)) == 64 and len(emulator.calls_of("sendMessage")) == 64
+    assert emulator.most_in_flight <= IN_FLIGHT
+    assert emulator.connections <= IN_FLIGHT + 1  # getMe's, perhaps, and the sends' kept-open ones

@@ -45,6 +45,8 @@ def install(host: ChannelHost, settings: Settings) -> None:
     app = build_app(host, channel, settings.slack_signing_secret or "")
     presses = Presses(host, channel)
     host.on_shutdown(presses.drain)
+    host.on_startup(client.open)  # Web API connections stay open on the web app's loop
+    host.on_shutdown(client.aclose)
     handler = AsyncSlackRequestHandler(app)
 
     verifier = SignatureVerifier(settings.slack_signing_secret or "")

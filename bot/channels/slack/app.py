@@ -8,9 +8,9 @@ import re
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.channels.slack.channel import SlackChannel
+from bot.channels.slack.client import PooledWebClient
 from bot.channels.slack.events import answer_event, command_event, profile_event, sender_of
 from bot.channels.slack.home import home_data
 from bot.channels.slack.home_view import home_command, home_view
@@ -181,8 +181,8 @@ async def show_notice(channel: SlackChannel, user: str, where: str, reply: Reply
         await channel.post_ephemeral(where, user, reply.notice)
 
 
-def make_client(token: str, base_url: str) -> AsyncWebClient:
+def make_client(token: str, base_url: str) -> PooledWebClient:
     """Return the Web API client at `base_url`; the channel, not the client, retries."""
     if not base_url.endswith("/"):
         base_url += "/"
-    return AsyncWebClient(token=token, base_url=base_url, retry_handlers=[])
+    return PooledWebClient(token=token, base_url=base_url, retry_handlers=[])

@@ -10,6 +10,7 @@ import weakref
 from datetime import timedelta
 from typing import Any
 
+import httpx
 from telegram import (
     Bot,
     InlineKeyboardMarkup,
@@ -19,6 +20,7 @@ from telegram import (
     ReplyKeyboardRemove,
 )
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError, TimedOut
+from telegram.request import HTTPXRequest
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.telegram.limiter import TelegramLimiter
@@ -38,6 +40,28 @@ def retry_seconds(exc: RetryAfter) -> float:
         warnings.simplefilter("ignore")  # PTB warns that the attribute will become a timedelta
         value: Any = exc.retry_after
     return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+IN_FLIGHT = 8  # Bot API requests at once per event loop, each on a connection of its own kept open
+
+
+class CappedRequest(HTTPXRequest):
+    """PTB's httpx transport with at most `limit` requests in flight, each on a kept-open connection.
+
+    httpx's pool looks over every queued request whenever a connection frees up, so with hundreds of
+    sends waiting in it (the dispatcher's concurrency) each request costs more, and they wait out its
+    pool timeout. Waiting here, in a plain semaphore, costs nothing.
+    """
+
+    def __init__(self, limit: int = IN_FLIGHT) -> None:
+        super().__init__(connection_pool_size=limit, httpx_kwargs={
+            "limits": httpx.Limits(max_connections=limit, max_keepalive_connections=limit)})
+        self._slots = asyncio.Semaphore(limit)
+
+    async def do_request(self, *args: Any, **kwargs: Any) -> tuple[int, bytes]:
+        """Make one request once one of the `limit` slots is free."""
+        async with self._slots:
+            return await super().do_request(*args, **kwargs)
 
 
 def parse_ref(ref: str) -> tuple[str, int]:
@@ -65,7 +89,7 @@ class TelegramChannel:
 
     def make_bot(self) -> Bot:
         """Return a new, uninitialised PTB Bot aimed at the configured API URL."""
-        return Bot(self.token, base_url=self.base_url)
+        return Bot(self.token, base_url=self.base_url, request=CappedRequest())
 
     async def bot(self) -> Bot:
         """Return this event loop's initialised Bot."""
