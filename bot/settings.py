@@ -154,12 +154,14 @@ def _plain_dotenv(path: Path) -> dict[str, str] | None:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
-    read: dict[str, str] = {}
+    exact: dict[str, str] = {}
     for line in text.split("\n"):  # read_text ended every line with \n, as python-dotenv reads them
         if not line or line.startswith("#"):
             continue
         m = _DOTENV_LINE.fullmatch(line)
         if m is None:
             return None
-        read[m.group(1).lower()] = m.group(2)
-    return read
+        exact[m.group(1)] = m.group(2)
+    # As python-dotenv and pydantic-settings do: the last value of each name as written, then names folded
+    # to lower case in the order each was first written (so `A=1`, `a=2`, `A=3` reads as 2).
+    return {name.lower(): value for name, value in exact.items()}
