@@ -65,14 +65,14 @@ class ChartPool:
             self._pool = None
             return [(chunk, None) for chunk in chunks]
 
-    @staticmethod
-    def result(pending: Pending) -> list[bytes]:
+    def result(self, pending: Pending) -> list[bytes]:
         """Return a submitted batch's charts, in order, drawing here what the helper hasn't begun."""
         drawn: dict[int, list[bytes]] = {}
         # The helper works from the front; this process takes back chunks from the back, so the two meet.
         for i in range(len(pending) - 1, -1, -1):
             chunk, future = pending[i]
-            if future is None or future.cancel():
+            # A broken pool fails its futures itself; cancelling them meanwhile trips up its own thread.
+            if future is None or (not self._broken() and future.cancel()):
                 drawn[i] = draw_many(chunk)
         for i, (chunk, future) in enumerate(pending):
             if i in drawn or future is None:
@@ -83,6 +83,9 @@ class ChartPool:
                 log.warning("the chart helper failed on a batch (%r); drawing it in this process", exc)
                 drawn[i] = draw_many(chunk)
         return [png for i in range(len(pending)) for png in drawn[i]]
+
+    def _broken(self) -> bool:
+        return self._pool is None or bool(getattr(self._pool, "_broken", False))
 
     def __enter__(self) -> ChartPool:
         return self

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import date, timedelta
 
 from core.charts import PersonWeek
@@ -29,6 +30,10 @@ def test_charts_are_drawn_here_when_the_helper_dies() -> None:
         pending = pool.submit(work)
         for process in list(pool._pool._processes.values()):  # type: ignore[attr-defined]
             process.kill()
+        for _ in range(500):  # until the pool has noticed
+            if pool._broken():
+                break
+            time.sleep(0.01)
         assert pool.result(pending) == draw_many(work)
         # Later batches are drawn here, not lost.
         assert pool.result(pool.submit(work[:3])) == draw_many(work[:3])
