@@ -105,8 +105,9 @@ class Conversation:
         self.clock = clock
         # Events that arrive together share a transaction; their replies share a dispatcher pass.
         self._batch = Batcher(db)
-        # Events kept before their ack commit apart from the handling, so an ack never waits on a whole batch.
-        self._inbox = Batcher(db)
+        # Events kept before their ack commit apart from the handling, ahead of it in the database's thread:
+        # an ack waits for one small insert per event, not behind the batches recording earlier ones.
+        self._inbox = Batcher(db, urgent=True)
         self._replies = ReplySender(dispatcher.send_now)
 
     async def seen(self, key: str) -> bool:
