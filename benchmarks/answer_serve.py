@@ -11,6 +11,7 @@ the CPU time it spent serving.
 from __future__ import annotations
 
 import asyncio
+import copy
 import cProfile
 import json
 import os
@@ -89,8 +90,9 @@ def _world(settings: Any, tmp: str, learners: int, platform: str) -> Any:
 
     upgrade(settings.database_url)
     clock = VirtualClock(START)
-    services = bootstrap(settings.model_copy(update={"slack_channel_interval": 0.0, "telegram_chat_interval": 0.0}),
-                         clock=clock)
+    unpaced = copy.copy(settings)
+    unpaced.slack_channel_interval = unpaced.telegram_chat_interval = 0.0
+    services = bootstrap(unpaced, clock=clock)
     roster = Path(tmp) / f"{platform}.csv"
     with roster.open("w", encoding="utf-8") as f:
         f.write("email,name,timezone,locale,manager_email,roles,slack_id,telegram_id\n")

@@ -13,7 +13,7 @@ from bot.channels.console.channel import ConsoleChannel, Echo
 from bot.settings import Settings
 from core.clock import Clock, SystemClock
 from core.db import Database
-from core.ports import ChatChannel, Hook, InboundHandler
+from core.ports import ChatChannel, Hook, InboundHandler, Replay
 from core.ratelimit import SharedLimiter
 from scheduler.dispatcher import Dispatcher
 from scheduler.worker import Worker
@@ -39,6 +39,7 @@ class Services:
     shutdown_hooks: list[Hook] = field(default_factory=list)
     tick_hooks: list[Hook] = field(default_factory=list)  # e.g. fetch Slack time zones before planning
     extras: dict[str, Any] = field(default_factory=dict)
+    replays: dict[str, Replay] = field(default_factory=dict)  # per platform: handles an inbox event again
     _conversation: Conversation | None = None
 
     @property
@@ -75,6 +76,10 @@ class Services:
     def before_tick(self, hook: Hook) -> None:
         """Run `hook` before each tick."""
         self.tick_hooks.append(hook)
+
+    def on_inbox(self, platform: str, replay: Replay) -> None:
+        """Let `replay` handle the platform's inbox events left open."""
+        self.replays[platform] = replay
 
     def provide(self, name: str, value: Any) -> None:
         """Make a channel's object reachable by name (for its CLI and tests)."""

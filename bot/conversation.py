@@ -44,7 +44,7 @@ from core.ports import (
     UnsupportedSent,
 )
 from core.render import info_message, parse_escalation_action
-from core.services import dashboard, inbound, outbox, people
+from core.services import dashboard, inbound, inbox, outbox, people
 from core.services.memory import completion_of
 from core.services.progress import active_enrollments, person_stats
 from core.services.tracks import latest_version, track_of, unit_count
@@ -105,11 +105,18 @@ class Conversation:
         self.clock = clock
         # Events that arrive together share a transaction; their replies share a dispatcher pass.
         self._batch = Batcher(db)
+        # Events kept before their ack commit apart from the handling, ahead of it in the database's thread:
+        # an ack waits for one small insert per event, not behind the batches recording earlier ones.
+        self._inbox = Batcher(db, urgent=True)
         self._replies = ReplySender(dispatcher.send_now)
 
     async def seen(self, key: str) -> bool:
         """Return True if the inbound event `key` was handled before; otherwise remember it."""
         return not await self._batch.run(lambda s: inbound.first_time(s, key, self.clock.now()))
+
+    async def receive(self, platform: str, key: str, payload: str) -> bool:
+        """Keep a verified event in the inbox, in one commit with those arriving now; False if handled before."""
+        return await self._inbox.run(lambda s: inbox.store(s, platform, key, payload, self.clock.now()))
 
     async def handle(self, event: InboundEvent, *, can_toast: bool = True, reply_via: str = "", once: str = "",
                      wait: bool = False) -> Reply:
@@ -136,8 +143,10 @@ class Conversation:
 
     def _handle_and_queue(self, s: Session, event: InboundEvent, can_toast: bool,
                           reply_via: str, once: str = "") -> tuple[Reply, list[int]]:
-        if once and not inbound.first_time(s, once, self.clock.now()):
-            return Reply(repeated=True), []
+        if once:
+            inbox.done(s, once, self.clock.now())  # in the transaction that handles it: exactly once
+            if not inbound.first_time(s, once, self.clock.now()):
+                return Reply(repeated=True), []
         sender = event.sender
         person = people.person_by_chat(s, sender.channel, sender.user_id, sender.workspace)
         outcome = self._handle(s, event, person)

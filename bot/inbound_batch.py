@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -24,14 +25,18 @@ log = logging.getLogger("nudgebot.inbound")
 T = TypeVar("T")
 MAX_BATCH = 32  # events per transaction; more wait for the next one
 MAX_PAUSE = 0.05  # seconds; see Batcher._drain
+YIELD_AFTER = 0.0  # seconds a batch runs before it stops early for urgent work (see Batcher._apply)
 Outcome = tuple[bool, Any]  # (True, result) or (False, the exception)
 
 
 class Batcher:
     """Runs session functions together: what queues up while one batch runs forms the next."""
 
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, *, urgent: bool = False) -> None:
         self.db = db
+        # Urgent work (what an acknowledgement waits on) goes before the database thread's other calls,
+        # and without a pause between batches.
+        self.urgent = urgent
         self._pending: list[tuple[Callable[[Session], Any], asyncio.Future[Any]]] = []
         self._runner: asyncio.Task[None] | None = None
 
@@ -50,17 +55,21 @@ class Batcher:
             batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
             started = loop.time()
             try:
-                outcomes = await self.db.run(self._apply, [fn for fn, _ in batch])
+                run = self.db.run_first if self.urgent else self.db.run
+                outcomes = await run(self._apply, [fn for fn, _ in batch])
             except BaseException as exc:  # cancelled at shutdown: every waiter hears of it
                 outcomes = [(False, exc)] * len(batch)
-            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+            stopped = len(outcomes) < len(batch)
+            if stopped:  # stopped early for urgent work: the rest goes next, first
+                self._pending[:0] = batch[len(outcomes):]
+            for (_, future), (ok, value) in zip(batch, outcomes, strict=False):
                 if future.done():
                     continue
                 if ok:
                     future.set_result(value)
                 else:
                     future.set_exception(value)
-            if self._pending:
+            if self._pending and not self.urgent and not stopped:
                 # Under a steady stream, leave the database to the other writers (the dispatcher recording
                 # its sends) for a moment: SQLite's waiting writers sleep, and would starve otherwise.
                 await asyncio.sleep(min(loop.time() - started, MAX_PAUSE))
@@ -69,7 +78,15 @@ class Batcher:
         if len(fns) > 1:
             try:
                 with self.db.session() as s:
-                    return [(True, fn(s)) for fn in fns]
+                    done: list[Outcome] = []
+                    started = time.perf_counter()
+                    for fn in fns:
+                        done.append((True, fn(s)))
+                        if (not self.urgent and self.db.urgent_waiting()
+                                and time.perf_counter() - started > YIELD_AFTER):
+                            # An acknowledgement waits on the database: commit what is done, and let it in.
+                            break
+                    return done
             except Exception as exc:
                 # One of them failed: the batch is rolled back, and each runs alone so only that one fails.
                 log.info("a batch of %d inbound events failed (%r); running them one by one", len(fns), exc)

@@ -12,6 +12,7 @@ import logging
 from collections.abc import AsyncIterator
 
 from bot.bootstrap import Services
+from bot.inbox_replay import replaying
 
 log = logging.getLogger("nudgebot")
 
@@ -24,9 +25,12 @@ async def running(services: Services, *, worker: bool, grace: float | None = Non
     w = services.worker() if worker else None
     if w is not None:
         w.start()
+    replay = asyncio.get_running_loop().create_task(replaying(services), name="inbox-replay")
     try:
         yield
     finally:
+        replay.cancel()
+        await asyncio.wait([replay])
         services.dispatcher.stop()
         if w is not None:
             await w.shutdown(grace)

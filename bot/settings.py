@@ -29,6 +29,8 @@ class Settings:
     outbox_batch: int = 100  # deliveries claimed at a time: at most these are in flight if a worker dies
     outbox_lease_seconds: float = 60.0  # a claim lasts this long (renewed while sending)
     shutdown_grace_seconds: float = 10.0  # on SIGTERM, in-flight sends get this long to finish
+    inbox_lease_seconds: float = 30.0  # an inbound event not handled after this long is handled again
+    inbox_replay_seconds: float = 10.0  # how often each long-running process looks for such events
 
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -14,6 +15,16 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 T = TypeVar("T")
+_Job = tuple[Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any]"]
+
+
+def _settle(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.cancelled():
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
 
 
 def normalise_url(url: str) -> str:
@@ -49,6 +60,8 @@ class Database:
             event.listen(self.engine, "connect", _sqlite_pragmas)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._thread: ThreadPoolExecutor | None = None
+        self._first: deque[_Job] = deque()
+        self._later: deque[_Job] = deque()
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
         """Run `fn(*args)` in this database's own thread, one call at a time, off the event loop.
@@ -57,9 +70,39 @@ class Database:
         queue here instead of spreading over the default pool's threads, where they would only wait
         on each other for SQLite's one writer and on the interpreter, and each open connections anew.
         """
+        return await self._queue(self._later, fn, args)
+
+    async def run_first(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run `fn(*args)` like `run`, but before the calls already waiting (after the one running).
+
+        For the few tiny writes a platform's acknowledgement waits on, which must not wait behind
+        the answer path's larger batches.
+        """
+        return await self._queue(self._first, fn, args)
+
+    def urgent_waiting(self) -> bool:
+        """Return True while a `run_first` call waits for the thread (a long call may stop early for it)."""
+        return bool(self._first)
+
+    async def _queue(self, jobs: deque[_Job], fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         if self._thread is None:
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="nudgebot-db")
-        return await asyncio.get_running_loop().run_in_executor(self._thread, fn, *args)
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        jobs.append((fn, args, future))
+        # Each call hands the thread one turn; a turn takes the first job waiting, urgent ones first.
+        loop.run_in_executor(self._thread, self._turn)
+        return await future
+
+    def _turn(self) -> None:
+        fn, args, future = self._first.popleft() if self._first else self._later.popleft()
+        if future.cancelled():
+            return
+        try:
+            result, error = fn(*args), None
+        except BaseException as exc:
+            result, error = None, exc
+        future.get_loop().call_soon_threadsafe(_settle, future, result, error)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

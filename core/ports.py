@@ -305,12 +305,21 @@ class InboundHandler(Protocol):
         """Return True if the platform event `key` was handled before; otherwise remember it."""
         ...
 
+    async def receive(self, platform: str, key: str, payload: str) -> bool:
+        """Keep a verified event in the inbox (committed on return); return False if it was handled before.
+
+        Call it before acknowledging the event, and handle the event with `once=key`: that marks it done.
+        An event left open is given to the platform's replay (`ChannelHost.on_inbox`) later.
+        """
+        ...
+
     async def drain(self) -> None:
         """Wait until the replies queued so far have been handed to their platforms."""
         ...
 
 
 Hook = Callable[[], Awaitable[None]]
+Replay = Callable[[str, str], Awaitable[None]]  # handles an inbox event again: (key, payload)
 
 
 class ChannelHost(Protocol):
@@ -354,6 +363,10 @@ class ChannelHost(Protocol):
 
     def before_tick(self, hook: Hook) -> None:
         """Run `hook` before each scheduler tick (e.g. to fetch profiles before planning)."""
+        ...
+
+    def on_inbox(self, platform: str, replay: Replay) -> None:
+        """Let `replay` handle this platform's inbox events left open (their process died before handling them)."""
         ...
 
     def provide(self, name: str, value: Any) -> None:

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 
 from core.clock import Clock
 from core.db import Database
+from core.services import inbox
 from core.services.outbox import write_lock
 from scheduler import metrics
 from scheduler.digests import plan_digests, process_digests
@@ -59,6 +60,7 @@ def plan_and_queue(db: Database, now: datetime, batch: int = 2000, platforms: Se
     with db.session() as s:
         write_lock(s)
         anonymise_expired(s, now)
+        inbox.purge(s, now)
     return report
 
 

@@ -12,7 +12,15 @@ from core.models.admin import AppSecret, AuditEntry, Setting, SignInToken
 from core.models.base import Base, UTCDateTime, partial_index
 from core.models.campaigns import Campaign, CampaignReporting, Enrollment, EscalationItem
 from core.models.content import Attachment, TrackRetirement, TrackTranslationRow, TrackVersion
-from core.models.delivery import ChatLog, Delivery, LessonHistory, ProcessedEvent, RateLimitRow, XapiStatement
+from core.models.delivery import (
+    ChatLog,
+    Delivery,
+    InboxEvent,
+    LessonHistory,
+    ProcessedEvent,
+    RateLimitRow,
+    XapiStatement,
+)
 from core.models.learning import Answer, Completion, MemoryRow, ReviewLogRow
 from core.models.people import ChatAccount, Invite, LeavePeriod, PendingPrompt, Person
 
@@ -30,6 +38,7 @@ __all__ = [
     "Delivery",
     "Enrollment",
     "EscalationItem",
+    "InboxEvent",
     "Invite",
     "LeavePeriod",
     "LessonHistory",

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from core.models.base import Base
+from core.models.base import Base, partial_index
 
 if TYPE_CHECKING:
     from core.models.people import Person
@@ -81,6 +81,29 @@ class ProcessedEvent(Base):
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
     processed_at: Mapped[datetime]
+
+
+class InboxEvent(Base):
+    """A verified inbound platform event, kept from before the platform is told it arrived until it is handled.
+
+    The answer path marks it done in the transaction that records it; one left open (the process died)
+    is handled again from here, its `key` (the platform's id of the event) keeping it to once.
+    """
+
+    __tablename__ = "inbox"
+    __table_args__ = (
+        partial_index("ix_inbox_open", "received_at", where="done_at IS NULL"),
+        Index("ix_inbox_received", "received_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    payload: Mapped[str] = mapped_column(Text)
+    received_at: Mapped[datetime]
+    claimed_at: Mapped[datetime | None]  # when a replay last took it
+    attempts: Mapped[int] = mapped_column(Integer, default=0)  # replays so far
+    done_at: Mapped[datetime | None]
 
 
 class LessonHistory(Base):

@@ -206,6 +206,10 @@ class SlackApp:
 
     def press(self, user: str, message: dict[str, Any], index: int) -> httpx.Response:
         """Press choice `index` on a posted question message (a block_actions interaction)."""
+        return self.post(self.press_body(user, message, index), "application/x-www-form-urlencoded")
+
+    def press_body(self, user: str, message: dict[str, Any], index: int) -> str:
+        """Return the form body of a press of choice `index` on a posted question message, as Slack sends it."""
         actions = next(b for b in message["blocks"] if b["type"] == "actions")
         button = actions["elements"][index]
         payload = {
@@ -221,7 +225,7 @@ class SlackApp:
             "actions": [{"type": "button", "action_id": button["action_id"], "block_id": actions["block_id"],
                          "text": button["text"], "value": button["value"], "action_ts": f"{time.time():.6f}"}],
         }
-        return self.post(urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+        return urlencode({"payload": json.dumps(payload)})
 
     def command(self, user: str, text: str) -> httpx.Response:
         """Send the slash command `/nudge <text>` as Slack's form body."""

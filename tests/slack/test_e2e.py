@@ -157,7 +157,7 @@ def test_a_retried_event_is_processed_once(slack_app: Any, h: Any) -> None:
     assert len(slack_app.emu.calls_to("views.publish")) == 2
 
 
-def test_ack_is_immediate_while_the_database_is_locked(slack_app: Any, h: Any) -> None:
+def test_ack_comes_within_slacks_deadline_while_the_database_is_locked(slack_app: Any, h: Any) -> None:
     import sqlite3
     import time
 
@@ -170,7 +170,7 @@ def test_ack_is_immediate_while_the_database_is_locked(slack_app: Any, h: Any) -
         resp = slack_app.press(uid, question, 0)
         took = time.monotonic() - started
         assert resp.status_code == 200
-        assert took < 1.0
+        assert took < 3.0  # the press could not be kept: acknowledged all the same before Slack gives up
         time.sleep(0.5)
         assert slack_app.emu.posted("DU0001")[1]["edits"] == 0  # the work waits for the database
     finally:

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
 
-from core.models import ProcessedEvent
+from core.models import InboxEvent, ProcessedEvent
 from tests.support import wait_until
 from tests.telegram.conftest import App
 from tests.telegram.helpers import ADA, answers, person
@@ -66,6 +66,9 @@ def test_invite_start_timezone_tick_and_answer(app: App) -> None:
     # Telegram redelivers the same update: nothing happens twice.
     assert app.post(press).status_code == 200
     assert len(emu.callback_answers) == 1 and answers(app) == 1
+    with app.services.db.session() as s:  # kept before it was acknowledged, marked done when recorded
+        kept = s.scalar(select(InboxEvent).where(InboxEvent.key == f"telegram:update:{press['update_id']}"))
+        assert kept is not None and kept.done_at is not None and kept.platform == "telegram"
 
     # A second tap on the (now removed) keyboard from a stale client: one answer, a short toast.
     app.post(app.updates.callback(ADA, question, buttons[0]["callback_data"]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from pathlib import Path
 
 import pytest
@@ -104,3 +105,27 @@ def test_drain_waits_for_every_queued_reply(count: int) -> None:
 
     asyncio.run(go())
     assert sorted(sent) == list(range(count))
+
+
+def test_urgent_work_goes_before_waiting_work_and_a_batch_stops_early_for_it(tmp_path: Path) -> None:
+    db = db_with_table(tmp_path)
+    order: list[str] = []
+
+    def slow(name: str):  # type: ignore[no-untyped-def]
+        def fn(s: Session) -> None:
+            order.append(name)
+            s.execute(text("INSERT INTO names VALUES (:n)"), {"n": name})
+            time.sleep(0.02)
+        return fn
+
+    async def go() -> None:
+        batcher, urgent = Batcher(db), Batcher(db, urgent=True)
+        work = [asyncio.ensure_future(batcher.run(slow(f"b{i}"))) for i in range(4)]
+        await asyncio.sleep(0.005)  # the batch of four is running
+        await urgent.run(slow("u"))
+        await asyncio.gather(*work)
+
+    asyncio.run(go())
+    assert order.index("u") == 1  # the batch of four stopped after its first to let it in
+    assert sorted(order) == ["b0", "b1", "b2", "b3", "u"] and names(db) == sorted(order)
+    db.dispose()

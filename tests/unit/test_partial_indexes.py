@@ -8,7 +8,7 @@ from sqlalchemy.schema import CreateIndex
 from core.db import Database
 from core.models import Base
 
-PARTIAL = {"ix_enrollments_due", "ix_enrollments_unplanned", "ix_enrollments_ladder"}
+PARTIAL = {"ix_enrollments_due", "ix_enrollments_unplanned", "ix_enrollments_ladder", "ix_inbox_open"}
 
 
 def predicates(dialect: object) -> dict[str, str]:

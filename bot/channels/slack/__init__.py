@@ -44,6 +44,7 @@ def install(host: ChannelHost, settings: Settings) -> None:
         log.warning("slack: SLACK_SIGNING_SECRET is not set: every request to %s will be refused", EVENTS_PATH)
     app = build_app(host, channel, settings.slack_signing_secret or "")
     presses = Presses(host, channel)
+    host.on_inbox("slack", presses.replay)
     host.on_shutdown(presses.drain)
     host.on_startup(client.open)  # Web API connections stay open on the web app's loop
     host.on_shutdown(client.aclose)
@@ -67,9 +68,10 @@ def install(host: ChannelHost, settings: Settings) -> None:
         if data is None:
             return Response("malformed request body", status_code=400)
         if is_answer_press(data):
-            # The hot path: acknowledged at once, without Bolt's second pass over the request; the press
-            # is recorded right after, batched with the others arriving now.
-            presses.start(data)
+            # The hot path, without Bolt's second pass over the request: acknowledged once kept in the inbox
+            # (one commit with the others arriving now), so a crash after the ack loses nothing; the press is
+            # recorded right after.
+            await presses.receive(data)
             return Response(status_code=200)
         try:
             response = await handler.handle(request)

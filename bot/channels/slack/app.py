@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import re
+from collections.abc import Coroutine
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -22,6 +24,7 @@ log = logging.getLogger("nudgebot.slack")
 
 ANSWER_ACTION = re.compile(r"^a:")
 HOME_ACTIONS = re.compile(r"^home:")
+ACK_WITHIN = 2.0  # seconds a press waits to be kept before it is acknowledged anyway (Slack allows 3)
 
 
 def build_app(host: ChannelHost, channel: SlackChannel, signing_secret: str) -> AsyncApp:
@@ -117,13 +120,30 @@ def is_answer_press(body: dict[str, Any]) -> bool:
             and isinstance(actions[0], dict) and bool(ANSWER_ACTION.match(str(actions[0].get("action_id", "")))))
 
 
-async def answer_press(host: ChannelHost, channel: SlackChannel, body: dict[str, Any]) -> None:
-    """Record a pressed choice; the conversation edits the question into its feedback."""
+def press_key(body: dict[str, Any]) -> str | None:
+    """Return the inbox key of an answer press (who pressed what on which message, when); None if unknown."""
+    actions = body.get("actions") or [{}]
+    user = body.get("user") or {}
+    container = body.get("container") or {}
+    parts = (user.get("id") if isinstance(user, dict) else None, container.get("message_ts"),
+             actions[0].get("action_ts"))
+    if not all(isinstance(p, str) and p for p in parts) or answer_event(body) is None:
+        return None
+    return "slack:press:" + ":".join(str(p) for p in parts)
+
+
+async def answer_press(host: ChannelHost, channel: SlackChannel, body: dict[str, Any], once: str = "") -> None:
+    """Record a pressed choice; the conversation edits the question into its feedback.
+
+    With `once` (its inbox key), a press handled before changes nothing and its inbox entry is marked done.
+    """
     event = answer_event(body)
     if event is None:
         return
     conversation = host.inbound
-    reply = await conversation.handle(event)
+    reply = await conversation.handle(event, once=once)
+    if reply.repeated:
+        return
     if reply.notice and not reply.messages:
         # Presses on an answered (or closed) question: one note per person and question, not one per press.
         parsed = parse_answer_action(event.action)
@@ -135,23 +155,53 @@ async def answer_press(host: ChannelHost, channel: SlackChannel, body: dict[str,
 
 
 class Presses:
-    """Answer presses acknowledged over HTTP, recorded in tasks of their own after the response."""
+    """Answer presses acknowledged over HTTP once kept in the inbox, recorded in tasks of their own after that."""
 
     def __init__(self, host: ChannelHost, channel: SlackChannel) -> None:
         self.host = host
         self.channel = channel
         self._tasks: set[asyncio.Task[None]] = set()
 
-    def start(self, body: dict[str, Any]) -> None:
-        """Record the press in the background (its failure is logged, as Bolt's listeners' are)."""
-        task = asyncio.get_running_loop().create_task(self._run(body))
+    async def receive(self, body: dict[str, Any]) -> None:
+        """Keep the press in the inbox (return once it is kept, to acknowledge it), and record it after that.
+
+        Slack shows the person an error for an interaction not acknowledged within 3 seconds, and never
+        sends it again: when the database cannot keep it within ACK_WITHIN, it is acknowledged all the
+        same and recorded once kept. A press handled before is not recorded again; one without a key is
+        recorded without being kept.
+        """
+        key = press_key(body)
+        if key is None:
+            self._start(self._run(body, ""))
+            return
+        kept = asyncio.ensure_future(self.host.inbound.receive("slack", key, json.dumps(body)))
+        self._start(self._once_kept(kept, body, key))
+        done, _ = await asyncio.wait({kept}, timeout=ACK_WITHIN)
+        if not done:
+            log.warning("slack: press %s not kept after %gs (the database is slow); acknowledged all the same",
+                        key, ACK_WITHIN)
+
+    def _start(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _run(self, body: dict[str, Any]) -> None:
+    async def _once_kept(self, kept: asyncio.Future[bool], body: dict[str, Any], key: str) -> None:
         try:
-            await answer_press(self.host, self.channel, body)
-        except Exception as exc:
+            if not await kept:
+                return  # handled before: Slack's retry, or a replay got there first
+        except Exception as exc:  # recorded all the same, only not kept
+            log.error("slack: press %s could not be kept (%r)", key, exc)
+        await self._run(body, key)
+
+    async def replay(self, key: str, payload: str) -> None:
+        """Record a kept press whose process stopped before recording it."""
+        await answer_press(self.host, self.channel, json.loads(payload), once=key)
+
+    async def _run(self, body: dict[str, Any], key: str) -> None:
+        try:
+            await answer_press(self.host, self.channel, body, once=key)
+        except Exception as exc:  # still open in the inbox: a replay records it later
             log.error("slack: listener failed for block_actions: %r", exc, exc_info=exc)
 
     async def drain(self) -> None:

@@ -57,6 +57,7 @@ def install(host: ChannelHost, settings: Settings) -> None:
 
     channel = make_channel(settings, host.rate_limiter)
     inbound = Inbound(channel, host.inbound, answer_within=settings.telegram_webhook_wait)
+    host.on_inbox("telegram", inbound.replay)
     host.add_channel(channel)
     host.add_route(WEBHOOK_PATH, webhook_endpoint(inbound, settings.telegram_webhook_secret), ["POST"])
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import hmac
+import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
 from starlette.requests import Request
@@ -107,6 +108,11 @@ def to_event(update: Update) -> InboundEvent | None:
     return CommandIssued(sender, command=name, args=args)
 
 
+def update_key(update: Update) -> str:
+    """Return the update's key, in the inbox and among the events handled."""
+    return f"telegram:update:{update.update_id}"
+
+
 def chat_of(update: Update) -> str | None:
     """Return the chat to answer in: the private chat the update came from."""
     if update.callback_query is not None:
@@ -119,10 +125,12 @@ def chat_of(update: Update) -> str | None:
 class Inbound:
     """Handles updates (from the webhook or polling); replies go through the handler's outbox."""
 
-    def __init__(self, channel: TelegramChannel, handler: InboundHandler, *, answer_within: float = 0.025) -> None:
+    def __init__(self, channel: TelegramChannel, handler: InboundHandler, *, answer_within: float = 0.025,
+                 keep_within: float = 2.0) -> None:
         self.channel = channel
         self.handler = handler
         self.answer_within = answer_within
+        self.keep_within = keep_within
         self._parser = channel.make_bot()  # only for de_json; it never talks to the network
         self._tasks: set[asyncio.Task[str | None]] = set()
         self._lately = 0.0  # seconds recent updates took to handle (a moving average)
@@ -148,7 +156,7 @@ class Inbound:
         """
         event = to_event(update)
         press = update.callback_query is not None
-        key = f"telegram:update:{update.update_id}"
+        key = update_key(update)
         if event is None:  # nothing to do, so nothing to remember either
             return "" if press else None
         # Only a button press has a toast to show a notice in; elsewhere it becomes a message.
@@ -174,6 +182,43 @@ class Inbound:
         except (TelegramError, RetryLater, TransientError, RecipientGone) as exc:
             log.warning("could not answer callback query %s: %s", query_id, exc)
 
+    async def receive(self, update: Update, raw: str) -> bool | None:
+        """Keep a webhook's update in the inbox before Telegram hears it arrived; False if handled before.
+
+        None when the database did not keep it within `keep_within` seconds: it is handled once kept,
+        and the webhook should fail, so that Telegram sends it again (the retry finds it handled). An
+        update nudgebot has nothing to do with is not kept (nor handled).
+        """
+        if to_event(update) is None:
+            return True
+        kept = asyncio.ensure_future(self.handler.receive("telegram", update_key(update), raw))
+        done, _ = await asyncio.wait({kept}, timeout=self.keep_within)
+        if kept in done:
+            return kept.result()
+        log.warning("update %s not kept after %gs (the database is slow); Telegram will send it again",
+                    update.update_id, self.keep_within)
+        self._track(self._once_kept(kept, update))
+        return None
+
+    async def _once_kept(self, kept: asyncio.Future[bool], update: Update) -> str | None:
+        try:
+            if not await kept:
+                return None
+        except Exception:
+            log.exception("update %s could not be kept; Telegram will send it again", update.update_id)
+            return None
+        return await self._logged(update)
+
+    def _track(self, work: Coroutine[Any, Any, str | None]) -> asyncio.Task[str | None]:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def replay(self, key: str, payload: str) -> None:
+        """Handle a kept update whose process stopped before handling it (its press was answered then)."""
+        await self.process(self.parse(json.loads(payload)))
+
     async def answer(self, update: Update) -> str | None:
         """Process a webhook's update, waiting at most `answer_within` seconds: what `process` returns.
 
@@ -181,9 +226,7 @@ class Inbound:
         is answered without a notice then, so Telegram never waits on us. While updates have lately
         taken longer than that, the webhook answers at once instead of waiting in vain.
         """
-        task = asyncio.get_running_loop().create_task(self._logged(update))
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        task = self._track(self._logged(update))
         wait = self.answer_within if self._lately <= self.answer_within else 0.0
         done, _ = await asyncio.wait({task}, timeout=wait)
         if task in done:
@@ -225,6 +268,12 @@ def webhook_endpoint(inbound: Inbound, secret: str | None) -> Callable[[Request]
             update = inbound.parse(data)
         except Exception:  # anything unparsable is the sender's problem
             return JSONResponse({"ok": False, "error": "bad update"}, status_code=400)
+        # Kept before Telegram hears of it (which never sends it again): a crash after this loses nothing.
+        fresh = await inbound.receive(update, json.dumps(data))
+        if fresh is None:  # not kept yet: Telegram sends it again, and that finds it handled once kept
+            return JSONResponse({"ok": False, "error": "busy, send it again"}, status_code=503)
+        if not fresh:
+            return JSONResponse({"ok": True})  # a redelivery of an update handled before
         notice = await inbound.answer(update)
         if notice is None:
             return JSONResponse({"ok": True})

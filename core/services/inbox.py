@@ -1,0 +1,67 @@
+"""The inbox: verified platform events kept before they are acknowledged, so none is lost after the ack.
+
+A platform does not send an acknowledged event again. The web app stores each event here (one commit
+for all arriving together) before it answers the platform; the transaction that handles the event
+marks it done. One still open after `lease` (its process died, or its handling failed) is taken by a
+replay and handled through the same path, whose event key keeps it to once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, or_, select, update
+from sqlalchemy.orm import Session
+
+from core.models import InboxEvent
+
+LEASE = timedelta(seconds=30)  # an open event younger than this may still be on its way in its own process
+MAX_ATTEMPTS = 5  # replays of one event before it is left alone (its handling keeps failing)
+KEEP_DONE = timedelta(days=1)
+KEEP_OPEN = timedelta(days=7)  # an event given up on stays this long, for an operator to look at
+
+
+def store(session: Session, platform: str, key: str, payload: str, now: datetime) -> bool:
+    """Keep event `key` until it is handled; return False when it was handled before (a platform's retry)."""
+    from sqlalchemy.dialects import postgresql, sqlite  # here: only a process taking events pays for it
+
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(InboxEvent).values(platform=platform, key=key, payload=payload, received_at=now,
+                                             attempts=0).on_conflict_do_nothing(index_elements=["key"])
+    if session.execute(stmt.returning(InboxEvent.id)).first() is not None:
+        return True
+    return session.scalar(select(InboxEvent.done_at).where(InboxEvent.key == key)) is None
+
+
+def done(session: Session, key: str, now: datetime) -> None:
+    """Mark event `key` handled (in the transaction that handled it)."""
+    session.execute(update(InboxEvent).where(InboxEvent.key == key, InboxEvent.done_at.is_(None))
+                    .values(done_at=now).execution_options(synchronize_session=False))
+
+
+def claim(session: Session, platforms: Sequence[str], now: datetime, lease: timedelta = LEASE,
+          limit: int = 100) -> list[tuple[str, str, str]]:
+    """Take open events of `platforms` whose lease ran out; return (platform, key, payload), oldest first."""
+    cutoff = now - lease
+    stmt = (select(InboxEvent.id, InboxEvent.platform, InboxEvent.key, InboxEvent.payload)
+            .where(InboxEvent.done_at.is_(None), InboxEvent.received_at < cutoff,
+                   or_(InboxEvent.claimed_at.is_(None), InboxEvent.claimed_at < cutoff),
+                   InboxEvent.attempts < MAX_ATTEMPTS, InboxEvent.platform.in_(list(platforms)))
+            .order_by(InboxEvent.received_at).limit(limit))
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(skip_locked=True)
+    rows = session.execute(stmt).all()
+    if rows:
+        session.execute(update(InboxEvent).where(InboxEvent.id.in_([r.id for r in rows]))
+                        .values(claimed_at=now, attempts=InboxEvent.attempts + 1)
+                        .execution_options(synchronize_session=False))
+    return [(r.platform, r.key, r.payload) for r in rows]
+
+
+def purge(session: Session, now: datetime) -> int:
+    """Delete events handled more than a day ago (and those given up on a week ago); return how many."""
+    result = session.execute(delete(InboxEvent).where(
+        InboxEvent.received_at < now - KEEP_DONE,
+        or_(InboxEvent.done_at.is_not(None), InboxEvent.received_at < now - KEEP_OPEN)))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -1,0 +1,90 @@
+"""An update Telegram was told arrived, whose process died before handling it, is handled after a restart, once."""
+
+from __future__ import annotations
+
+import signal
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psycopg
+import pytest
+from sqlalchemy import func, select
+
+from core.models import Delivery, ProcessedEvent
+from tests.faults.harness import Faults, kill, wait_for
+from tests.faults.test_shutdown import _healthy, free_port
+
+SECRET = "inbox-secret_token"
+CHAT = 700000  # the harness's first learner, on Telegram
+KEY = "telegram:update:901"
+
+
+@pytest.fixture
+def faults(tmp_path: Path, pg_url: str) -> Faults:
+    f = Faults(pg_url, tmp_path, learners=4)
+    yield f
+    f.close()
+
+
+def stats_update(update_id: int) -> dict[str, Any]:
+    """Return a typed /stats from the first learner, as Telegram posts it to the webhook."""
+    person = {"id": CHAT, "is_bot": False, "first_name": "L0", "language_code": "en"}
+    return {"update_id": update_id, "message": {"message_id": 5, "date": int(time.time()), "from": person,
+                                                "chat": {"id": CHAT, "type": "private", "first_name": "L0"},
+                                                "text": "/stats"}}
+
+
+def replies(faults: Faults) -> int:
+    with faults.db.session() as s:
+        return int(s.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.key.like("reply:%"), Delivery.address == str(CHAT))) or 0)
+
+
+def handled(faults: Faults) -> bool:
+    with faults.db.session() as s:
+        return s.get(ProcessedEvent, KEY) is not None
+
+
+def web(faults: Faults, port: int) -> Any:
+    proc = faults.start("web", "--port", str(port), TELEGRAM_WEBHOOK_SECRET=SECRET, INBOX_LEASE_SECONDS="0.5",
+                        INBOX_REPLAY_SECONDS="0.2")
+    with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as http:
+        wait_for(lambda: _healthy(http), 30, "nudgebot web to serve /healthz")
+    return proc
+
+
+def test_an_acknowledged_update_killed_before_handling_is_handled_after_restart_once(faults: Faults,
+                                                                                      pg_url: str) -> None:
+    port = free_port()
+    # The update's handling waits on this uncommitted row (its key's), so the process dies between ack and record.
+    blocker = psycopg.connect(pg_url)
+    blocker.execute("INSERT INTO processed_events (key, processed_at) VALUES (%s, now())", [KEY])
+    proc = web(faults, port)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            resp = http.post("/telegram/webhook", json=stats_update(901),
+                             headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+        assert resp.status_code == 200  # Telegram will not send this update again
+        time.sleep(0.3)
+        assert replies(faults) == 0
+    finally:
+        out = kill(proc)
+        blocker.rollback()
+        blocker.close()
+    assert not handled(faults), out
+    proc = web(faults, port)
+    try:
+        wait_for(lambda: handled(faults) and replies(faults), 30, "the update to be handled after the restart")
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            again = http.post("/telegram/webhook", json=stats_update(901),
+                              headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+        assert again.status_code == 200 and again.json() == {"ok": True}
+        time.sleep(1.5)  # past the lease and a few replays: nothing handles it a second time
+        assert replies(faults) == 1
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0, out
+    assert "Traceback" not in out, out
