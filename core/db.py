@@ -149,3 +149,15 @@ def refresh_statistics(session: Session, tables: list[str]) -> None:
         return
     for table in tables:
         session.execute(text(f'ANALYZE "{table}"'))
+
+
+def insert_new(session: Session, model: Any, values: Any, key: str = "key") -> Any:
+    """Return an INSERT of `values` into `model` that skips rows whose unique `key` is already there.
+
+    The dialect's own ON CONFLICT DO NOTHING (PostgreSQL and SQLite spell it alike); its module is
+    imported here, so only a process that writes such rows pays for loading it.
+    """
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(model).values(values).on_conflict_do_nothing(index_elements=[key])

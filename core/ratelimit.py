@@ -28,7 +28,7 @@ from sqlalchemy import Table, bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from core.batching import Batcher
-from core.db import Database
+from core.db import Database, insert_new
 from core.models import RateLimitRow
 
 Sleep = Callable[[float], Awaitable[None]]
@@ -55,11 +55,8 @@ class Limit:
 
 def _ensure(session: Session, keys: Sequence[str]) -> None:
     """Create missing rows for `keys` (on SQLite this also takes the write lock, before any read)."""
-    from sqlalchemy.dialects import postgresql, sqlite  # here: only a process that sends pays for the import
-
     values = [{"key": k, "next_at": 0.0, "paused_until": 0.0} for k in keys]
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    session.execute(dialect.insert(RateLimitRow).values(values).on_conflict_do_nothing(index_elements=["key"]))
+    session.execute(insert_new(session, RateLimitRow, values))
 
 
 def _locked(session: Session, keys: Sequence[str]) -> dict[str, tuple[float, float, float | None]]:

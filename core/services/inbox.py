@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
+from core.db import insert_new
 from core.models import InboxEvent
 
 LEASE = timedelta(seconds=30)  # an open event younger than this may still be on its way in its own process
@@ -24,11 +25,8 @@ KEEP_OPEN = timedelta(days=7)  # an event given up on stays this long, for an op
 
 def store(session: Session, platform: str, key: str, payload: str, now: datetime) -> bool:
     """Keep event `key` until it is handled; return False when it was handled before (a platform's retry)."""
-    from sqlalchemy.dialects import postgresql, sqlite  # here: only a process taking events pays for it
-
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(InboxEvent).values(platform=platform, key=key, payload=payload, received_at=now,
-                                             attempts=0).on_conflict_do_nothing(index_elements=["key"])
+    stmt = insert_new(session, InboxEvent, {"platform": platform, "key": key, "payload": payload,
+                                            "received_at": now, "attempts": 0})
     if session.execute(stmt.returning(InboxEvent.id)).first() is not None:
         return True
     return session.scalar(select(InboxEvent.done_at).where(InboxEvent.key == key)) is None
