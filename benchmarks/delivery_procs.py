@@ -85,7 +85,8 @@ def closest_in_chat(calls: list[Any]) -> float:
 
 def run(url: str, learners: int, presses: int) -> dict[str, Any]:
     """Run web + 2 workers until every nudge and reply is sent; return what the emulator saw."""
-    from tests.telegram.emulator import TOKEN, TelegramEmulator, Updates
+    from tests.telegram.emulator import TOKEN, TelegramEmulator
+    from tests.telegram.updates import Updates
 
     emu = TelegramEmulator(strict=True).start()
     with tempfile.TemporaryDirectory() as tmp:

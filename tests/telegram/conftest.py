@@ -30,7 +30,8 @@ from core.services.invites import create_invite
 from scheduler.planner import plan_pending
 from scheduler.worker import TickReport, tick
 from tests.support import ScaledTime
-from tests.telegram.emulator import TOKEN, TelegramEmulator, Updates
+from tests.telegram.emulator import TOKEN, TelegramEmulator
+from tests.telegram.updates import Updates
 
 T = TypeVar("T")
 SECRET = "s3cret-token_for-tests"

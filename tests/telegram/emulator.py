@@ -10,10 +10,8 @@ that punishes bots which keep sending would. `clock` (seconds) may run faster th
 
 from __future__ import annotations
 
-import html.parser
 import itertools
 import json
-import re
 import threading
 import time
 from collections import deque
@@ -25,13 +23,11 @@ from urllib.parse import parse_qsl, urlsplit
 
 from tests.support import EmulatorServer
 from tests.telegram.media import MAX_CAPTION, Photos, parse_multipart
+from tests.telegram.text_rules import check_markup, html_text, utf16_len
 
 TOKEN = "123456:TEST-token_abcdefghijklmnopqrstuvwxyz"
 BOT_ID = 123456
 BOT_USERNAME = "nudge_test_bot"
-ALLOWED_TAGS = {"b", "strong", "i", "em", "u", "ins", "s", "strike", "del", "a", "code", "pre", "tg-spoiler",
-                "span", "blockquote", "tg-emoji"}
-_TAG_RE = re.compile(r"</?([a-z-]+)(\s[^<>]*)?>")
 JSON_FIELDS = {"reply_markup", "commands", "scope", "allowed_updates", "link_preview_options", "entities"}
 
 
@@ -74,68 +70,9 @@ class Message:
     photo: dict[str, Any] | None = None  # a photo message: `text` is its caption
 
 
-class _HTMLCheck(html.parser.HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.stack: list[str] = []
-        self.errors: list[str] = []
-        self.text: list[str] = []
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag not in ALLOWED_TAGS:
-            self.errors.append(f"Unsupported start tag \"{tag}\"")
-        self.stack.append(tag)
-
-    def handle_endtag(self, tag: str) -> None:
-        if not self.stack or self.stack[-1] != tag:
-            self.errors.append(f"Unexpected end tag \"{tag}\"")
-        else:
-            self.stack.pop()
-
-    def handle_data(self, data: str) -> None:
-        self.text.append(data)
-
-
-def html_text(text: str) -> tuple[str, list[str]]:
-    """Return the visible text of Telegram HTML and the parse errors Telegram would report."""
-    errors: list[str] = []
-    bare = _TAG_RE.sub("", text)
-    if "<" in bare:
-        errors.append("Unsupported start tag or unescaped \"<\"")
-    if re.search(r"&(?!(#\d+|#x[0-9a-fA-F]+|lt|gt|amp|quot);)", bare):
-        errors.append("Character '&' is reserved and must be escaped")
-    checker = _HTMLCheck()
-    checker.feed(text)
-    checker.close()
-    errors.extend(checker.errors)
-    if checker.stack:
-        errors.append(f"Can't find end tag corresponding to start tag \"{checker.stack[-1]}\"")
-    return "".join(checker.text), errors
-
-
 CHAT_ACTIONS = {"typing", "upload_photo", "record_video", "upload_video", "record_voice", "upload_voice",
                 "upload_document", "choose_sticker", "find_location", "record_video_note", "upload_video_note"}
 
-
-def _check_markup(markup: dict[str, Any]) -> str:
-    """Return what Telegram would refuse in a reply_markup (one kind only; reply keyboards well formed)."""
-    kinds = [k for k in ("inline_keyboard", "keyboard", "remove_keyboard", "force_reply") if k in markup]
-    if len(kinds) > 1:
-        return "can't parse reply keyboard markup JSON object"
-    if "remove_keyboard" in markup and markup["remove_keyboard"] is not True:
-        return "remove_keyboard must be true"
-    for row in markup.get("keyboard", []):
-        for button in row:
-            if not isinstance(button, dict) or not str(button.get("text", "")).strip():
-                return "keyboard button text is empty"
-            if "request_location" in button and not isinstance(button["request_location"], bool):
-                return "request_location must be a Boolean"
-    return ""
-
-
-def utf16_len(text: str) -> int:
-    """Return the length Telegram counts (UTF-16 code units)."""
-    return len(text.encode("utf-16-le")) // 2
 
 
 class TelegramEmulator(Photos):
@@ -376,7 +313,7 @@ class TelegramEmulator(Photos):
         if utf16_len(visible) > 4096:
             return self._error(400, "Bad Request: message is too long")
         markup = p.get("reply_markup") or {}
-        bad_markup = _check_markup(markup)
+        bad_markup = check_markup(markup)
         if bad_markup:
             return self._error(400, f"Bad Request: {bad_markup}")
         for row in markup.get("inline_keyboard", []):
@@ -516,67 +453,6 @@ class TelegramEmulator(Photos):
             result = [u for u in self.updates if u["update_id"] >= offset][: int(p.get("limit") or 100)]
             call.result = result
             return 200, {"ok": True, "result": result}
-
-
-def user_json(user_id: int, first_name: str = "Ada", language_code: str = "en") -> dict[str, Any]:
-    """Return a Telegram User object for a person."""
-    return {"id": user_id, "is_bot": False, "first_name": first_name, "last_name": "Tester",
-            "username": f"user{user_id}", "language_code": language_code}
-
-
-class Updates:
-    """Builds Update JSON of the shapes Telegram documents."""
-
-    def __init__(self, emulator: TelegramEmulator) -> None:
-        self.emulator = emulator
-
-    def _base(self) -> dict[str, Any]:
-        return {"update_id": self.emulator.new_update_id()}
-
-    def text(self, user_id: int, text: str, *, language_code: str = "en", first_name: str = "Ada") -> dict[str, Any]:
-        """A private message with text; a leading /command gets its bot_command entity."""
-        msg: dict[str, Any] = {
-            "message_id": next(self.emulator._next_message_id), "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private", "first_name": first_name},
-            "from": user_json(user_id, first_name, language_code), "text": text,
-        }
-        if text.startswith("/"):
-            msg["entities"] = [{"type": "bot_command", "offset": 0, "length": len(text.split()[0])}]
-        return {**self._base(), "message": msg}
-
-    def location(self, user_id: int, latitude: float, longitude: float, *, language_code: str = "en") -> dict[str, Any]:
-        """A private message sharing a location."""
-        return {**self._base(), "message": {
-            "message_id": next(self.emulator._next_message_id), "date": int(time.time()),
-            "chat": {"id": user_id, "type": "private", "first_name": "Ada"},
-            "from": user_json(user_id, "Ada", language_code),
-            "location": {"latitude": latitude, "longitude": longitude},
-        }}
-
-    def callback(self, user_id: int, message: Message, data: str, *, language_code: str = "en") -> dict[str, Any]:
-        """A press on an inline keyboard button of `message`."""
-        return {**self._base(), "callback_query": {
-            "id": str(next(self.emulator._next_update_id) * 7),
-            "from": user_json(user_id, "Ada", language_code),
-            "message": self.emulator._message_json(message),
-            "chat_instance": f"-{user_id}77",
-            "data": data,
-        }}
-
-    def my_chat_member(self, user_id: int, old: str, new: str) -> dict[str, Any]:
-        """The bot's membership in a private chat changed (new="kicked": the user blocked the bot)."""
-        bot = {"id": BOT_ID, "is_bot": True, "first_name": "Nudge", "username": BOT_USERNAME}
-
-        def member(status: str) -> dict[str, Any]:
-            return {"user": bot, "status": status, **({"until_date": 0} if status == "kicked" else {})}
-
-        return {**self._base(), "my_chat_member": {
-            "chat": {"id": user_id, "type": "private", "first_name": "Ada"},
-            "from": user_json(user_id),
-            "date": int(time.time()),
-            "old_chat_member": member(old),
-            "new_chat_member": member(new),
-        }}
 
 
 if __name__ == "__main__":  # python -m tests.telegram.emulator: a Bot API to point `nudgebot run` at

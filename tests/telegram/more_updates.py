@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from tests.telegram.emulator import BOT_ID, BOT_USERNAME, TelegramEmulator, user_json
+from tests.telegram.emulator import BOT_ID, BOT_USERNAME, TelegramEmulator
+from tests.telegram.updates import user_json
 
 GROUP = -1001234567890
 

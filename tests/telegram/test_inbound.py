@@ -16,7 +16,8 @@ from core.ports import (
     TextSent,
     Unreachable,
 )
-from tests.telegram.emulator import Message, TelegramEmulator, Updates
+from tests.telegram.emulator import Message, TelegramEmulator
+from tests.telegram.updates import Updates
 
 U = Updates(TelegramEmulator())
 ADA = Sender("telegram", "42", "Ada Tester", "de")

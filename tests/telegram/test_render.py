@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from bot.channels.telegram.render import MAX_TEXT, inline, keyboard, plain, render, utf16_len
 from core.ports import Button, OutboundMessage, Outcome
-from tests.telegram.emulator import html_text
+from tests.telegram.text_rules import html_text
 
 
 def test_markdown_becomes_telegram_html() -> None:
