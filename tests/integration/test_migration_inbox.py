@@ -5,23 +5,16 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect
-
-from bot.dbsetup import downgrade, upgrade
 from core.db import Database
 from core.services import inbox
-from tests.integration.test_migrations import _fill_initial, snapshot
+from tests.integration.test_migrations import downgrade_drops, upgrade_keeps_rows
 
 PREVIOUS = "f3b8c1d4e6a2"  # ladder
 NOW = datetime(2027, 1, 4, 9, 0, tzinfo=UTC)
 
 
 def _check(url: str) -> None:
-    _fill_initial(url)
-    upgrade(url, PREVIOUS)
-    before = snapshot(url)
-    upgrade(url)
-    assert snapshot(url) == before
+    upgrade_keeps_rows(url, PREVIOUS)
     db = Database(url)
     with db.session() as s:
         assert inbox.store(s, "telegram", "telegram:update:1", "{}", NOW)
@@ -37,11 +30,7 @@ def _check(url: str) -> None:
 def test_inbox_upgrade_keeps_data_on_sqlite(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     _check(url)
-    downgrade(url, PREVIOUS)
-    engine = create_engine(url)
-    assert "inbox" not in inspect(engine).get_table_names()
-    engine.dispose()
-    upgrade(url)
+    downgrade_drops(url, PREVIOUS, "inbox")
 
 
 def test_inbox_upgrade_keeps_data_on_postgres(pg_url: str) -> None:

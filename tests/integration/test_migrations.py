@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 
 from bot.dbsetup import downgrade, upgrade
 from core.db import Database
@@ -146,6 +146,24 @@ def snapshot(url: str) -> dict[str, list[tuple[object, ...]]]:
         out = {name: [tuple(r) for r in con.execute(text(q))] for name, q in queries.items()}
     engine.dispose()
     return out
+
+
+def upgrade_keeps_rows(url: str, previous: str) -> None:
+    """Fill `url` at the first revision, upgrade it to `previous`, then to head: every row must still be there."""
+    _fill_initial(url)
+    upgrade(url, previous)
+    before = snapshot(url)
+    upgrade(url)
+    assert snapshot(url) == before
+
+
+def downgrade_drops(url: str, previous: str, table: str) -> None:
+    """Downgrade `url` to `previous` (its `table` must be gone), then upgrade it to head again."""
+    downgrade(url, previous)
+    engine = create_engine(url)
+    assert table not in inspect(engine).get_table_names()
+    engine.dispose()
+    upgrade(url)
 
 
 LADDER_PREVIOUS = "f3b8c1d7a2e5"  # shared rate limits
