@@ -203,8 +203,8 @@ def slack(presses: int) -> dict[str, Any]:
             peer = load(url, [slack_press(q, 0) for q in qs[:presses]], [slack_press(q, 1) for q in qs[presses:]])
             peer["cpu_ms_per_press"] = 1000 * bare.stop()["cpu_s"] / len(qs)
         finally:
-            emu.stop()
-    return {"presses": presses, "in_flight": CONCURRENCY, "nudgebot": ours, "bare_bolt": peer}
+            calls = emu.stop()
+    return {"presses": presses, "in_flight": CONCURRENCY, "nudgebot": ours, "bare_bolt": peer, "emulator": calls}
 
 
 def telegram(presses: int) -> dict[str, Any]:

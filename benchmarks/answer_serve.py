@@ -19,6 +19,7 @@ import re
 import sys
 import threading
 import time
+from collections import Counter
 from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ def slack_emulator(args: dict[str, Any]) -> None:
         emu.add_user(uid, email=f"{uid.lower()}@example.org")
     _ready(api_url=emu.api_url)
     _until_stdin_closes()
+    _ready(calls=dict(Counter(c.method for c in emu.calls)))
     emu.stop()
 
 

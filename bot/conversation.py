@@ -23,7 +23,7 @@ from bot.inbound_batch import Batcher, ReplySender
 from bot.pausing import PauseRefused, pause_until, refusal
 from bot.reach import TYPED_COMMANDS, didnt_understand, help_text
 from core.clock import Clock
-from core.db import Database
+from core.db import Database, hold_loaded
 from core.models import Campaign, Person
 from core.ports import (
     AnswerChosen,
@@ -143,9 +143,12 @@ class Conversation:
 
     def _handle_and_queue(self, s: Session, event: InboundEvent, can_toast: bool,
                           reply_via: str, once: str = "") -> tuple[Reply, list[int]]:
+        hold_loaded(s)  # the services below look up the same few rows again and again
         if once:
-            inbox.done(s, once, self.clock.now())  # in the transaction that handles it: exactly once
-            if not inbound.first_time(s, once, self.clock.now()):
+            # Marked in the transaction that handles it: exactly once. An event not in the inbox has only
+            # the record of events handled to go by.
+            taken = inbox.done(s, once, self.clock.now())
+            if taken is False or (taken is None and not inbound.first_time(s, once, self.clock.now())):
                 return Reply(repeated=True), []
         sender = event.sender
         person = people.person_by_chat(s, sender.channel, sender.user_id, sender.workspace)

@@ -14,6 +14,8 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+HELD = "nudgebot.held"  # session.info key: objects a session keeps alive until it closes (see hold_loaded)
+
 T = TypeVar("T")
 _Job = tuple[Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any]"]
 
@@ -128,6 +130,24 @@ class Database:
             self._thread.shutdown(wait=False)
             self._thread = None
         self.engine.dispose()
+
+
+def hold_loaded(session: Session) -> None:
+    """Keep every object `session` loads or inserts alive until it closes, so looking it up again costs no query.
+
+    A session's identity map holds objects weakly: one that a service loaded and let go (an enrollment, a
+    track version) is loaded again by the next service that asks for it. For short transactions that
+    touch a few rows many times over, such as recording an answer; never for a bulk pass.
+    """
+    session.info.setdefault(HELD, [])
+
+
+@event.listens_for(Session, "loaded_as_persistent")
+@event.listens_for(Session, "pending_to_persistent")
+def _hold(session: Session, instance: object) -> None:
+    held = session.info.get(HELD)
+    if held is not None:
+        held.append(instance)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:

@@ -40,7 +40,7 @@ def reply(session: Session, person: Person, delivery_id: int, text: str, now: da
 
 def _learned(session: Session, result: AnswerResult, now: datetime) -> AnswerResult:
     if result.status == "recorded" and result.delivery is not None:
-        learning.answered(session, result.delivery, now)
+        learning.answered(session, result.delivery, now, result.answer)
     return result
 
 

@@ -74,6 +74,9 @@ def median_latency(session: Session, person_id: int, before: datetime) -> int | 
 def review(session: Session, e: Enrollment, row: MemoryRow, correct: bool | None, duration_ms: int | None,
            now: datetime) -> Rating:
     """Score one review of a question (None: left unanswered past its grace period, a lapse)."""
+    # Everything read before the row changes: a query in between would flush it twice.
+    c = e.campaign
+    fsrs = spacing_for(session, e.campaign_id) if c.spacing == "fsrs" else SPACING
     if correct is None:
         rating = Rating.Again
     else:
@@ -81,7 +84,6 @@ def review(session: Session, e: Enrollment, row: MemoryRow, correct: bool | None
         if row.first_correct is None:
             row.first_correct = correct
         row.ever_correct = row.ever_correct or correct
-    c = e.campaign
     if c.spacing == "drip":
         row.state, row.due_at, row.retired = {"asked": True}, None, True
     elif c.spacing == "leitner":
@@ -92,7 +94,7 @@ def review(session: Session, e: Enrollment, row: MemoryRow, correct: bool | None
         row.retired = row.ever_correct and rating != Rating.Again and days >= c.mastery_days
     else:
         before = MemoryState.from_dict(row.state) if row.state and "state" in row.state else None
-        after, _ = spacing_for(session, e.campaign_id).review(before, rating, now, duration_ms, card_id=row.id or 0)
+        after, _ = fsrs.review(before, rating, now, duration_ms, card_id=row.id or 0)
         row.state, row.due_at = after.to_dict(), after.due
         row.retired = row.ever_correct and is_retired(after, c.mastery_days)
     row.reviews += 1
@@ -130,17 +132,18 @@ def unasked_questions(session: Session, e: Enrollment, track: Track) -> list[tup
 
 
 def check_completion(session: Session, e: Enrollment, track: Track, now: datetime,
-                     ended: bool = False) -> Completion | None:
+                     ended: bool = False, rows: dict[str, MemoryRow] | None = None) -> Completion | None:
     """Record the enrollment's completion when it is due; return the record, or None.
 
     Mastery: every unit delivered and every question answered right at least once and retired (with
     the drip schedule, answered once). When the campaign's end passed (`ended`) a learner who
     answered anything completes with the score they have; one who never answered does not.
+    `rows` are the enrollment's memory rows when the caller has them all.
     """
     found = session.get(Completion, e.id)
     if found is not None:
         return found
-    rows = rows_of(session, e.id)
+    rows = rows_of(session, e.id) if rows is None else rows
     qids = [q.id for u in track.units for q in asked_questions(u)]
     answered = [r for r in rows.values() if r.first_correct is not None]
     if ended:
@@ -179,12 +182,15 @@ def recall_share(session: Session, e: Enrollment, track: Track, now: datetime) -
     return total / len(qids) if qids else 0.0
 
 
-def answered(session: Session, delivery: Delivery, now: datetime) -> Completion | None:
-    """Score a just-recorded answer into the question's memory state; record completion if it came."""
+def answered(session: Session, delivery: Delivery, now: datetime, answer: Answer | None = None) -> Completion | None:
+    """Score a just-recorded answer (`answer`, else the delivery's) into its question's memory state.
+
+    Records the completion if it came with this answer.
+    """
     if delivery.enrollment_id is None or delivery.track_version_id is None:
         return None
     e = session.get(Enrollment, delivery.enrollment_id)
-    a = session.scalars(select(Answer).where(Answer.delivery_id == delivery.id)).first()
+    a = answer or session.scalars(select(Answer).where(Answer.delivery_id == delivery.id)).first()
     version = session.get(TrackVersion, delivery.track_version_id)
     if e is None or a is None or version is None:
         return None
@@ -193,18 +199,16 @@ def answered(session: Session, delivery: Delivery, now: datetime) -> Completion 
     mine = progression.version_of(session, e)
     if mine is not None and mine[0].id != version.id and _changed(asked, mine[1]):
         return None  # asked in an earlier wording; the question starts afresh in the version the learner is on
-    if delivery.item not in follow_up_ids(unit):
-        _review_answer(session, e, unit.id, delivery.item, a, now)
+    rows = rows_of(session, e.id)
+    if delivery.item not in follow_up_ids(unit):  # a scenario's later steps have none: its first step speaks
+        row = rows.get(delivery.item)
+        if row is None:
+            row = rows[delivery.item] = memory.asked(session, e, unit.id, delivery.item, now, known_new=True)
+        review(session, e, row, a.correct, a.latency_ms, now)
     if mine is None:
         latest = tracks.latest_version(session, e.campaign.track_id)
         mine = None if latest is None else (latest, track_of(latest))
-    return check_completion(session, e, mine[1] if mine else track, now)
-
-
-def _review_answer(session: Session, e: Enrollment, unit_id: str, question_id: str, a: Answer, now: datetime) -> None:
-    """Score an answer into its question's memory state (a scenario's later steps have none: its first step speaks)."""
-    row = memory.row(session, e.id, question_id) or memory.asked(session, e, unit_id, question_id, now)
-    review(session, e, row, a.correct, a.latency_ms, now)
+    return check_completion(session, e, mine[1] if mine else track, now, rows=rows)
 
 
 def _changed(q: Question, track: Track) -> bool:

@@ -45,6 +45,7 @@ class AnswerResult:
     correct: bool | None = None
     feedback: OutboundMessage | None = None
     followups: list[int] = field(default_factory=list)
+    answer: Answer | None = field(default=None, repr=False)  # the row just stored, for what scores it next
 
     @property
     def notice(self) -> str:
@@ -154,7 +155,7 @@ def store(session: Session, asked: Asked, given: Given, person: Person, now: dat
     shown = picture(asked.shown.image)
     feedback = given.feedback if shown is None else replace(given.feedback, image=shown)
     d.payload = feedback.to_dict()
-    result = AnswerResult("recorded", d, given.grade.correct, feedback)
+    result = AnswerResult("recorded", d, given.grade.correct, feedback, answer=answer)
     e = session.get(Enrollment, d.enrollment_id) if d.enrollment_id is not None else None
     if e is not None:
         enrollments.answered(e, now)
@@ -179,10 +180,9 @@ def _follow_up(session: Session, asked: Asked, e: Enrollment | None, person: Per
             and memory.cap_left(session, person, e.campaign, d.slot_day) > 0):
         nd = enqueue(session, key=enrollments.followup_key(d.key, follow.id), person=person, kind="question",
                      message=None, due=now, item=follow.id, enrollment_id=d.enrollment_id, campaign_id=d.campaign_id,
-                     track_version_id=asked.version.id, seq=d.seq + 1)
+                     track_version_id=asked.version.id, seq=d.seq + 1, slot=(d.slot_day, d.slot_at))
         if nd is not None:
-            nd.slot_day, nd.slot_at = d.slot_day, d.slot_at
-            memory.asked(session, e, unit.id, follow.id, now)
+            memory.asked(session, e, unit.id, follow.id, now, known_new=True)
             shown = localized(session, asked.version, asked.track, person.locale).question(follow.id)[1]
             nd.payload = question_message(shown, nd.id, locale=person.locale).to_dict()
             result.followups.append(nd.id)

@@ -32,10 +32,18 @@ def store(session: Session, platform: str, key: str, payload: str, now: datetime
     return session.scalar(select(InboxEvent.done_at).where(InboxEvent.key == key)) is None
 
 
-def done(session: Session, key: str, now: datetime) -> None:
-    """Mark event `key` handled (in the transaction that handled it)."""
-    session.execute(update(InboxEvent).where(InboxEvent.key == key, InboxEvent.done_at.is_(None))
-                    .values(done_at=now).execution_options(synchronize_session=False))
+def done(session: Session, key: str, now: datetime) -> bool | None:
+    """Mark event `key` handled in the transaction that handles it; return whether this one takes it.
+
+    True: it was open, and is now this transaction's (on PostgreSQL a concurrent taker waits for this
+    one's commit and then finds it done). False: it was handled before. None: it is not in the inbox
+    (an event that was never kept, or one purged since), so the caller must tell repeats apart itself.
+    """
+    result = session.execute(update(InboxEvent).where(InboxEvent.key == key, InboxEvent.done_at.is_(None))
+                             .values(done_at=now).execution_options(synchronize_session=False))
+    if int(getattr(result, "rowcount", 0) or 0) > 0:
+        return True
+    return False if session.scalar(select(InboxEvent.id).where(InboxEvent.key == key)) is not None else None
 
 
 def claim(session: Session, platforms: Sequence[str], now: datetime, lease: timedelta = LEASE,

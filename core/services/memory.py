@@ -25,9 +25,13 @@ def row(session: Session, enrollment_id: int, question_id: str) -> MemoryRow | N
                                                    MemoryRow.question_id == question_id)).first()
 
 
-def asked(session: Session, e: Enrollment, unit_id: str, question_id: str, now: datetime) -> MemoryRow:
-    """Record that a question was put to the learner (a row with no state until its first review)."""
-    found = row(session, e.id, question_id)
+def asked(session: Session, e: Enrollment, unit_id: str, question_id: str, now: datetime,
+          known_new: bool = False) -> MemoryRow:
+    """Record that a question was put to the learner (a row with no state until its first review).
+
+    With `known_new`, the caller has just seen that it has no row yet.
+    """
+    found = None if known_new else row(session, e.id, question_id)
     if found is None:
         found = MemoryRow(enrollment_id=e.id, person_id=e.person_id, unit_id=unit_id, question_id=question_id,
                           state=None, due_at=None, reviews=0, lapses=0, first_correct=None, ever_correct=False,

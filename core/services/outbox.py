@@ -53,15 +53,19 @@ def enqueue(
     seq: int = 0,
     check: bool = True,
     flush: bool = True,
+    slot: tuple[str | None, datetime | None] = (None, None),
 ) -> Delivery | None:
-    """Add a delivery unless one with `key` exists; return it, or None when it was already there."""
+    """Add a delivery unless one with `key` exists; return it, or None when it was already there.
+
+    `slot` is the local day and instant the delivery was planned for, when it was planned for one.
+    """
     if check and existing_keys(session, [key]):
         return None
     d = Delivery(
         key=key, person_id=person.id, enrollment_id=enrollment_id, campaign_id=campaign_id, kind=kind,
         item=item, track_version_id=track_version_id, payload=message.to_dict() if message else {},
         channel=person.channel, address=person.address, seq=seq, due_at=due, status="pending",
-        attempts=0, next_attempt_at=due,
+        attempts=0, next_attempt_at=due, slot_day=slot[0], slot_at=slot[1],
     )
     session.add(d)
     if message is None and flush:

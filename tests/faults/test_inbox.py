@@ -12,7 +12,7 @@ import psycopg
 import pytest
 from sqlalchemy import func, select
 
-from core.models import Delivery, ProcessedEvent
+from core.models import ChatAccount, Delivery, InboxEvent
 from tests.faults.harness import Faults, kill, wait_for
 from tests.faults.test_shutdown import _healthy, free_port
 
@@ -44,7 +44,7 @@ def replies(faults: Faults) -> int:
 
 def handled(faults: Faults) -> bool:
     with faults.db.session() as s:
-        return s.get(ProcessedEvent, KEY) is not None
+        return s.scalar(select(InboxEvent.done_at).where(InboxEvent.key == KEY)) is not None
 
 
 def web(faults: Faults, port: int) -> Any:
@@ -58,9 +58,12 @@ def web(faults: Faults, port: int) -> Any:
 def test_an_acknowledged_update_killed_before_handling_is_handled_after_restart_once(faults: Faults,
                                                                                       pg_url: str) -> None:
     port = free_port()
-    # The update's handling waits on this uncommitted row (its key's), so the process dies between ack and record.
+    # The update's handling waits on this lock (its reply refers to the learner's row), so the process dies
+    # between ack and record.
+    with faults.db.session() as s:
+        learner = s.scalar(select(ChatAccount.person_id).where(ChatAccount.user_id == str(CHAT)))
     blocker = psycopg.connect(pg_url)
-    blocker.execute("INSERT INTO processed_events (key, processed_at) VALUES (%s, now())", [KEY])
+    blocker.execute("SELECT id FROM people WHERE id = %s FOR UPDATE", [learner])
     proc = web(faults, port)
     try:
         with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
