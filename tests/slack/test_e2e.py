@@ -178,3 +178,18 @@ def test_ack_comes_within_slacks_deadline_while_the_database_is_locked(slack_app
         lock.close()
     h.wait_for(lambda: slack_app.emu.posted("DU0001")[1]["edits"] == 1, what="update after the lock")
     assert len(answers(slack_app)) == 1
+
+
+def test_after_a_restart_a_press_in_a_dm_sends_the_next_question_there_without_opening_it_again(
+        make_app: Any, h: Any) -> None:
+    first = make_app()
+    [uid] = delivered(first, h)
+    question = first.emu.posted("DU0001")[1]
+    first.stop()
+    opened = len(first.emu.calls_to("conversations.open"))
+    again = make_app()  # a new process: it has not opened any conversation yet
+    again.clock.set(first.clock.now())
+    assert again.press(uid, question, 0).status_code == 200
+    h.wait_for(lambda: len(again.emu.posted("DU0001")) == 3, what="the unit's next question")
+    assert "Choices:" in again.emu.posted("DU0001")[2]["text"]
+    assert len(again.emu.calls_to("conversations.open")) == opened

@@ -140,6 +140,8 @@ async def answer_press(host: ChannelHost, channel: SlackChannel, body: dict[str,
     event = answer_event(body)
     if event is None:
         return
+    # A press in the person's DM names that DM: the unit's next question goes there without opening it again.
+    channel.remember_dm(event.sender.user_id, event.message_ref.partition(":")[0])
     conversation = host.inbound
     reply = await conversation.handle(event, once=once)
     if reply.repeated:

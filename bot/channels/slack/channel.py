@@ -135,6 +135,11 @@ class SlackChannel:
                 await self.limiter.pause(self.pause_key, mapped.retry_after, cut=[self.workspace])
             raise mapped from exc
 
+    def remember_dm(self, user_id: str, channel_id: str) -> None:
+        """Note a user's DM channel seen in an event from it, so replying needs no conversations.open."""
+        if channel_id.startswith("D") and user_id and user_id[:1] not in ("D", "C", "G"):
+            self._dm.setdefault(user_id, channel_id)
+
     async def dm_channel(self, user_id: str) -> str:
         """Return the DM channel id for a user, opening the conversation once and caching it."""
         if user_id[:1] in ("D", "C", "G"):
