@@ -49,7 +49,7 @@ class Services:
             from bot.conversation import Conversation
 
             self._conversation = Conversation(self.db, self.channels, self.dispatcher, self.clock,
-                                              self.settings.dashboard_url)
+                                              self.settings.dashboard_url, hand_off=self.settings.inbox_hand_off)
         return self._conversation
 
     @property

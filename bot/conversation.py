@@ -33,6 +33,7 @@ from core.ports import (
     GroupChat,
     InboundEvent,
     Joined,
+    Kept,
     LocationShared,
     OutboundMessage,
     ProfileChanged,
@@ -97,8 +98,9 @@ class Conversation:
     """Handles neutral inbound events for every channel."""
 
     def __init__(self, db: Database, channels: Mapping[str, ChatChannel], dispatcher: Dispatcher,
-                 clock: Clock, dashboard_url: str = "") -> None:
+                 clock: Clock, dashboard_url: str = "", hand_off: bool = False) -> None:
         self.db = db
+        self.hand_off = hand_off  # inbox events are left to the workers' poll (see `receive`)
         self.dashboard_url = dashboard_url
         self.channels = channels
         self.dispatcher = dispatcher
@@ -114,9 +116,13 @@ class Conversation:
         """Return True if the inbound event `key` was handled before; otherwise remember it."""
         return not await self._batch.run(lambda s: inbound.first_time(s, key, self.clock.now()))
 
-    async def receive(self, platform: str, key: str, payload: str) -> bool:
-        """Keep a verified event in the inbox, in one commit with those arriving now; False if handled before."""
-        return await self._inbox.run(lambda s: inbox.store(s, platform, key, payload, self.clock.now()))
+    async def receive(self, platform: str, key: str, payload: str) -> Kept:
+        """Keep a verified event in the inbox, in one commit with those arriving now; say who handles it."""
+        claim = not self.hand_off
+        fresh = await self._inbox.run(lambda s: inbox.store(s, platform, key, payload, self.clock.now(), claim=claim))
+        if not fresh:
+            return "handled_before"
+        return "handle" if claim else "handed_off"
 
     async def handle(self, event: InboundEvent, *, can_toast: bool = True, reply_via: str = "", once: str = "",
                      wait: bool = False) -> Reply:

@@ -25,7 +25,9 @@ async def running(services: Services, *, worker: bool, grace: float | None = Non
     w = services.worker() if worker else None
     if w is not None:
         w.start()
-    replay = asyncio.get_running_loop().create_task(replaying(services), name="inbox-replay")
+    # A worker polls for what a web app hands off (the same settings reach both in one deployment).
+    poll = worker and services.settings.inbox_hand_off
+    replay = asyncio.get_running_loop().create_task(replaying(services, poll=poll), name="inbox-replay")
     try:
         yield
     finally:

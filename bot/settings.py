@@ -31,6 +31,10 @@ class Settings:
     shutdown_grace_seconds: float = 10.0  # on SIGTERM, in-flight sends get this long to finish
     inbox_lease_seconds: float = 30.0  # an inbound event not handled after this long is handled again
     inbox_replay_seconds: float = 10.0  # how often each long-running process looks for such events
+    # The web app only keeps presses and updates (and acknowledges them); workers handle them. For the
+    # Procfile layout, where the web app must answer at once however busy recording answers gets.
+    inbox_hand_off: bool = False
+    inbox_poll_seconds: float = 0.05  # how often a worker looks for handed-off events
 
     slack_bot_token: str | None = None
     slack_signing_secret: str | None = None

@@ -289,6 +289,11 @@ class Reply:
     repeated: bool = False  # the event was handled before (a platform's retry): nothing was done
 
 
+# What became of an event kept in the inbox: the caller handles it now, a worker will (the web app hands
+# events off), or it was handled before (a platform's retry).
+Kept = Literal["handle", "handed_off", "handled_before"]
+
+
 class InboundHandler(Protocol):
     """Takes neutral events from a channel and answers them."""
 
@@ -305,11 +310,12 @@ class InboundHandler(Protocol):
         """Return True if the platform event `key` was handled before; otherwise remember it."""
         ...
 
-    async def receive(self, platform: str, key: str, payload: str) -> bool:
-        """Keep a verified event in the inbox (committed on return); return False if it was handled before.
+    async def receive(self, platform: str, key: str, payload: str) -> Kept:
+        """Keep a verified event in the inbox (committed on return); say who handles it.
 
-        Call it before acknowledging the event, and handle the event with `once=key`: that marks it done.
-        An event left open is given to the platform's replay (`ChannelHost.on_inbox`) later.
+        Call it before acknowledging the event; on "handle", handle the event with `once=key` (that marks
+        it done). A handed-off event is taken by a worker's inbox poll at once; one left open (its
+        process died) is given to the platform's replay (`ChannelHost.on_inbox`) after its lease.
         """
         ...
 

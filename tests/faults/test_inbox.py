@@ -91,3 +91,32 @@ def test_an_acknowledged_update_killed_before_handling_is_handled_after_restart_
         out, _ = proc.communicate(timeout=30)
     assert proc.returncode == 0, out
     assert "Traceback" not in out, out
+
+
+def test_in_the_procfile_layout_a_web_app_handing_off_keeps_the_update_and_a_worker_handles_it_once(
+        faults: Faults) -> None:
+    port = free_port()
+    proc = faults.start("web", "--port", str(port), TELEGRAM_WEBHOOK_SECRET=SECRET, INBOX_HAND_OFF="1")
+    worker = None
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            wait_for(lambda: _healthy(http), 30, "nudgebot web to serve /healthz")
+            resp = http.post("/telegram/webhook", json=stats_update(902),
+                             headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+            assert resp.status_code == 200
+            time.sleep(0.5)
+            assert replies(faults) == 0  # the web app only kept it
+            worker = faults.start("worker", INBOX_HAND_OFF="1", INBOX_POLL_SECONDS="0.05")
+            wait_for(lambda: replies(faults) == 1, 30, "the worker to handle the update")
+            again = http.post("/telegram/webhook", json=stats_update(902),
+                              headers={"X-Telegram-Bot-Api-Secret-Token": SECRET})
+            assert again.status_code == 200 and again.json() == {"ok": True}
+        time.sleep(0.5)
+        assert replies(faults) == 1
+    finally:
+        outs = []
+        for p in (proc, worker):
+            if p is not None:
+                p.send_signal(signal.SIGTERM)
+                outs.append(p.communicate(timeout=30)[0])
+    assert all("Traceback" not in out for out in outs), outs

@@ -20,8 +20,11 @@ def _check(url: str) -> None:
         assert inbox.store(s, "telegram", "telegram:update:1", "{}", NOW)
         assert inbox.store(s, "telegram", "telegram:update:1", "{}", NOW)  # open still: handled when it comes
         assert inbox.claim(s, ["telegram"], NOW) == []  # within its lease
-        assert inbox.claim(s, ["telegram"], NOW + timedelta(minutes=1)) == [("telegram", "telegram:update:1", "{}")]
-        inbox.done(s, "telegram:update:1", NOW)
+        assert inbox.claim(s, ["telegram"], NOW + timedelta(minutes=1)) == [
+            ("telegram", "telegram:update:1", "{}", False)]
+        assert inbox.done(s, "telegram:update:1", NOW) is True
+        assert inbox.done(s, "telegram:update:1", NOW) is False
+        assert inbox.done(s, "telegram:update:2", NOW) is None  # never kept
         assert not inbox.store(s, "telegram", "telegram:update:1", "{}", NOW)  # a retry of what was handled
         assert inbox.purge(s, NOW + timedelta(days=2)) == 1
     db.dispose()

@@ -57,7 +57,7 @@ def test_a_press_kept_but_never_recorded_is_recorded_by_the_replay_once(make_app
     conversation = slack_app.services.conversation
     # Kept and acknowledged, then the process stopped before recording it.
     key = f"slack:press:{uid}:{question['ts']}:{data['actions'][0]['action_ts']}"
-    assert slack_app.run(conversation.receive("slack", key, json.dumps(data)))
+    assert slack_app.run(conversation.receive("slack", key, json.dumps(data))) == "handle"
     assert answers(slack_app) == []
     assert slack_app.run(replay_once(slack_app.services)) == 0  # still within its lease: maybe on its way
     slack_app.clock.advance(timedelta(seconds=31))
@@ -69,5 +69,42 @@ def test_a_press_kept_but_never_recorded_is_recorded_by_the_replay_once(make_app
     assert event.key == key and event.done_at is not None and event.attempts == 1
     slack_app.clock.advance(timedelta(seconds=31))
     assert slack_app.run(replay_once(slack_app.services)) == 0
-    assert not slack_app.run(conversation.receive("slack", key, json.dumps(data)))  # Slack's retry: handled before
+    # Slack's retry: handled before
+    assert slack_app.run(conversation.receive("slack", key, json.dumps(data))) == "handled_before"
     assert len(answers(slack_app)) == 1
+
+
+def test_a_web_app_that_hands_presses_off_acknowledges_them_and_a_worker_records_them_once(make_app: Any,
+                                                                                           h: Any) -> None:
+    web = make_app(inbox_hand_off=True, inbox_replay_seconds=3600.0)  # the worker's polls here are the test's
+    uid, question = question_for(web, h)
+    body = web.press_body(uid, question, 0)
+    assert web.post(body, FORM).status_code == 200
+    assert web.post(body, FORM).status_code == 200  # Slack's retry before any worker looked
+    time.sleep(0.3)
+    assert answers(web) == [] and web.emu.posted("DU0001")[1]["edits"] == 0  # the web app only kept it
+    [event] = kept(web)
+    assert event.claimed_at is None and event.done_at is None
+    assert web.run(replay_once(web.services)) == 0  # a lease replay leaves handed-off presses to the workers
+    assert web.run(replay_once(web.services, handed_off=True)) == 1  # a worker's poll
+    h.wait_for(lambda: web.emu.posted("DU0001")[1]["edits"] == 1, what="the feedback edit")
+    assert [a.choice_index for a in answers(web)] == [0]
+    assert web.run(replay_once(web.services, handed_off=True)) == 0
+    assert web.post(body, FORM).status_code == 200  # a retry after it was recorded
+    time.sleep(0.3)
+    assert len(answers(web)) == 1 and web.emu.ephemeral == []
+    [event] = kept(web)
+    assert event.done_at is not None and event.attempts == 1
+
+
+def test_a_handed_off_press_no_worker_takes_is_recorded_by_the_web_app_after_the_lease(make_app: Any,
+                                                                                       h: Any) -> None:
+    web = make_app(inbox_hand_off=True, inbox_replay_seconds=3600.0)
+    uid, question = question_for(web, h)
+    assert web.post(web.press_body(uid, question, 1), FORM).status_code == 200
+    time.sleep(0.2)
+    assert web.run(replay_once(web.services)) == 0
+    web.clock.advance(timedelta(seconds=31))
+    assert web.run(replay_once(web.services)) == 1
+    h.wait_for(lambda: answers(web), what="the answer")
+    assert [a.choice_index for a in answers(web)] == [1]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -11,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from bot.inbox_replay import replay_once
 from tests.support import wait_until
 from tests.telegram.conftest import SECRET, App
 from tests.telegram.helpers import ADA, answers, join_berlin
@@ -103,3 +105,28 @@ def test_presses_at_once_are_each_answered_exactly_once(app_factory: Any) -> Non
     assert sorted(answered) == sorted(p["callback_query"]["id"] for p in presses)
     edited = next(m for m in app.emulator.sent_to(ADA) if m.message_id == question.message_id)
     assert edited.edits == 1
+
+
+def test_a_web_app_that_hands_updates_off_stops_the_spinner_at_once_and_a_worker_records_the_press(
+        app_factory: Any) -> None:
+    app: App = app_factory(inbox_hand_off=True, inbox_replay_seconds=3600.0)
+    conversation = app.services.conversation
+    assert conversation.hand_off
+    conversation.hand_off = False  # Ada joins through a web app that handles updates itself
+    question = question_of(app)
+    conversation.hand_off = True
+    data = question.reply_markup["inline_keyboard"][0][0]["callback_data"]
+    press = app.updates.callback(ADA, question, data)
+    response = raw_post(app, press)
+    assert response.json() == {"method": "answerCallbackQuery", "callback_query_id": press["callback_query"]["id"]}
+    time.sleep(0.2)
+    assert answers(app) == 0  # only kept: the workers record it
+    # A worker's poll (here on the app's loop, where the Telegram client lives).
+    poll = asyncio.run_coroutine_threadsafe(replay_once(app.services, handed_off=True), app.server_loop)
+    assert poll.result(30) == 1
+    assert answers(app) == 1
+    app.settle()
+    edited = next(m for m in app.emulator.sent_to(ADA) if m.message_id == question.message_id)
+    assert edited.edits == 1
+    assert raw_post(app, press).json() == {"ok": True}  # Telegram's redelivery: handled before
+    assert answers(app) == 1

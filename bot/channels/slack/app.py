@@ -17,7 +17,7 @@ from bot.channels.slack.events import answer_event, command_event, profile_event
 from bot.channels.slack.home import home_data
 from bot.channels.slack.home_view import home_command, home_view
 from bot.channels.slack.messages import dm_event, file_event
-from core.ports import ChannelHost, CommandIssued, Reachable, Reply
+from core.ports import ChannelHost, CommandIssued, Kept, Reachable, Reply
 from core.render import parse_answer_action
 
 log = logging.getLogger("nudgebot.slack")
@@ -188,10 +188,10 @@ class Presses:
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    async def _once_kept(self, kept: asyncio.Future[bool], body: dict[str, Any], key: str) -> None:
+    async def _once_kept(self, kept: asyncio.Future[Kept], body: dict[str, Any], key: str) -> None:
         try:
-            if not await kept:
-                return  # handled before: Slack's retry, or a replay got there first
+            if await kept != "handle":
+                return  # a worker handles it, or it was handled before (Slack's retry, or a replay got there first)
         except Exception as exc:  # recorded all the same, only not kept
             log.error("slack: press %s could not be kept (%r)", key, exc)
         await self._run(body, key)

@@ -26,6 +26,7 @@ from core.ports import (
     InboundEvent,
     InboundHandler,
     Joined,
+    Kept,
     LocationShared,
     Reachable,
     RecipientGone,
@@ -182,15 +183,15 @@ class Inbound:
         except (TelegramError, RetryLater, TransientError, RecipientGone) as exc:
             log.warning("could not answer callback query %s: %s", query_id, exc)
 
-    async def receive(self, update: Update, raw: str) -> bool | None:
-        """Keep a webhook's update in the inbox before Telegram hears it arrived; False if handled before.
+    async def receive(self, update: Update, raw: str) -> Kept | None:
+        """Keep a webhook's update in the inbox before Telegram hears it arrived; say who handles it.
 
         None when the database did not keep it within `keep_within` seconds: it is handled once kept,
         and the webhook should fail, so that Telegram sends it again (the retry finds it handled). An
-        update nudgebot has nothing to do with is not kept (nor handled).
+        update nudgebot has nothing to do with is not kept (and handling it does nothing).
         """
         if to_event(update) is None:
-            return True
+            return "handle"
         kept = asyncio.ensure_future(self.handler.receive("telegram", update_key(update), raw))
         done, _ = await asyncio.wait({kept}, timeout=self.keep_within)
         if kept in done:
@@ -200,9 +201,9 @@ class Inbound:
         self._track(self._once_kept(kept, update))
         return None
 
-    async def _once_kept(self, kept: asyncio.Future[bool], update: Update) -> str | None:
+    async def _once_kept(self, kept: asyncio.Future[Kept], update: Update) -> str | None:
         try:
-            if not await kept:
+            if await kept != "handle":
                 return None
         except Exception:
             log.exception("update %s could not be kept; Telegram will send it again", update.update_id)
@@ -272,8 +273,10 @@ def webhook_endpoint(inbound: Inbound, secret: str | None) -> Callable[[Request]
         fresh = await inbound.receive(update, json.dumps(data))
         if fresh is None:  # not kept yet: Telegram sends it again, and that finds it handled once kept
             return JSONResponse({"ok": False, "error": "busy, send it again"}, status_code=503)
-        if not fresh:
+        if fresh == "handled_before":
             return JSONResponse({"ok": True})  # a redelivery of an update handled before
+        if fresh == "handed_off":  # a worker handles it; a press's spinner stops now, without a notice
+            return JSONResponse(answer_in_response(update, "") if update.callback_query else {"ok": True})
         notice = await inbound.answer(update)
         if notice is None:
             return JSONResponse({"ok": True})
