@@ -27,14 +27,13 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 from typing import Any
 
+from benchmarks.pg import drop_pg, pg_database
 from benchmarks.world import START
 
 REPO = Path(__file__).resolve().parents[1]
-PG_ADMIN = os.environ.get("NUDGEBOT_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 APS_SAMPLE = 10_000  # APScheduler jobs added through its API per run; more are copied in (see aps_load)
 
 
@@ -67,27 +66,6 @@ def cli_startup(url: str, runs: int = 3) -> dict[str, float]:
         if status != 0:
             raise SystemExit(f"nudgebot tick failed: {p.stderr.read().decode() if p.stderr else ''}")
     return {"startup_s": statistics.median(walls), "startup_cpu_s": statistics.median(cpus), "startup_mb": max(peaks)}
-
-
-def pg_database() -> str | None:
-    """Create a throwaway PostgreSQL database; None when no server answers."""
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=3) as admin:
-            name = f"nudgebot_bench_{uuid.uuid4().hex[:8]}"
-            admin.execute(f'CREATE DATABASE "{name}"')
-    except Exception:
-        return None
-    return f"{PG_ADMIN.rsplit('/', 1)[0]}/{name}"
-
-
-def drop_pg(url: str) -> None:
-    """Drop a database made by pg_database."""
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}" WITH (FORCE)')
 
 
 def nudgebot(url: str, learners: int, tmp: str) -> dict[str, Any]:

@@ -14,7 +14,6 @@ import asyncio
 import hashlib
 import hmac
 import json
-import sqlite3
 import statistics
 import subprocess
 import sys
@@ -160,7 +159,7 @@ async def _closed_loop(url: str, requests: list[tuple[bytes, dict[str, str]]], a
 
 def load(url: str, latency_run: list[tuple[bytes, dict[str, str]]],
          throughput_run: list[tuple[bytes, dict[str, str]]], answered: list[str] | None = None,
-         db: Path | None = None) -> dict[str, Any]:
+         db: str | None = None) -> dict[str, Any]:
     """Run the latency run at RATE, then the throughput run, against `url`; webhook answers go to `answered`.
 
     With `db` (nudgebot's), the throughput run starts once the latency run's presses are all recorded,
@@ -174,69 +173,123 @@ def load(url: str, latency_run: list[tuple[bytes, dict[str, str]]],
     return result
 
 
-def recorded(db: Path, expected: int, timeout: float = 120.0) -> float:
-    """Wait until `expected` answers are in nudgebot's database; return the seconds it took."""
+def recorded(db: str, expected: int, timeout: float = 120.0) -> float:
+    """Wait until `expected` answers are in nudgebot's database (a URL); return the seconds it took."""
+    from sqlalchemy import text
+
+    from core.db import Database
+
+    database = Database(db)
     t0 = time.perf_counter()
-    while time.perf_counter() - t0 < timeout:
-        with sqlite3.connect(db, timeout=30) as conn:
-            if conn.execute("SELECT count(*) FROM answers").fetchone()[0] >= expected:
-                return time.perf_counter() - t0
-        time.sleep(0.05)
+    try:
+        while time.perf_counter() - t0 < timeout:
+            with database.engine.connect() as conn:
+                if conn.execute(text("SELECT count(*) FROM answers")).scalar_one() >= expected:
+                    return time.perf_counter() - t0
+            time.sleep(0.05)
+    finally:
+        database.dispose()
     raise SystemExit(f"nudgebot did not record {expected} answers in {timeout:.0f} s")
 
 
+def nudgebot_run(platform: str, tmp: str, api: dict[str, Any], presses: int, hand_off: bool,
+                 requests: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Measure nudgebot's web app for `platform` on SQLite, or with `hand_off` on PostgreSQL beside a worker.
+
+    `requests(questions)` returns the latency run's and the throughput run's requests. Returns the figures
+    (with the callback queries answered in responses) and the questions pressed.
+    """
+    if not hand_off:
+        return _nudgebot_run(platform, tmp, api, presses, requests, f"sqlite:///{tmp}/{DB_FILE[platform]}")
+    from benchmarks.pg import drop_pg, pg_database
+
+    url = pg_database()
+    if url is None:
+        raise SystemExit("the hand-off run needs PostgreSQL (on 127.0.0.1:5432)")
+    try:
+        return _nudgebot_run(platform, tmp, api, presses, requests, url, hand_off=True)
+    finally:
+        drop_pg(url)
+
+
+DB_FILE = {"slack": "slack.db", "telegram": "tg.db"}
+
+
+def _nudgebot_run(platform: str, tmp: str, api: dict[str, Any], presses: int, requests: Any, url: str,
+                  hand_off: bool = False) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    web = Server(f"nudgebot-{platform}", tmp=tmp, learners=2 * presses, port=free_port(), hand_off=hand_off,
+                 db_url=url, **api)
+    worker = (Server("nudgebot-worker", tmp=tmp, platform=platform, now=web.facts["now"], hand_off=True, db_url=url,
+                     **api) if hand_off else None)
+    qs = web.facts["questions"]
+    path = "slack/events" if platform == "slack" else "telegram/webhook"
+    db = url
+    answered: list[str] = []
+    ours = load(f"http://127.0.0.1:{web.facts['port']}/{path}", *requests(qs), answered, db=db)
+    ours["all_recorded_s"] = recorded(db, len(qs))
+    ours["cpu_ms_per_press"] = 1000 * web.stop()["cpu_s"] / len(qs)
+    if worker is not None:
+        ours["worker_cpu_ms_per_press"] = 1000 * worker.stop()["cpu_s"] / len(qs)
+    ours["answered_in_responses"] = answered
+    return ours, qs
+
+
 def slack(presses: int) -> dict[str, Any]:
-    """Compare nudgebot's Slack answer path with a bare slack-bolt app."""
-    with tempfile.TemporaryDirectory() as tmp:
+    """Compare nudgebot's Slack answer path (in one process, and handing off to a worker) with a bare slack-bolt app."""
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as tmp2:
         emu = Server("slack-emulator", learners=2 * presses)
         try:
-            nb = Server("nudgebot-slack", tmp=tmp, api_url=emu.facts["api_url"], learners=2 * presses,
-                        port=free_port())
-            qs = nb.facts["questions"]
-            url = f"http://127.0.0.1:{nb.facts['port']}/slack/events"
-            ours = load(url, [slack_press(q, 0) for q in qs[:presses]], [slack_press(q, 1) for q in qs[presses:]],
-                        db=Path(tmp) / "slack.db")
-            ours["all_recorded_s"] = recorded(Path(tmp) / "slack.db", len(qs))
-            ours["cpu_ms_per_press"] = 1000 * nb.stop()["cpu_s"] / len(qs)
+            api = {"api_url": emu.facts["api_url"]}
+
+            def requests(qs: list[dict[str, Any]]) -> Any:
+                return [slack_press(q, 0) for q in qs[:presses]], [slack_press(q, 1) for q in qs[presses:]]
+
+            ours, qs = nudgebot_run("slack", tmp, api, presses, False, requests)
+            handed, _ = nudgebot_run("slack", tmp2, api, presses, True, requests)
+            for r in (ours, handed):
+                del r["answered_in_responses"]
             bare = Server("bare-bolt", api_url=emu.facts["api_url"], port=free_port())
             url = f"http://127.0.0.1:{bare.facts['port']}/slack/events"
             peer = load(url, [slack_press(q, 0) for q in qs[:presses]], [slack_press(q, 1) for q in qs[presses:]])
             peer["cpu_ms_per_press"] = 1000 * bare.stop()["cpu_s"] / len(qs)
         finally:
             calls = emu.stop()
-    return {"presses": presses, "in_flight": CONCURRENCY, "nudgebot": ours, "bare_bolt": peer, "emulator": calls}
+    return {"presses": presses, "in_flight": CONCURRENCY, "nudgebot": ours, "hand_off": handed, "bare_bolt": peer,
+            "emulator": calls}
 
 
 def telegram(presses: int) -> dict[str, Any]:
-    """Compare nudgebot's Telegram webhook with a bare python-telegram-bot webhook app."""
-    with tempfile.TemporaryDirectory() as tmp:
+    """Compare nudgebot's Telegram webhook (in one process, and handing off to a worker) with a bare PTB webhook app."""
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as tmp2:
         emu = Server("telegram-emulator")
         api = {"api_url": emu.facts["api_url"], "token": emu.facts["token"]}
         try:
-            nb = Server("nudgebot-telegram", tmp=tmp, learners=2 * presses, port=free_port(), **api)
-            qs = nb.facts["questions"]
-            reqs = [telegram_press(q, i // presses, 1 + i, "n") for i, q in enumerate(qs)]
-            url = f"http://127.0.0.1:{nb.facts['port']}/telegram/webhook"
-            in_responses: list[str] = []
-            ours = load(url, reqs[:presses], reqs[presses:], in_responses, db=Path(tmp) / "tg.db")
-            ours["all_recorded_s"] = recorded(Path(tmp) / "tg.db", len(qs))
-            ours["cpu_ms_per_press"] = 1000 * nb.stop()["cpu_s"] / len(qs)
+            def requests(app: str) -> Any:
+                def made(qs: list[dict[str, Any]]) -> Any:
+                    reqs = [telegram_press(q, i // presses, 1 + i, app) for i, q in enumerate(qs)]
+                    return reqs[:presses], reqs[presses:]
+                return made
+
+            ours, qs = nudgebot_run("telegram", tmp, api, presses, False, requests("n"))
+            handed, _ = nudgebot_run("telegram", tmp2, api, presses, True, requests("h"))
+            in_responses = ours.pop("answered_in_responses") + handed.pop("answered_in_responses")
             bare = Server("bare-ptb", port=free_port(), **api)
-            reqs = [telegram_press(q, i // presses, 1 + i, "b") for i, q in enumerate(qs)]
-            peer = load(f"http://127.0.0.1:{bare.facts['port']}/telegram/webhook", reqs[:presses], reqs[presses:],
-                        in_responses)
+            reqs = requests("b")(qs)
+            peer = load(f"http://127.0.0.1:{bare.facts['port']}/telegram/webhook", *reqs, in_responses)
             peer["cpu_ms_per_press"] = 1000 * bare.stop()["cpu_s"] / len(qs)
         finally:
             calls = emu.stop()
     answers = in_responses + calls.pop("callback_query_ids", [])
-    for app, result in (("n", ours), ("b", peer)):
+    for app, result in (("n", ours), ("h", handed), ("b", peer)):
         mine = [a for a in answers if a.startswith(app)]
         result["callback_answers"] = len(mine)
         result["presses_answered_once"] = sum(1 for n in Counter(mine).values() if n == 1)
-    if ours["callback_answers"] != len(qs) or ours["presses_answered_once"] != len(qs):
-        raise SystemExit(f"nudgebot answered {ours['callback_answers']} callback queries for {len(qs)} presses "
-                         f"({ours['presses_answered_once']} exactly once)")
-    return {"presses": presses, "in_flight": CONCURRENCY, "nudgebot": ours, "bare_ptb": peer, "emulator": calls}
+    for result in (ours, handed):
+        if result["callback_answers"] != len(qs) or result["presses_answered_once"] != len(qs):
+            raise SystemExit(f"nudgebot answered {result['callback_answers']} callback queries for {len(qs)} "
+                             f"presses ({result['presses_answered_once']} exactly once)")
+    return {"presses": presses, "in_flight": CONCURRENCY, "nudgebot": ours, "hand_off": handed, "bare_ptb": peer,
+            "emulator": calls}
 
 
 def answer_path(quick: bool) -> dict[str, Any]:

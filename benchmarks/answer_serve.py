@@ -20,7 +20,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -165,27 +165,59 @@ def _serve(app: Any, port: int, **facts: Any) -> None:
 
 def nudgebot_slack(args: dict[str, Any]) -> None:
     """Serve nudgebot's web app with the Slack channel, after delivering a question to each learner."""
-    from bot.settings import Settings
     from bot.web import create_app
 
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{args['tmp']}/slack.db",
-                        slack_bot_token=SLACK_TOKEN, slack_signing_secret=SIGNING_SECRET,
-                        slack_api_url=args["api_url"], slack_workspace_rate=10_000.0, telegram_bot_token=None)
-    services = _world(settings, args["tmp"], args["learners"], "slack")
-    _serve(create_app(services), args["port"], questions=questions(services))
+    services = _world(slack_settings(args), args["tmp"], args["learners"], "slack")
+    _serve(create_app(services), args["port"], questions=questions(services), now=services.clock.now().isoformat())
+
+
+def slack_settings(args: dict[str, Any]) -> Any:
+    """Return the settings of nudgebot's Slack processes (handing presses off to a worker with `hand_off`)."""
+    from bot.settings import Settings
+
+    return Settings(_env_file=None, database_url=args.get("db_url") or f"sqlite:///{args['tmp']}/slack.db",
+                    slack_bot_token=SLACK_TOKEN, slack_signing_secret=SIGNING_SECRET,
+                    slack_api_url=args["api_url"], slack_workspace_rate=10_000.0, telegram_bot_token=None,
+                    inbox_hand_off=bool(args.get("hand_off")), tick_seconds=3600.0)
+
+
+def nudgebot_worker(args: dict[str, Any]) -> None:
+    """Run `nudgebot worker` beside a web app (`platform`'s): it records the presses the web app hands off."""
+    from bot.bootstrap import bootstrap
+    from bot.lifespan import running
+    from core.clock import VirtualClock
+
+    settings = slack_settings(args) if args["platform"] == "slack" else telegram_settings(args)
+    services = bootstrap(settings, clock=VirtualClock(datetime.fromisoformat(args["now"])))
+    serving = 0.0
+
+    async def work() -> None:
+        nonlocal serving
+        async with running(services, worker=True):
+            _ready(worker=True)
+            serving = time.process_time()
+            await asyncio.get_running_loop().run_in_executor(None, _until_stdin_closes)
+
+    asyncio.run(work())
+    _ready(cpu_s=time.process_time() - serving)
 
 
 def nudgebot_telegram(args: dict[str, Any]) -> None:
     """Serve nudgebot's web app with the Telegram channel, after delivering a question to each learner."""
-    from bot.settings import Settings
     from bot.web import create_app
 
-    settings = Settings(_env_file=None, database_url=f"sqlite:///{args['tmp']}/tg.db",
-                        telegram_bot_token=args["token"], telegram_api_url=args["api_url"],
-                        telegram_webhook_secret=WEBHOOK_SECRET, telegram_global_rate=10_000.0,
-                        slack_bot_token=None)
-    services = _world(settings, args["tmp"], args["learners"], "telegram")
-    _serve(create_app(services), args["port"], questions=questions(services))
+    services = _world(telegram_settings(args), args["tmp"], args["learners"], "telegram")
+    _serve(create_app(services), args["port"], questions=questions(services), now=services.clock.now().isoformat())
+
+
+def telegram_settings(args: dict[str, Any]) -> Any:
+    """Return the settings of nudgebot's Telegram processes (handing updates off to a worker with `hand_off`)."""
+    from bot.settings import Settings
+
+    return Settings(_env_file=None, database_url=args.get("db_url") or f"sqlite:///{args['tmp']}/tg.db",
+                    telegram_bot_token=args["token"], telegram_api_url=args["api_url"],
+                    telegram_webhook_secret=WEBHOOK_SECRET, telegram_global_rate=10_000.0,
+                    slack_bot_token=None, inbox_hand_off=bool(args.get("hand_off")), tick_seconds=3600.0)
 
 
 def bare_bolt(args: dict[str, Any]) -> None:
@@ -251,7 +283,8 @@ def bare_ptb(args: dict[str, Any]) -> None:
 
 
 ROLES = {"slack-emulator": slack_emulator, "telegram-emulator": telegram_emulator, "nudgebot-slack": nudgebot_slack,
-         "nudgebot-telegram": nudgebot_telegram, "bare-bolt": bare_bolt, "bare-ptb": bare_ptb}
+         "nudgebot-telegram": nudgebot_telegram, "nudgebot-worker": nudgebot_worker, "bare-bolt": bare_bolt,
+         "bare-ptb": bare_ptb}
 
 if __name__ == "__main__":
     ROLES[sys.argv[1]](json.loads(sys.argv[2]))
