@@ -83,35 +83,43 @@ def _times(ours: float, theirs: float, better: str = "faster") -> str:
 
 def answer_table(results: dict[str, Any]) -> str:
     """Render the answer-path comparison: latency at 100 requests/s and throughput, beside the bare apps."""
-    out = ["| platform (presses) | measure | nudgebot | bare app | nudgebot vs bare |", "|---|---|---:|---:|---:|"]
+    out = ["| platform (presses) | nudgebot | measure | nudgebot | bare app | nudgebot vs bare |",
+           "|---|---|---|---:|---:|---:|"]
     for name, peer, label in (("slack", "bare_bolt", "Slack block_actions vs bare slack-bolt"),
                               ("telegram", "bare_ptb", "Telegram callback_query vs bare PTB webhook")):
         r = results.get(name)
         if r is None:
             continue
-        ours, theirs = r["nudgebot"], r[peer]
         head = f"{label} ({r['presses']:,})"
-        out += [f"| {head} | p50 at 100 requests/s | {ours['p50_ms']:.1f} ms | {theirs['p50_ms']:.1f} ms "
-                f"| {_times(ours['p50_ms'], theirs['p50_ms'])} |",
-                f"| {head} | p99 at 100 requests/s | {ours['p99_ms']:.1f} ms | {theirs['p99_ms']:.1f} ms "
-                f"| {_times(ours['p99_ms'], theirs['p99_ms'])} |",
-                f"| {head} | throughput, {r.get('in_flight', 16)} in flight | {ours['max_rps']:.0f}/s "
-                f"| {theirs['max_rps']:.0f}/s "
-                f"| {ours['max_rps'] / theirs['max_rps']:.2f}x |",
-                f"| {head} | every press recorded (after the last response) | {ours['all_recorded_s']:.1f} s "
-                f"| - | - |"]
-        if "latency_run_recorded_s" in ours:
-            out.append(f"| {head} | the 100/s run's presses recorded (after its last response) "
-                       f"| {ours['latency_run_recorded_s']:.1f} s | - | - |")
-        if "cpu_ms_per_press" in ours:
-            out.append(f"| {head} | CPU per press (every thread of the server) | {ours['cpu_ms_per_press']:.1f} ms "
-                       f"| {theirs['cpu_ms_per_press']:.1f} ms "
-                       f"| {_times(ours['cpu_ms_per_press'], theirs['cpu_ms_per_press'])} |")
-        if "callback_answers" in ours:
-            out.append(f"| {head} | callback queries answered (exactly once) | {ours['callback_answers']:,} "
-                       f"({ours['presses_answered_once']:,}) | {theirs['callback_answers']:,} "
-                       f"({theirs['presses_answered_once']:,}) | - |")
+        for key, how in (("nudgebot", "one process, SQLite"), ("hand_off", "web hands off to a worker, PostgreSQL")):
+            if key in r:
+                out += _answer_rows(f"{head} | {how}", r[key], r[peer], r.get("in_flight", 16))
     return "\n".join(out)
+
+
+def _answer_rows(head: str, ours: dict[str, Any], theirs: dict[str, Any], in_flight: int) -> list[str]:
+    out = [f"| {head} | p50 at 100 requests/s | {ours['p50_ms']:.1f} ms | {theirs['p50_ms']:.1f} ms "
+           f"| {_times(ours['p50_ms'], theirs['p50_ms'])} |",
+           f"| {head} | p99 at 100 requests/s | {ours['p99_ms']:.1f} ms | {theirs['p99_ms']:.1f} ms "
+           f"| {_times(ours['p99_ms'], theirs['p99_ms'])} |",
+           f"| {head} | throughput, {in_flight} in flight | {ours['max_rps']:.0f}/s | {theirs['max_rps']:.0f}/s "
+           f"| {ours['max_rps'] / theirs['max_rps']:.2f}x |",
+           f"| {head} | every press recorded (after the last response) | {ours['all_recorded_s']:.1f} s | - | - |"]
+    if "latency_run_recorded_s" in ours:
+        out.append(f"| {head} | the 100/s run's presses recorded (after its last response) "
+                   f"| {ours['latency_run_recorded_s']:.1f} s | - | - |")
+    if "cpu_ms_per_press" in ours:
+        cpu, peer_cpu = ours["cpu_ms_per_press"], theirs["cpu_ms_per_press"]
+        out.append(f"| {head} | CPU per press (every thread of the web app) | {cpu:.1f} ms | {peer_cpu:.1f} ms "
+                   f"| {_times(cpu, peer_cpu)} |")
+    if "worker_cpu_ms_per_press" in ours:
+        out.append(f"| {head} | CPU per press in the worker (recording, replies) "
+                   f"| {ours['worker_cpu_ms_per_press']:.1f} ms | - | - |")
+    if "callback_answers" in ours:
+        out.append(f"| {head} | callback queries answered (exactly once) | {ours['callback_answers']:,} "
+                   f"({ours['presses_answered_once']:,}) | {theirs['callback_answers']:,} "
+                   f"({theirs['presses_answered_once']:,}) | - |")
+    return out
 
 
 def delivery_table(d: dict[str, Any]) -> str:
