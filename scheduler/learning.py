@@ -112,7 +112,7 @@ def review(session: Session, e: Enrollment, row: MemoryRow, correct: bool | None
 
 
 def due_questions(session: Session, e: Enrollment, now: datetime) -> list[str]:
-    """Return the question ids due for review: most forgotten first (fsrs), least asked first (repeat), else by due time."""
+    """Return the question ids due for review: most forgotten (fsrs), least asked (repeat), else first due first."""
     horizon = now + DUE_MARGIN
     rows = [r for r in rows_of(session, e.id).values()
             if not r.retired and r.due_at is not None and r.due_at <= horizon and r.state is not None]
