@@ -1,9 +1,12 @@
 """`nudgebot simulate`: a synthetic cohort through the real planner and dispatcher on a virtual clock.
 
-Three copies of the same cohort (same learners, same random streams) each follow one campaign on the
-same track: FSRS reviews, a Leitner box schedule, and a plain drip that asks every question once.
-Every day at 09:30 UTC the real worker tick queues and sends (console channel); learners who answer
-that day answer every open question through the real answer flow, follow-ups included.
+Four copies of the same cohort (same learners, same random streams) each follow one campaign on the
+same track: FSRS reviews, a Leitner box schedule, a plain drip that asks every question once, and a
+fixed repeat at FSRS's cost: the drip, topped up by re-asking every question in a fixed round-robin
+order, each learner allowed each day as many questions as FSRS asked their twin that day (through the
+person's own daily cap). Every day at 09:30 UTC the real worker tick queues and sends (console
+channel); learners who answer that day answer every open question through the real answer flow,
+follow-ups included. The repeat campaign's nudge is at 13:00, after FSRS's day is known.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from content.campaign import CampaignSpec
 from content.schema import Track
 from core.clock import VirtualClock
 from core.models import Person, TrackVersion
-from core.services import outbox, people, progress, tracks
+from core.services import memory, outbox, people, progress, tracks
 from core.services.tracks import track_of
 from flows import campaigns as flows_campaigns
 from flows import learning as flows_learning
@@ -31,7 +34,8 @@ from flows import people as flows_people
 from scheduler.cohort import SimLearner, make_cohort, recall_share
 from scheduler.worker import tick
 
-STRATEGIES = ("fsrs", "leitner", "drip")
+STRATEGIES = ("fsrs", "leitner", "drip", "repeat")
+REPEAT_AT = time(13)  # the repeat campaign's nudge, once FSRS's day is known
 START = date(2027, 1, 4)  # a Monday
 
 
@@ -97,7 +101,8 @@ class _Sim:
                 self.people[strategy] = people.ids_by_email(s, group)
                 flows_campaigns.apply_campaign(s, CampaignSpec.model_validate({
                     "id": f"sim-{strategy}", "track": "sim", "audience": {"emails": group},
-                    "schedule": {"days": ["mon", "tue", "wed", "thu", "fri"], "at": "09:30",
+                    "schedule": {"days": ["mon", "tue", "wed", "thu", "fri"],
+                                 "at": REPEAT_AT.strftime("%H:%M") if strategy == "repeat" else "09:30",
                                  "start": START.isoformat()},
                     "learning": {"spacing": strategy}}), now)
 
@@ -108,11 +113,12 @@ class _Sim:
             day = START + timedelta(days=n)
             self.clock.set(datetime.combine(day, time(9, 30), tzinfo=UTC))
             asyncio.run(tick(db, self.services.dispatcher, self.clock.now()))
-            for strategy in STRATEGIES:
-                rng = self.rngs[strategy]
-                for learner, pid in zip(self.cohorts[strategy], self.people[strategy], strict=True):
-                    if learner.answers_today(n, rng):
-                        self._answer_all(learner, pid, day, rng)
+            self._answers(n, day, [s for s in STRATEGIES if s != "repeat"])
+            if "repeat" in STRATEGIES:
+                self._match_budget(day)
+                self.clock.set(max(self.clock.now(), datetime.combine(day, REPEAT_AT, tzinfo=UTC)))
+                asyncio.run(tick(db, self.services.dispatcher, self.clock.now()))
+                self._answers(n, day, ["repeat"])
         end = datetime.combine(START + timedelta(days=self.days), time(9, 0), tzinfo=UTC)
         qids = [q.id for u in sim_track().units for q in u.questions]
         out = []
@@ -126,6 +132,21 @@ class _Sim:
                 out.append(StrategyResult(strategy, len(cohort), int(asked), recall, int(done)))
         db.dispose()
         return out
+
+    def _answers(self, n: int, day: date, strategies: list[str]) -> None:
+        for strategy in strategies:
+            rng = self.rngs[strategy]
+            for learner, pid in zip(self.cohorts[strategy], self.people[strategy], strict=True):
+                if learner.answers_today(n, rng):
+                    self._answer_all(learner, pid, day, rng)
+
+    def _match_budget(self, day: date) -> None:
+        """Give each repeat learner today's FSRS twin's number of questions as their own daily cap (at least 1)."""
+        with self.services.db.session() as s:
+            for twin, pid in zip(self.people["fsrs"], self.people["repeat"], strict=True):
+                person = s.get(Person, pid)
+                assert person is not None
+                person.daily_cap = max(1, memory.questions_on(s, twin, day.isoformat()))
 
     def _answer_all(self, learner: SimLearner, pid: int, day: date, rng: random.Random) -> None:
         db = self.services.db

@@ -325,7 +325,7 @@ class Digest(BaseModel):
         return parse_time(value)
 
 
-SPACING = ("fsrs", "leitner", "drip")
+SPACING = ("fsrs", "leitner", "drip", "repeat")
 
 
 class Learning(BaseModel):

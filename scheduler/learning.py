@@ -1,8 +1,9 @@
 """The learning engine: memory states per (enrollment, question), what is due, mastery and completion.
 
 A review turns an answer into a rating (scheduler.spacing.rate) and moves the question's memory
-state with the campaign's schedule: FSRS (default), a Leitner box system, or a plain drip that asks
-every question once. Every review is logged so FSRS parameters can be re-fitted.
+state with the campaign's schedule: FSRS (default), a Leitner box system, a plain drip that asks
+every question once, or a fixed repeat (the drip, then every question again in a fixed round-robin
+order, whatever the answers). Every review is logged so FSRS parameters can be re-fitted.
 """
 
 from __future__ import annotations
@@ -86,6 +87,9 @@ def review(session: Session, e: Enrollment, row: MemoryRow, correct: bool | None
         row.ever_correct = row.ever_correct or correct
     if c.spacing == "drip":
         row.state, row.due_at, row.retired = {"asked": True}, None, True
+    elif c.spacing == "repeat":
+        # Answer-blind: due again at once, asked again when its turn in the round comes; it never retires.
+        row.state, row.due_at, row.retired = {"asked": row.reviews + 1}, now, False
     elif c.spacing == "leitner":
         box = -1 if row.state is None else int(row.state.get("box", -1))
         box = 0 if rating == Rating.Again else min(box + 1, len(LEITNER_DAYS) - 1)
@@ -108,7 +112,7 @@ def review(session: Session, e: Enrollment, row: MemoryRow, correct: bool | None
 
 
 def due_questions(session: Session, e: Enrollment, now: datetime) -> list[str]:
-    """Return the question ids due for review, most forgotten first."""
+    """Return the question ids due for review: most forgotten (fsrs), least asked (repeat), else first due first."""
     horizon = now + DUE_MARGIN
     rows = [r for r in rows_of(session, e.id).values()
             if not r.retired and r.due_at is not None and r.due_at <= horizon and r.state is not None]
@@ -119,6 +123,8 @@ def due_questions(session: Session, e: Enrollment, now: datetime) -> list[str]:
             assert r.state is not None and r.due_at is not None
             return fsrs.retrievability(MemoryState.from_dict(r.state), now), r.due_at, r.id
         rows.sort(key=forgotten)
+    elif e.campaign.spacing == "repeat":
+        rows.sort(key=lambda r: (r.reviews, r.asked_at, r.id))
     else:
         rows.sort(key=lambda r: (r.due_at, r.id))
     return [r.question_id for r in rows]

@@ -188,10 +188,16 @@ def deliver_unit(session: Session, e: Enrollment, day: str, now: datetime, track
     room = memory.cap_left(session, person, e.campaign, day)
     where = {q.id: u.id for u in track.units for q in u.questions}
     picks = [(where[q], q) for q in learning.due_questions(session, e, now) if q in where]
-    picks += learning.unasked_questions(session, e, track)
+    unasked = learning.unasked_questions(session, e, track)
+    nxt = progression.next_unit(e, track)
+    if e.campaign.spacing == "repeat":
+        # A fixed repeat is the drip topped up: the drip's questions first, re-asks fill the room they leave.
+        fresh = len(unasked) + (len(asked_questions(nxt[1])) if nxt is not None else 0)
+        picks = unasked + picks[: max(0, room - fresh)]
+    else:
+        picks += unasked
     # A learner gone quiet gets one earlier question a day besides the new unit, not a growing pile.
     picks = picks[: min(room, 1) if e.unanswered >= e.campaign.remind_after else room]
-    nxt = progression.next_unit(e, track)
     new_unit = len(picks) < room
     if not picks and not (new_unit and nxt is not None):
         return False

@@ -1,4 +1,4 @@
-"""`nudgebot simulate`: compare FSRS reviews, a Leitner schedule and a plain drip on a synthetic cohort."""
+"""`nudgebot simulate`: compare FSRS reviews, Leitner, a plain drip and a fixed repeat on a synthetic cohort."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ def simulate(learners: Annotated[int, typer.Option(min=1, max=2000, help="Learne
              days: Annotated[int, typer.Option(min=1, max=365, help="Calendar days to run.")] = 30,
              seed: Annotated[int, typer.Option(help="Random seed (same seed, same result).")] = 1,
              markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False) -> None:
-    """Run a synthetic cohort through the real planner and dispatcher; compare fsrs, leitner and drip."""
+    """Run a synthetic cohort through the real planner and dispatcher; compare fsrs, leitner, drip and repeat."""
     from bot.simulation import simulate as run
     from bot.simulation import table
 

@@ -45,7 +45,7 @@ class Campaign(Base):
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     # Learning: questions per learner per local day, stability (days) that retires a question,
-    # first-attempt accuracy that passes, and how reviews are scheduled (fsrs, leitner, drip).
+    # first-attempt accuracy that passes, and how reviews are scheduled (fsrs, leitner, drip, repeat).
     daily_cap: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
     mastery_days: Mapped[int] = mapped_column(Integer, default=21, server_default="21")
     pass_mark: Mapped[float] = mapped_column(Float, default=0.8, server_default="0.8")

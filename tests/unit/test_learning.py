@@ -70,6 +70,25 @@ def test_remaining_questions_of_a_unit_are_asked_on_later_days(world: World) -> 
     assert _items(world, lea, d(1)) == ["u1-q2", "u1-q3", "u2-q1"]
 
 
+def test_a_fixed_repeat_sends_the_drips_unit_first_then_re_asks_in_turn_whatever_the_answers(world: World) -> None:
+    world.publish(make_track(units=3))
+    lea = world.person("lea@example.org")
+    world.campaign(["lea@example.org"], learning={"spacing": "repeat", "cap": 3})
+    world.tick(at(MON, 8, 30))
+    _answer_all(world, lea, right=True, when=at(MON, 9, 0))
+    world.tick(at(d(1), 8, 30))
+    assert _items(world, lea, d(1)) == ["u1-q1", "u2-q1"]  # a right answer comes back all the same
+    _answer_all(world, lea, right=True, when=at(d(1), 9, 0))
+    world.tick(at(d(2), 8, 30))
+    assert _items(world, lea, d(2)) == ["u2-q1", "u1-q1", "u3-q1"]  # least asked first; the new unit keeps its room
+    _answer_all(world, lea, right=False, when=at(d(2), 9, 0))
+    world.tick(at(d(3), 8, 30))
+    assert _items(world, lea, d(3)) == ["u3-q1", "u2-q1", "u1-q1"]  # a wrong answer does not jump the queue
+    rows = world.do(lambda s: [(r.question_id, r.reviews, r.retired) for r in
+                               s.scalars(select(MemoryRow).order_by(MemoryRow.question_id))])
+    assert rows == [("u1-q1", 3, False), ("u2-q1", 2, False), ("u3-q1", 1, False)]
+
+
 def test_diligent_learner_completes_with_a_score_and_a_silent_one_does_not(world: World) -> None:
     world.publish(make_track(units=3))
     ann = world.person("ann@example.org")

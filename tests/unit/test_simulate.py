@@ -8,14 +8,17 @@ from scheduler.cohort import make_cohort
 
 def test_small_cohort_compares_three_schedules() -> None:
     results = {r.strategy: r for r in simulate(learners=6, days=20, seed=3)}
-    assert set(results) == {"fsrs", "leitner", "drip"}
-    drip, fsrs = results["drip"], results["fsrs"]
+    assert set(results) == {"fsrs", "leitner", "drip", "repeat"}
+    drip, fsrs, repeat = results["drip"], results["fsrs"], results["repeat"]
     # The drip asks each question at most once; reviews ask more and leave more remembered at the end.
     assert drip.questions_asked <= 6 * 16
     assert fsrs.questions_asked > drip.questions_asked
     assert fsrs.recall > drip.recall
+    # The fixed repeat is the drip topped up to at most FSRS's questions, day by day.
+    assert drip.questions_asked < repeat.questions_asked <= fsrs.questions_asked
+    assert repeat.recall > drip.recall
     rows = table(list(results.values()))
-    assert rows[0][0] == "schedule" and len(rows) == 4
+    assert rows[0][0] == "schedule" and len(rows) == 5
 
 
 def test_cohort_is_reproducible_and_varied() -> None:
