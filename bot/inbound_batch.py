@@ -26,9 +26,6 @@ T = TypeVar("T")
 MAX_BATCH = 32  # events per transaction; more wait for the next one
 MAX_PAUSE = 0.05  # seconds; see Batcher._drain
 YIELD_AFTER = 0.0  # seconds a batch runs before it stops early for urgent work (see Batcher._apply)
-# SQLite lets one process write at a time: a batch commits after this long, so another process's short
-# write (a web app keeping a press while a worker records answers) never waits long behind it.
-SQLITE_HOLD = 0.015
 Outcome = tuple[bool, Any]  # (True, result) or (False, the exception)
 
 
@@ -85,11 +82,9 @@ class Batcher:
                     started = time.perf_counter()
                     for fn in fns:
                         done.append((True, fn(s)))
-                        held = time.perf_counter() - started
-                        if not self.urgent and self.db.urgent_waiting() and held > YIELD_AFTER:
+                        if (not self.urgent and self.db.urgent_waiting()
+                                and time.perf_counter() - started > YIELD_AFTER):
                             # An acknowledgement waits on the database: commit what is done, and let it in.
-                            break
-                        if self.db.is_sqlite and held > SQLITE_HOLD:
                             break
                     return done
             except Exception as exc:
