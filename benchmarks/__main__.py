@@ -177,7 +177,7 @@ def main() -> None:
     if "answer_path" in sections:
         from benchmarks.answer_path import answer_path
 
-        results["answer_path"] = answer_path(args.quick)
+        results["answer_path"] = answer_path(args.quick, args.postgres != "none")
     args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     from benchmarks.table import render
 
