@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 
 from core.clock import Clock
 from core.db import Database
-from core.services import inbox
+from core.services import inbound, inbox
 from core.services.outbox import write_lock
 from scheduler import metrics
 from scheduler.digests import plan_digests, process_digests
@@ -61,6 +61,7 @@ def plan_and_queue(db: Database, now: datetime, batch: int = 2000, platforms: Se
         write_lock(s)
         anonymise_expired(s, now)
         inbox.purge(s, now)
+        inbound.purge(s, now)
     return report
 
 

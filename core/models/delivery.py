@@ -80,7 +80,7 @@ class ProcessedEvent(Base):
     __tablename__ = "processed_events"
 
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    processed_at: Mapped[datetime]
+    processed_at: Mapped[datetime] = mapped_column(index=True)  # the worker deletes rows a month old
 
 
 class InboxEvent(Base):

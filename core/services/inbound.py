@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.models import PendingPrompt, ProcessedEvent
+
+KEEP = timedelta(days=30)  # far past any platform's retries; a note or group reply may come again after this
+
+
+def purge(session: Session, now: datetime) -> int:
+    """Forget events handled more than KEEP ago; return how many."""
+    result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.processed_at < now - KEEP))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def first_time(session: Session, key: str, now: datetime) -> bool:
