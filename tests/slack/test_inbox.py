@@ -108,3 +108,29 @@ def test_a_handed_off_press_no_worker_takes_is_recorded_by_the_web_app_after_the
     assert web.run(replay_once(web.services)) == 1
     h.wait_for(lambda: answers(web), what="the answer")
     assert [a.choice_index for a in answers(web)] == [1]
+
+
+def test_a_press_over_socket_mode_is_kept_before_its_ack_and_a_redelivery_is_recorded_once(slack_app: Any,
+                                                                                          h: Any) -> None:
+    from slack_bolt.request.async_request import AsyncBoltRequest
+
+    uid, question = question_for(slack_app, h)
+    data = json.loads(parse_qs(slack_app.press_body(uid, question, 1))["payload"][0])
+    bolt = slack_app.services.extras["slack_app"]
+
+    async def envelope() -> Any:
+        # What Bolt's Socket Mode handler does with an interactive envelope's payload.
+        return await bolt.async_dispatch(AsyncBoltRequest(body=data, mode="socket_mode"))
+
+    assert slack_app.run(envelope()).status == 200
+    [event] = kept(slack_app)
+    assert event.key.startswith("slack:press:")  # kept by the time the ack went out
+    assert slack_app.run(envelope()).status == 200  # Slack delivers it again (our ack was lost on the way)
+    h.wait_for(lambda: answers(slack_app), what="the answer")
+    h.wait_for(lambda: slack_app.emu.posted("DU0001")[1]["edits"] == 1, what="the feedback edit")
+    time.sleep(0.3)
+    slack_app.run(slack_app.services.conversation.drain())
+    assert [a.choice_index for a in answers(slack_app)] == [1]
+    assert slack_app.emu.ephemeral == []  # the redelivery changed nothing, not even a note
+    [event] = kept(slack_app)
+    assert event.done_at is not None

@@ -42,8 +42,8 @@ def install(host: ChannelHost, settings: Settings) -> None:
     channel.on_stop = _tell_admins(host)
     if not settings.slack_signing_secret and not settings.slack_app_token:
         log.warning("slack: SLACK_SIGNING_SECRET is not set: every request to %s will be refused", EVENTS_PATH)
-    app = build_app(host, channel, settings.slack_signing_secret or "")
     presses = Presses(host, channel)
+    app = build_app(host, channel, settings.slack_signing_secret or "", presses)
     host.on_inbox("slack", presses.replay)
     host.on_shutdown(presses.drain)
     host.on_startup(client.open)  # Web API connections stay open on the web app's loop

@@ -27,8 +27,11 @@ HOME_ACTIONS = re.compile(r"^home:")
 ACK_WITHIN = 2.0  # seconds a press waits to be kept before it is acknowledged anyway (Slack allows 3)
 
 
-def build_app(host: ChannelHost, channel: SlackChannel, signing_secret: str) -> AsyncApp:
-    """Return the Bolt app with nudgebot's listeners; listeners ack before any database work."""
+def build_app(host: ChannelHost, channel: SlackChannel, signing_secret: str, presses: Presses) -> AsyncApp:
+    """Return the Bolt app with nudgebot's listeners; listeners ack before any other database work.
+
+    An answer press is kept in the inbox before its ack (`presses`), as over HTTP.
+    """
     app = AsyncApp(
         client=channel.client,
         signing_secret=signing_secret,
@@ -45,9 +48,13 @@ def build_app(host: ChannelHost, channel: SlackChannel, signing_secret: str) -> 
 
     @app.action(ANSWER_ACTION)
     async def on_answer(ack: Any, body: dict[str, Any]) -> None:
-        """Record a pressed choice (presses over Socket Mode come this way)."""
+        """Keep a pressed choice in the inbox, acknowledge it, and record it (presses over Socket Mode come this way).
+
+        Slack delivers an envelope again until it is acknowledged, and never after: kept first, a press
+        survives a crash after the ack, and its key keeps a redelivery from being recorded twice.
+        """
+        await presses.receive(body)
         await ack()
-        await answer_press(host, channel, body)
 
     @app.command("/nudge")
     async def on_command(ack: Any, body: dict[str, Any], respond: Any) -> None:
