@@ -143,8 +143,6 @@ def _serve(app: Any, port: int, **facts: Any) -> None:
 
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
                                            backlog=1024))
-    if os.environ.get("SWITCH"):
-        sys.setswitchinterval(float(os.environ["SWITCH"]))
     profile_to = os.environ.get("ANSWER_PROFILE")  # a directory: the server thread's cProfile goes there
     profiler = cProfile.Profile() if profile_to else None
     thread = threading.Thread(target=profiler.runcall if profiler else server.run,
