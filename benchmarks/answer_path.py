@@ -5,7 +5,8 @@ load comes from this process. Slack presses are block_actions interactions as Sl
 with a `payload`, signed with the v0 scheme); Telegram presses are callback_query updates with the secret
 token header. Two runs per app: an open-loop run at 100 requests/s (latency counted from when each request
 was due, so a stall is not hidden) and a closed-loop run (`CONCURRENCY` requests in flight) for throughput.
-Each press is on a different learner's question, so nudgebot records every one of them.
+Each press is on a different learner's question, so nudgebot records every one of them. nudgebot runs twice:
+alone on SQLite, and (given PostgreSQL) handing presses off to a `nudgebot worker` beside it (INBOX_HAND_OFF).
 """
 
 from __future__ import annotations
@@ -192,6 +193,9 @@ def recorded(db: str, expected: int, timeout: float = 120.0) -> float:
     raise SystemExit(f"nudgebot did not record {expected} answers in {timeout:.0f} s")
 
 
+DB_FILE = {"slack": "slack.db", "telegram": "tg.db"}  # each platform's SQLite file in the run's directory
+
+
 def nudgebot_run(platform: str, tmp: str, api: dict[str, Any], presses: int, hand_off: bool,
                  requests: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Measure nudgebot's web app for `platform` on SQLite, or with `hand_off` on PostgreSQL beside a worker.
@@ -214,21 +218,18 @@ def nudgebot_run(platform: str, tmp: str, api: dict[str, Any], presses: int, han
         drop_pg(url)
 
 
-DB_FILE = {"slack": "slack.db", "telegram": "tg.db"}
-
-
 def _nudgebot_run(platform: str, tmp: str, api: dict[str, Any], presses: int, requests: Any, url: str,
                   hand_off: bool = False) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Run the web app (and, with `hand_off`, a worker beside it) on the database at `url`, and load it."""
     web = Server(f"nudgebot-{platform}", tmp=tmp, learners=2 * presses, port=free_port(), hand_off=hand_off,
                  db_url=url, **api)
     worker = (Server("nudgebot-worker", tmp=tmp, platform=platform, now=web.facts["now"], hand_off=True, db_url=url,
                      **api) if hand_off else None)
     qs = web.facts["questions"]
     path = "slack/events" if platform == "slack" else "telegram/webhook"
-    db = url
     answered: list[str] = []
-    ours = load(f"http://127.0.0.1:{web.facts['port']}/{path}", *requests(qs), answered, db=db)
-    ours["all_recorded_s"] = recorded(db, len(qs))
+    ours = load(f"http://127.0.0.1:{web.facts['port']}/{path}", *requests(qs), answered, db=url)
+    ours["all_recorded_s"] = recorded(url, len(qs))
     ours["cpu_ms_per_press"] = 1000 * web.stop()["cpu_s"] / len(qs)
     if worker is not None:
         ours["worker_cpu_ms_per_press"] = 1000 * worker.stop()["cpu_s"] / len(qs)
