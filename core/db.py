@@ -137,17 +137,19 @@ def hold_loaded(session: Session) -> None:
 
     A session's identity map holds objects weakly: one that a service loaded and let go (an enrollment, a
     track version) is loaded again by the next service that asks for it. For short transactions that
-    touch a few rows many times over, such as recording an answer; never for a bulk pass.
+    touch a few rows many times over, such as recording an answer; never for a bulk pass. Other
+    sessions pay nothing for it: the listeners belong to this one.
     """
-    session.info.setdefault(HELD, [])
+    if HELD in session.info:
+        return
+    held: list[object] = []
+    session.info[HELD] = held
 
-
-@event.listens_for(Session, "loaded_as_persistent")
-@event.listens_for(Session, "pending_to_persistent")
-def _hold(session: Session, instance: object) -> None:
-    held = session.info.get(HELD)
-    if held is not None:
+    def hold(_session: Session, instance: object) -> None:
         held.append(instance)
+
+    event.listen(session, "loaded_as_persistent", hold)
+    event.listen(session, "pending_to_persistent", hold)
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
