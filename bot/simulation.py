@@ -48,6 +48,7 @@ class StrategyResult:
     questions_asked: int
     recall: float  # mean share of the track's questions a learner would recall at the end
     completions: int
+    recall_later: float = 0.0  # the same, LATER days after the end with no question in between
 
     @property
     def recall_per_100_asked(self) -> float:
@@ -56,6 +57,7 @@ class StrategyResult:
 
 
 UNITS, PER_UNIT = 8, 2
+LATER = 90  # days after the end at which recall is measured again: what stuck
 QUESTIONS = UNITS * PER_UNIT
 
 
@@ -128,8 +130,8 @@ class _Sim:
                 asked = outbox.sent_count(s, ids, "question")
                 done = progress.completions(s, ids)
                 cohort = self.cohorts[strategy]
-                recall = sum(recall_share(x, qids, end) for x in cohort) / len(cohort) if cohort else 0.0
-                out.append(StrategyResult(strategy, len(cohort), int(asked), recall, int(done)))
+                out.append(StrategyResult(strategy, len(cohort), int(asked), _mean_recall(cohort, qids, end),
+                                          int(done), _mean_recall(cohort, qids, end + timedelta(days=LATER))))
         db.dispose()
         return out
 
@@ -175,11 +177,15 @@ class _Sim:
             asyncio.run(self.services.dispatcher.run_once())  # the unit's next question, as the chat sends it
 
 
+def _mean_recall(cohort: list[SimLearner], qids: list[str], at: datetime) -> float:
+    return sum(recall_share(x, qids, at) for x in cohort) / len(cohort) if cohort else 0.0
+
+
 def table(results: list[StrategyResult]) -> list[list[str]]:
     """Return the comparison as rows of text (header first), for the terminal and the README."""
     rows = [["schedule", "learners", "questions asked", "asked per learner", "recall at end",
-             "recalled per 100 asked", "completions"]]
+             "recalled per 100 asked", f"recall {LATER} days on", "completions"]]
     for r in results:
         rows.append([r.strategy, str(r.learners), str(r.questions_asked), f"{r.questions_asked / r.learners:.1f}",
-                     f"{r.recall:.0%}", f"{r.recall_per_100_asked:.1f}", str(r.completions)])
+                     f"{r.recall:.0%}", f"{r.recall_per_100_asked:.1f}", f"{r.recall_later:.0%}", str(r.completions)])
     return rows

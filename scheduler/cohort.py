@@ -1,32 +1,36 @@
 """A synthetic cohort for `nudgebot simulate`: learners who forget, answer and go quiet, with a seed.
 
-Each learner holds a true memory of every question (stability in days and the last time they saw
-it) and recalls it with a power-law forgetting curve R = (1 + F * t / S) ** DECAY, where F puts R at
-0.9 when t equals S. A review grows stability more when recall was harder (the spacing effect); a
-miss leaves a short trace, because the feedback shows the right answer. Learners differ in how fast
-they forget (their first stability and how much a review grows it), how diligent they are (the chance
-they answer on a given day) and whether they have a silent stretch.
+Each learner holds a true memory of every question (stability in days, the last time they saw it, and
+whether they have ever recalled it on a later day) and recalls it with a power-law forgetting curve
+R = (1 + F * t / S) ** DECAY, where F puts R at 0.9 when t equals S. A memory not yet recalled on a
+later day fades along a steeper curve (FRESH_DECAY) than one that has been (DECAY): in the real log, a
+card studied on one day alone is recalled by 23% after a month or more, while cards recalled once or
+more keep 75-90% at the same gaps, which one curve cannot fit. A review grows stability more when
+recall was harder (the spacing effect); a miss keeps most of the trace, because the feedback shows the
+right answer. Learners differ in how fast they forget (their first stability and how much a review
+grows it), how diligent they are (the chance they answer on a given day) and whether they have a
+silent stretch.
 
-The curve and the growth are fitted to the real review log in tests/fixtures/conformance/fsrs
-(`python -m benchmarks.cohort_fit`): log loss 0.491 on its 5,810 reviews a day or more apart, beside
-0.520 for a constant (the model used before this fit scored 0.524, worse than the constant). Learners
-are spread around the fitted values. Nothing here
-touches the database or the clock.
+The curves and the growth are fitted to the real review log in tests/fixtures/conformance/fsrs
+(`python -m benchmarks.cohort_fit`, which prints the figures and the fit's calibration); learners are
+spread around the fitted values. Nothing here touches the database or the clock.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-DECAY = -0.15  # fitted: far flatter than FSRS-4.5's -0.5, like FSRS-6's default
-FACTOR = 0.9 ** (1 / DECAY) - 1
-FIRST_STABILITY = 0.3  # days, after a lesson and its first question (fitted)
-GROWTH = 2.5  # how much a successful review multiplies stability, scaled below (fitted)
-EASY_GAIN, HARD_GAIN = 0.2, 3.0  # growth at recall 1 and extra per unit of forgetting (fitted)
-LAPSE = 0.5  # stability kept after a miss (fitted)
+# All fitted by benchmarks/cohort_fit.py to the real review log.
+FRESH_DECAY = -0.232  # the curve of a memory never yet recalled on a later day
+DECAY = -0.076  # once recalled: far flatter, as in the log
+FIRST_STABILITY = 0.31  # days, after a lesson and its first question
+GROWTH = 1.56  # how much a successful review multiplies stability, scaled below
+EASY_GAIN, HARD_GAIN = 0.0, 3.77  # growth at recall 1 and extra per unit of forgetting
+LAPSE = 0.79  # stability kept after a miss
 MIN_STABILITY = 0.05
+LATER_DAY = timedelta(days=0.9)  # the fit scores reviews at least this far apart
 CHOICES = 3  # a blind guess among three choices
 
 
@@ -40,6 +44,7 @@ class SimLearner:
     diligence: float
     silent_days: frozenset[int]
     memory: dict[str, tuple[float, datetime]] = field(default_factory=dict)
+    recalled: set[str] = field(default_factory=set)  # questions recalled at least once on a later day
 
     def recall(self, qid: str, now: datetime) -> float:
         """Return the chance this learner recalls question `qid` at `now` (0 if never seen)."""
@@ -48,7 +53,7 @@ class SimLearner:
             return 0.0
         stability, seen = found
         days = max(0.0, (now - seen).total_seconds() / 86400)
-        return recall_after(days, stability)
+        return recall_after(days, stability, qid in self.recalled)
 
     def answers_today(self, day: int, rng: random.Random) -> bool:
         """Return True when the learner answers on simulated day `day`."""
@@ -63,13 +68,22 @@ class SimLearner:
             return right
         r = self.recall(qid, now)
         right = rng.random() < max(r, 1 / CHOICES)
-        self.memory[qid] = (reviewed(self.memory[qid][0], r, right, self.growth), now)
+        stability, seen = self.memory[qid]
+        self.memory[qid] = (reviewed(stability, r, right, self.growth), now)
+        if right and now - seen >= LATER_DAY:
+            self.recalled.add(qid)
         return right
 
 
-def recall_after(days: float, stability: float) -> float:
-    """Return the chance of recall `days` after a review that left `stability`."""
-    return float((1 + FACTOR * days / stability) ** DECAY)
+def curve_factor(decay: float) -> float:
+    """Return the F that puts a forgetting curve with `decay` at 0.9 when the time elapsed equals stability."""
+    return float(0.9 ** (1 / decay) - 1)
+
+
+def recall_after(days: float, stability: float, recalled_before: bool = True) -> float:
+    """Return the chance of recall `days` after a review that left `stability` (a fresh memory fades faster)."""
+    decay = DECAY if recalled_before else FRESH_DECAY
+    return float((1 + curve_factor(decay) * days / stability) ** decay)
 
 
 def reviewed(stability: float, recall: float, right: bool, growth: float = GROWTH) -> float:
