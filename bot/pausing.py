@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date, timedelta
 from typing import Any
 
@@ -10,6 +11,7 @@ from bot.i18n import format_date, t
 from core.i18n import fold_typed, parse_date, typed_word, typed_words
 
 MAX_DAYS = 3650
+_COUNT = re.compile(r"(\d{1,6}) ?(.*)")
 EXAMPLE_DAYS = 14  # how far ahead the example date in a refusal lies, so copying it works
 
 
@@ -31,9 +33,9 @@ def pause_until(args: list[str], today: date, locale: str | None) -> date | None
     words = [fold_typed(a) for a in args]
     if not words:
         return None
-    days = words[0].removesuffix("d")
-    if len(words) == 1 and days.isdigit() and 0 < int(days) <= MAX_DAYS:
-        return today + timedelta(days=int(days) - 1)
+    days = _days(words, locale)
+    if days is not None:
+        return today + timedelta(days=days - 1)
     # The longest spelling first, so "bis zum" is not read as "bis" followed by the date "zum …".
     for spelling in sorted(typed_words(locale, "until"), key=lambda w: -len(w.split())):
         n = len(spelling.split())
@@ -47,6 +49,14 @@ def pause_until(args: list[str], today: date, locale: str | None) -> date | None
                 raise PauseRefused("pause_past", date=format_date(until, locale))
             return until
     raise PauseRefused("pause_how")
+
+
+def _days(words: list[str], locale: str | None) -> int | None:
+    """Return N for `N`, `Nd` or `N days` in the reader's words or English (10t, 10 Tage, 10j, 10 días)."""
+    found = _COUNT.fullmatch(" ".join(words))
+    if found is None or not 0 < int(found[1]) <= MAX_DAYS:
+        return None
+    return int(found[1]) if not found[2] or found[2] in typed_words(locale, "days") else None
 
 
 def refusal(refused: PauseRefused, locale: str | None, today: date) -> str:

@@ -55,6 +55,9 @@ TYPED_WORDS: dict[str, str] = {
     # Translators: the word before a date in the chat command "pause until 2027-02-01", in lower case, as
     # learners type it; list other spellings after "|" (e.g. "bis|bis zum"); help shows the first.
     "until": N_("until"),
+    # Translators: the word or letter after a number of days in the chat command "pause 10d", in lower case,
+    # as learners type it, with or without a space (10d, 10 days); list other spellings after "|".
+    "days": N_("d|day|days"),
 }
 _APOSTROPHES = str.maketrans({"\u2019": "'", "\u02bc": "'", "\u00b4": "'", "`": "'"})
 _ISO_DATE = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})")
@@ -157,7 +160,7 @@ def fold_typed(text: str) -> str:
 def typed_words(locale: str | None, key: str) -> tuple[str, ...]:
     """Return every spelling of a command word (TYPED_WORDS) understood from a reader: theirs, then English."""
     msgid = TYPED_WORDS[key]
-    spellings = (fold_typed(w) for w in [*translate(locale, msgid).split("|"), msgid])
+    spellings = (fold_typed(w) for w in [*translate(locale, msgid).split("|"), *msgid.split("|")])
     return tuple(dict.fromkeys(w for w in spellings if w))
 
 

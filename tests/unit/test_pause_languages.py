@@ -63,6 +63,34 @@ def test_pause_until_a_date_in_the_learners_own_words(world: World, locale: str,
     assert away(world, pid) == ("paused", date(2027, 2, 1), 1)
 
 
+@pytest.mark.parametrize(("locale", "typed", "until"), [
+    ("de", "pause 10t", date(2027, 1, 12)),
+    ("de", "Pause 10 Tage", date(2027, 1, 12)),
+    ("de", "pause 1 tag", date(2027, 1, 3)),
+    ("de", "pause 10d", date(2027, 1, 12)),  # what help shows works in every language
+    ("es", "pause 10 días", date(2027, 1, 12)),
+    ("es", "pause 10 dias", date(2027, 1, 12)),
+    ("fr", "pause 10j", date(2027, 1, 12)),
+    ("fr", "pause 10 jours", date(2027, 1, 12)),
+    ("en", "pause 10 days", date(2027, 1, 12)),
+    ("en", "pause 10", date(2027, 1, 12)),
+])
+def test_pause_for_a_number_of_days_in_the_learners_own_words(
+        world: World, locale: str, typed: str, until: date) -> None:
+    pid = learner(world, locale)
+    say(world, pid, typed)
+    assert away(world, pid) == ("paused", until, 1)
+
+
+@pytest.mark.parametrize(("locale", "typed"), [
+    ("de", "pause 10 wochen"), ("fr", "pause 10t"), ("en", "pause 10 j"), ("en", "pause 0d"), ("en", "pause 10 d d"),
+])
+def test_a_number_of_days_in_another_unit_changes_nothing(world: World, locale: str, typed: str) -> None:
+    pid = learner(world, locale)
+    assert "\n" not in say(world, pid, typed)
+    assert away(world, pid) == ("active", None, 0)
+
+
 @pytest.mark.parametrize(("locale", "typed", "says"), [
     ("de", "pause bis 31.02.2027", "„31.02.2027“ kann ich nicht als Datum lesen"),
     ("de", "pause bis 01.13.2027", "„01.13.2027“ kann ich nicht als Datum lesen"),  # not read as 13 January
