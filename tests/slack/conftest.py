@@ -233,7 +233,7 @@ class SlackApp:
                           "channel_id": self.emu.dm_of(user), "channel_name": "directmessage", "user_id": user,
                           "user_name": user.lower(), "command": "/nudge", "text": text, "api_app_id": "A0001",
                           "response_url": self.emu.response_url(f"{user}-{time.time_ns()}"),
-                          "trigger_id": "1.2.3"})
+                          "trigger_id": f"{time.time_ns()}.738474920.8088930838d88f008e0"})
         return self.post(body, "application/x-www-form-urlencoded")
 
 

@@ -1,4 +1,5 @@
-"""Presses are kept in the inbox before Slack is told they arrived: one sent again, or left open, is recorded once."""
+"""Slack requests are kept in the inbox before Slack is told they arrived: one sent again, or left open, is handled
+once."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from urllib.parse import parse_qs
 from sqlalchemy import select
 
 from bot.inbox_replay import replay_once
-from core.models import Answer, InboxEvent
+from core.models import Answer, InboxEvent, LeavePeriod, Person
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -134,3 +135,90 @@ def test_a_press_over_socket_mode_is_kept_before_its_ack_and_a_redelivery_is_rec
     assert slack_app.emu.ephemeral == []  # the redelivery changed nothing, not even a note
     [event] = kept(slack_app)
     assert event.done_at is not None
+
+
+def typed_body(uid: str, text: str, event_id: str) -> dict[str, Any]:
+    """An Events API body for a message typed in the bot's DM, as Slack sends it."""
+    return {"token": "legacy", "team_id": "T0001", "api_app_id": "A0001", "type": "event_callback",
+            "event_id": event_id, "event_time": int(time.time()),
+            "event": {"type": "message", "channel": "D" + uid, "user": uid, "text": text, "channel_type": "im",
+                      "ts": "1712345999.000200", "event_ts": "1712345999.000200"}}
+
+
+def test_a_typed_answer_kept_but_never_handled_is_recorded_by_the_replay_and_slacks_retry_changes_nothing(
+        make_app: Any, h: Any) -> None:
+    slack_app = make_app(inbox_replay_seconds=3600.0)
+    uid, _ = question_for(slack_app, h)
+    body = typed_body(uid, "2", "Ev00TYPED")
+    conversation = slack_app.services.conversation
+    # Kept and acknowledged, then the process stopped before handling it.
+    assert slack_app.run(conversation.receive("slack", "slack:event:Ev00TYPED", json.dumps(body))) == "handle"
+    slack_app.clock.advance(timedelta(seconds=31))
+    assert slack_app.run(replay_once(slack_app.services)) == 1
+    h.wait_for(lambda: slack_app.emu.posted("DU0001")[1]["edits"] == 1, what="the feedback edit")
+    assert [a.choice_index for a in answers(slack_app)] == [1]
+    posted = len(h.wait_for(lambda: slack_app.emu.posted("DU0001")[2:], what="the unit's next question")) + 2
+    # Slack's retry of the same event (it never saw our ack) is acknowledged and changes nothing.
+    assert slack_app.post(json.dumps(body), "application/json",
+                          {"X-Slack-Retry-Num": "1", "X-Slack-Retry-Reason": "http_timeout"}).status_code == 200
+    time.sleep(0.3)
+    slack_app.run(conversation.drain())
+    assert len(answers(slack_app)) == 1 and len(slack_app.emu.posted("DU0001")) == posted
+    [event] = kept(slack_app)
+    assert event.done_at is not None and event.attempts == 1
+
+
+def test_a_typed_dm_over_http_is_kept_before_its_ack(slack_app: Any, h: Any) -> None:
+    uid, _ = question_for(slack_app, h)
+    assert slack_app.post(json.dumps(typed_body(uid, "1", "Ev00HTTP")), "application/json").status_code == 200
+    h.wait_for(lambda: answers(slack_app), what="the answer")
+    [event] = kept(slack_app)
+    assert event.key == "slack:event:Ev00HTTP"
+    h.wait_for(lambda: kept(slack_app)[0].done_at, what="the inbox row marked done")
+
+
+def test_a_slash_command_kept_but_never_run_is_run_by_the_replay_and_answered_at_its_response_url(
+        make_app: Any, h: Any) -> None:
+    slack_app = make_app(inbox_replay_seconds=3600.0)
+    uid, _ = question_for(slack_app, h)
+    body = {"team_id": "T0001", "channel_id": "DU0001", "user_id": uid, "user_name": "ada", "command": "/nudge",
+            "text": "pause 10d", "response_url": slack_app.emu.response_url(f"{uid}-replayed"),
+            "trigger_id": "13345224609.738474920.8088930838d88f008e0"}
+    key = f"slack:command:{uid}:{body['trigger_id']}"
+    assert slack_app.run(slack_app.services.conversation.receive("slack", key, json.dumps(body))) == "handle"
+    slack_app.clock.advance(timedelta(seconds=31))
+    assert slack_app.run(replay_once(slack_app.services)) == 1
+    with slack_app.session() as s:
+        assert s.scalars(select(Person.status)).all() == ["paused"]
+    [reply] = h.wait_for(lambda: slack_app.emu.responses, what="the reply at the response_url")
+    assert reply["key"] == f"{uid}-replayed" and "Paused until" in json.dumps(reply)
+    assert kept(slack_app)[0].done_at is not None
+
+
+def test_a_home_button_delivered_twice_over_socket_mode_pauses_once(slack_app: Any, h: Any) -> None:
+    from slack_bolt.request.async_request import AsyncBoltRequest
+
+    uid, _ = question_for(slack_app, h)
+    data = {"type": "block_actions", "team": {"id": "T0001", "domain": "example"},
+            "user": {"id": uid, "username": "ada", "name": "ada", "team_id": "T0001"}, "api_app_id": "A0001",
+            "token": "legacy", "trigger_id": "1.2.3", "container": {"type": "view", "view_id": "V1"},
+            "view": {"id": "V1", "type": "home", "blocks": []},
+            "actions": [{"type": "button", "action_id": "home:pause", "block_id": "home_actions",
+                         "value": "pause 7d", "text": {"type": "plain_text", "text": "Pause"},
+                         "action_ts": f"{time.time():.6f}"}]}
+    bolt = slack_app.services.extras["slack_app"]
+
+    async def envelope() -> Any:
+        return await bolt.async_dispatch(AsyncBoltRequest(body=data, mode="socket_mode"))
+
+    assert slack_app.run(envelope()).status == 200
+    assert slack_app.run(envelope()).status == 200  # our ack was lost on the way: Slack delivers it again
+    h.wait_for(lambda: slack_app.emu.calls_to("views.publish", ok=True), what="the home view republished")
+    time.sleep(0.3)
+    slack_app.run(slack_app.services.conversation.drain())
+    with slack_app.session() as s:
+        assert s.scalars(select(Person.status)).all() == ["paused"]
+        assert len(s.scalars(select(LeavePeriod)).all()) == 1
+    assert len(slack_app.emu.calls_to("views.publish", ok=True)) == 1
+    [event] = kept(slack_app)
+    assert event.key.startswith(f"slack:home:{uid}:") and event.done_at is not None

@@ -67,7 +67,7 @@ def test_nudgebot_run_serves_slack_against_the_emulator(tmp_path: Path, emulator
             assert http.post("/slack/events", content=body, headers=headers).status_code == 200
             reply = h.wait_for(lambda: emulator.responses, what="the /nudge reply")[0]
             assert "Asia/Tokyo" in json.dumps(reply)
-            body = body.replace("timezone", "next")
+            body = body.replace("timezone", "next").replace("1.2.3", "1.2.4")  # each command its own trigger_id
             headers = {"Content-Type": "application/x-www-form-urlencoded", **h.sign(body)}
             assert http.post("/slack/events", content=body, headers=headers).status_code == 200
             h.wait_for(lambda: len(emulator.posted("DU0001")) == 2, what="lesson and question DMs")

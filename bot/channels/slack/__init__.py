@@ -30,8 +30,9 @@ def install(host: ChannelHost, settings: Settings) -> None:
     from starlette.requests import Request
     from starlette.responses import Response
 
-    from bot.channels.slack.app import Presses, build_app, is_answer_press, make_client
+    from bot.channels.slack.app import build_app, make_client
     from bot.channels.slack.channel import SlackChannel
+    from bot.channels.slack.inbox import SlackInbox, inbox_key
     from bot.channels.slack.sync import before_tick_hook
 
     assert settings.slack_bot_token, "install() needs SLACK_BOT_TOKEN"
@@ -42,10 +43,10 @@ def install(host: ChannelHost, settings: Settings) -> None:
     channel.on_stop = _tell_admins(host)
     if not settings.slack_signing_secret and not settings.slack_app_token:
         log.warning("slack: SLACK_SIGNING_SECRET is not set: every request to %s will be refused", EVENTS_PATH)
-    presses = Presses(host, channel)
-    app = build_app(host, channel, settings.slack_signing_secret or "", presses)
-    host.on_inbox("slack", presses.replay)
-    host.on_shutdown(presses.drain)
+    inbox = SlackInbox(host, channel)
+    app = build_app(host, channel, settings.slack_signing_secret or "", inbox)
+    host.on_inbox("slack", inbox.replay)
+    host.on_shutdown(inbox.drain)
     host.on_startup(client.open)  # Web API connections stay open on the web app's loop
     host.on_shutdown(client.aclose)
     handler = AsyncSlackRequestHandler(app)
@@ -67,11 +68,11 @@ def install(host: ChannelHost, settings: Settings) -> None:
         data = _read(body, request.headers.get("content-type", ""))
         if data is None:
             return Response("malformed request body", status_code=400)
-        if is_answer_press(data):
-            # The hot path, without Bolt's second pass over the request: acknowledged once kept in the inbox
-            # (one commit with the others arriving now), so a crash after the ack loses nothing; the press is
-            # recorded right after.
-            await presses.receive(data)
+        if inbox_key(data) is not None:
+            # Answer presses (the hot path), typed DMs, /nudge and Home buttons, without Bolt's second pass
+            # over the request: acknowledged once kept in the inbox (one commit with the others arriving now),
+            # so a crash after the ack loses nothing; each is handled right after.
+            await inbox.receive(data)
             return Response(status_code=200)
         try:
             response = await handler.handle(request)
