@@ -222,3 +222,25 @@ def test_a_home_button_delivered_twice_over_socket_mode_pauses_once(slack_app: A
     assert len(slack_app.emu.calls_to("views.publish", ok=True)) == 1
     [event] = kept(slack_app)
     assert event.key.startswith(f"slack:home:{uid}:") and event.done_at is not None
+
+
+def test_a_typed_answer_over_socket_mode_is_kept_before_its_ack_and_a_redelivery_is_recorded_once(
+        slack_app: Any, h: Any) -> None:
+    from slack_bolt.request.async_request import AsyncBoltRequest
+
+    uid, _ = question_for(slack_app, h)
+    body = typed_body(uid, "2", "Ev00SOCKET")
+    bolt = slack_app.services.extras["slack_app"]
+
+    async def envelope() -> Any:
+        # What Bolt's Socket Mode handler does with an events_api envelope's payload; it acks on return.
+        response = await bolt.async_dispatch(AsyncBoltRequest(body=body, mode="socket_mode"))
+        return response, [e.key for e in kept(slack_app)]
+
+    response, keys = slack_app.run(envelope())
+    assert response.status == 200 and keys == ["slack:event:Ev00SOCKET"]  # kept by the time the ack goes out
+    assert slack_app.run(envelope())[0].status == 200  # Slack delivers it again (our ack was lost on the way)
+    h.wait_for(lambda: slack_app.emu.posted("DU0001")[1]["edits"] == 1, what="the feedback edit")
+    time.sleep(0.3)
+    slack_app.run(slack_app.services.conversation.drain())
+    assert [a.choice_index for a in answers(slack_app)] == [1]

@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.response import BoltResponse
 
 from bot.channels.slack.channel import SlackChannel
 from bot.channels.slack.client import PooledWebClient
 from bot.channels.slack.events import profile_event, sender_of
-from bot.channels.slack.inbox import ANSWER_ACTION, HOME_ACTIONS, SlackInbox, publish_home
+from bot.channels.slack.inbox import ANSWER_ACTION, HOME_ACTIONS, SlackInbox, inbox_key, publish_home
 from core.ports import ChannelHost, Reachable
 
 log = logging.getLogger("nudgebot.slack")
@@ -19,8 +21,8 @@ log = logging.getLogger("nudgebot.slack")
 def build_app(host: ChannelHost, channel: SlackChannel, signing_secret: str, inbox: SlackInbox) -> AsyncApp:
     """Return the Bolt app with nudgebot's listeners; listeners ack before any other database work.
 
-    Answer presses, /nudge commands and Home buttons are kept in the inbox before their ack (`inbox`), as
-    over HTTP; typed DMs over Socket Mode are kept as soon as Bolt hands them over.
+    Answer presses, typed DMs, /nudge commands and Home buttons are kept in the inbox before their ack
+    (`inbox`), over Socket Mode as over HTTP.
     """
     app = AsyncApp(
         client=channel.client,
@@ -36,14 +38,24 @@ def build_app(host: ChannelHost, channel: SlackChannel, signing_secret: str, inb
         event_id = body.get("event_id")
         return not event_id or not await conversation.seen(f"slack:event:{event_id}")
 
-    async def kept_then_ack(ack: Any, body: dict[str, Any]) -> None:
-        """Keep the request in the inbox, acknowledge it, and handle it (requests over Socket Mode come this way).
+    @app.middleware
+    async def kept_first(body: dict[str, Any], next: Callable[[], Awaitable[BoltResponse]]) -> BoltResponse:
+        """Keep a request worth keeping in the inbox, then let Bolt acknowledge it (requests over Socket Mode).
 
         Slack delivers an envelope again until it is acknowledged, and never after: kept first, a request
-        survives a crash after the ack, and its key keeps a redelivery from being handled twice.
+        survives a crash after the ack, and its key keeps a redelivery from being handled twice. Bolt
+        acknowledges a Socket Mode envelope when dispatch returns, so this runs before that; over HTTP the
+        endpoint keeps these requests before Bolt sees them.
         """
+        if inbox_key(body) is None:
+            return await next()
         await inbox.receive(body)
+        return BoltResponse(status=200, body="")
+
+    async def kept_then_ack(ack: Any, body: dict[str, Any]) -> None:
+        """Handle a request with no inbox key (nothing to keep it by), after its ack."""
         await ack()
+        await inbox.receive(body)
 
     app.action(ANSWER_ACTION)(kept_then_ack)
     app.action(HOME_ACTIONS)(kept_then_ack)
