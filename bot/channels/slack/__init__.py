@@ -68,11 +68,12 @@ def install(host: ChannelHost, settings: Settings) -> None:
         data = _read(body, request.headers.get("content-type", ""))
         if data is None:
             return Response("malformed request body", status_code=400)
-        if inbox_key(data) is not None:
+        key = inbox_key(data)
+        if key is not None:
             # Answer presses (the hot path), typed DMs, /nudge and Home buttons, without Bolt's second pass
             # over the request: acknowledged once kept in the inbox (one commit with the others arriving now),
             # so a crash after the ack loses nothing; each is handled right after.
-            await inbox.receive(data)
+            await inbox.receive(data, key)
             return Response(status_code=200)
         try:
             response = await handler.handle(request)

@@ -47,9 +47,10 @@ def build_app(host: ChannelHost, channel: SlackChannel, signing_secret: str, inb
         acknowledges a Socket Mode envelope when dispatch returns, so this runs before that; over HTTP the
         endpoint keeps these requests before Bolt sees them.
         """
-        if inbox_key(body) is None:
+        key = inbox_key(body)
+        if key is None:
             return await next()
-        await inbox.receive(body)
+        await inbox.receive(body, key)
         return BoltResponse(status=200, body="")
 
     async def kept_then_ack(ack: Any, body: dict[str, Any]) -> None:

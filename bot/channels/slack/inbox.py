@@ -75,15 +75,15 @@ class SlackInbox:
         self.channel = channel
         self._tasks: set[asyncio.Task[None]] = set()
 
-    async def receive(self, body: dict[str, Any]) -> None:
+    async def receive(self, body: dict[str, Any], key: str | None = None) -> None:
         """Keep the request in the inbox (return once it is kept, to acknowledge it), and handle it after that.
 
         Slack shows the person an error for an interaction or command not acknowledged within 3 seconds,
         and never sends it again: when the database cannot keep it within ACK_WITHIN, it is acknowledged
         all the same and handled once kept. A request handled before is not handled again; one without a
-        key is handled without being kept.
+        key is handled without being kept. `key` saves working out `inbox_key(body)` again.
         """
-        key = inbox_key(body)
+        key = key or inbox_key(body)
         if key is None:
             self._start(self._run(body, ""))
             return
