@@ -4,8 +4,8 @@ Each learner holds a true memory of every question (stability in days, the last 
 whether they have ever recalled it on a later day) and recalls it with a power-law forgetting curve
 R = (1 + F * t / S) ** DECAY, where F puts R at 0.9 when t equals S. A memory not yet recalled on a
 later day fades along a steeper curve (FRESH_DECAY) than one that has been (DECAY): in the real log, a
-card studied on one day alone is recalled by 23% after a month or more, while cards recalled once or
-more keep 75-90% at the same gaps, which one curve cannot fit. A review grows stability more when
+card studied on one day alone is recalled by 23% after a month or more, while cards reviewed twice or
+more keep 73-88% at the same gaps, which one curve fits less well. A review grows stability more when
 recall was harder (the spacing effect); a miss keeps most of the trace, because the feedback shows the
 right answer. Learners differ in how fast they forget (their first stability and how much a review
 grows it), how diligent they are (the chance they answer on a given day) and whether they have a
