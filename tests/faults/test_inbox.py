@@ -1,4 +1,5 @@
-"""An update Telegram was told arrived, whose process died before handling it, is handled after a restart, once."""
+"""An update Telegram (or a command Slack) was told arrived, whose process died before handling it, is handled after
+a restart, once."""
 
 from __future__ import annotations
 
@@ -6,13 +7,14 @@ import signal
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 import psycopg
 import pytest
 from sqlalchemy import func, select
 
-from core.models import ChatAccount, Delivery, InboxEvent
+from core.models import ChatAccount, Delivery, InboxEvent, LeavePeriod, Person
 from tests.faults.harness import Faults, kill, wait_for
 from tests.faults.test_shutdown import _healthy, free_port
 
@@ -120,3 +122,54 @@ def test_in_the_procfile_layout_a_web_app_handing_off_keeps_the_update_and_a_wor
                 p.send_signal(signal.SIGTERM)
                 outs.append(p.communicate(timeout=30)[0])
     assert all("Traceback" not in out for out in outs), outs
+
+
+def test_an_acknowledged_slack_command_killed_before_running_is_run_after_restart_once(faults: Faults,
+                                                                                        pg_url: str) -> None:
+    from slack_sdk.signature import SignatureVerifier
+
+    port = free_port()
+    uid = "U00001"  # the harness's second learner, on Slack
+    with faults.db.session() as s:
+        learner = s.scalar(select(ChatAccount.person_id).where(ChatAccount.user_id == uid))
+    body = urlencode({"team_id": "T0001", "channel_id": "D" + uid, "user_id": uid, "user_name": "l1",
+                      "command": "/nudge", "text": "pause 10d", "api_app_id": "A0001",
+                      "response_url": faults.slack.response_url(f"{uid}-pause"),
+                      "trigger_id": "13345224609.738474920.8088930838d88f008e0"})
+
+    def post(http: httpx.Client) -> httpx.Response:
+        ts = str(int(time.time()))
+        signature = SignatureVerifier("x" * 32).generate_signature(timestamp=ts, body=body)
+        return http.post("/slack/events", content=body, headers={
+            "Content-Type": "application/x-www-form-urlencoded", "X-Slack-Request-Timestamp": ts,
+            "X-Slack-Signature": signature})
+
+    def status() -> str | None:
+        with faults.db.session() as s:
+            return s.scalar(select(Person.status).where(Person.id == learner))
+
+    # Pausing waits on this lock on the learner's row, so the process dies between the ack and the pause.
+    blocker = psycopg.connect(pg_url)
+    blocker.execute("SELECT id FROM people WHERE id = %s FOR UPDATE", [learner])
+    proc = web(faults, port)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as http:
+            assert post(http).status_code == 200  # Slack never sends a command again
+        time.sleep(0.3)
+    finally:
+        out = kill(proc)
+        blocker.rollback()
+        blocker.close()
+    assert status() == "active" and faults.slack.responses == [], out
+    proc = web(faults, port)
+    try:
+        wait_for(lambda: status() == "paused" and faults.slack.responses, 30, "the pause after the restart")
+        time.sleep(1.5)  # past the lease and a few replays: nothing runs it a second time
+        [reply] = faults.slack.responses
+        assert reply["key"] == f"{uid}-pause" and "Paused until" in str(reply)
+        with faults.db.session() as s:
+            assert s.scalar(select(func.count()).select_from(LeavePeriod).where(LeavePeriod.person_id == learner)) == 1
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        out, _ = proc.communicate(timeout=30)
+    assert proc.returncode == 0 and "Traceback" not in out, out
