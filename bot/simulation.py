@@ -32,6 +32,7 @@ from flows import campaigns as flows_campaigns
 from flows import learning as flows_learning
 from flows import people as flows_people
 from scheduler.cohort import SimLearner, make_cohort, recall_share
+from scheduler.learning import RETENTION
 from scheduler.worker import tick
 
 STRATEGIES = ("fsrs", "leitner", "drip", "repeat")
@@ -72,15 +73,18 @@ def sim_track() -> Track:
                                  "units": units})
 
 
-def simulate(learners: int, days: int, seed: int) -> list[StrategyResult]:
-    """Run the cohort for `days` days under each schedule in a throwaway database; return the results."""
+def simulate(learners: int, days: int, seed: int, retention: float = RETENTION) -> list[StrategyResult]:
+    """Run the cohort for `days` days under each schedule in a throwaway database; return the results.
+
+    `retention` is the fsrs campaign's desired retention (`learning.retention`).
+    """
     with tempfile.TemporaryDirectory(prefix="nudgebot-sim-") as tmp:
-        return _Sim(Path(tmp), learners, days, seed).run()
+        return _Sim(Path(tmp), learners, days, seed, retention).run()
 
 
 class _Sim:
-    def __init__(self, tmp: Path, learners: int, days: int, seed: int) -> None:
-        self.tmp, self.days, self.seed = tmp, days, seed
+    def __init__(self, tmp: Path, learners: int, days: int, seed: int, retention: float = RETENTION) -> None:
+        self.tmp, self.days, self.seed, self.retention = tmp, days, seed, retention
         self.clock = VirtualClock(datetime.combine(START - timedelta(days=1), time(12), tzinfo=UTC))
         settings = Settings(database_url=f"sqlite:///{tmp}/sim.db", _env_file=None)
         upgrade(settings.database_url)
@@ -106,7 +110,7 @@ class _Sim:
                     "schedule": {"days": ["mon", "tue", "wed", "thu", "fri"],
                                  "at": REPEAT_AT.strftime("%H:%M") if strategy == "repeat" else "09:30",
                                  "start": START.isoformat()},
-                    "learning": {"spacing": strategy}}), now)
+                    "learning": {"spacing": strategy, "retention": self.retention}}), now)
 
     def run(self) -> list[StrategyResult]:
         self.setup()

@@ -337,6 +337,9 @@ class Learning(BaseModel):
     mastery_days: int = Field(default=21, ge=1, le=3650)
     pass_mark: float = Field(default=0.8, ge=0, le=1)
     spacing: str = "fsrs"
+    # FSRS's desired retention: a review comes when recall is predicted to fall to it. Lower asks fewer
+    # reviews and leaves less remembered (README, `nudgebot simulate --retention`).
+    retention: float = Field(default=0.8, ge=0.6, le=0.95)
 
     @field_validator("spacing")
     @classmethod

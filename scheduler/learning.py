@@ -28,25 +28,29 @@ if TYPE_CHECKING:
 
 # Chat nudges come a day apart at the closest, so minute-long learning steps would only make every
 # new question due again the next day: FSRS schedules from the first answer straight away.
-SPACING = Spacing(desired_retention=0.8, learning_steps=(), relearning_steps=())
-_FITTED: dict[tuple[float, ...], Spacing] = {}
+RETENTION = 0.8  # a campaign's default desired retention
+SPACING = Spacing(desired_retention=RETENTION, learning_steps=(), relearning_steps=())
+_SCHEDULERS: dict[tuple[tuple[float, ...] | None, float], Spacing] = {(None, RETENTION): SPACING}
 LEITNER_DAYS = (1, 2, 4, 8, 16, 32, 64, 128)
 # A review due later today (the nudge is at 09:30, yesterday's answer came at 09:34) still counts.
 DUE_MARGIN = timedelta(hours=12)
 
 
-def spacing_for(session: Session, campaign_id: str) -> Spacing:
-    """Return the FSRS scheduler for a campaign: parameters fitted by `nudgebot fsrs optimize`, else defaults."""
+def spacing_for(session: Session, campaign_id: str, retention: float = RETENTION) -> Spacing:
+    """Return the FSRS scheduler for a campaign at its desired retention: parameters fitted by
+    `nudgebot fsrs optimize`, else defaults."""
     fitted = settings.fsrs_parameters(session, campaign_id)
-    if fitted is None:
-        return SPACING
-    key = tuple(fitted)
-    if key not in _FITTED:
-        try:
-            _FITTED[key] = Spacing(fitted, desired_retention=0.8, learning_steps=(), relearning_steps=())
-        except SpacingError:
-            return SPACING  # unusable stored values never stop the planner
-    return _FITTED[key]
+    try:
+        return _scheduler(None if fitted is None else tuple(fitted), retention)
+    except SpacingError:
+        return _scheduler(None, retention)  # unusable stored values never stop the planner
+
+
+def _scheduler(parameters: tuple[float, ...] | None, retention: float) -> Spacing:
+    key = (parameters, retention)
+    if key not in _SCHEDULERS:
+        _SCHEDULERS[key] = Spacing(parameters, desired_retention=retention, learning_steps=(), relearning_steps=())
+    return _SCHEDULERS[key]
 
 
 def fit_parameters(session: Session, campaign_id: str | None, now: datetime) -> tuple[list[float], int]:
@@ -77,7 +81,7 @@ def review(session: Session, e: Enrollment, row: MemoryRow, correct: bool | None
     """Score one review of a question (None: left unanswered past its grace period, a lapse)."""
     # Everything read before the row changes: a query in between would flush it twice.
     c = e.campaign
-    fsrs = spacing_for(session, e.campaign_id) if c.spacing == "fsrs" else SPACING
+    fsrs = spacing_for(session, e.campaign_id, c.retention) if c.spacing == "fsrs" else SPACING
     if correct is None:
         rating = Rating.Again
     else:
@@ -117,7 +121,7 @@ def due_questions(session: Session, e: Enrollment, now: datetime) -> list[str]:
     rows = [r for r in rows_of(session, e.id).values()
             if not r.retired and r.due_at is not None and r.due_at <= horizon and r.state is not None]
     if e.campaign.spacing == "fsrs":
-        fsrs = spacing_for(session, e.campaign_id)
+        fsrs = spacing_for(session, e.campaign_id, e.campaign.retention)
 
         def forgotten(r: MemoryRow) -> tuple[float, datetime, int]:
             assert r.state is not None and r.due_at is not None

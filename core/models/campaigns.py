@@ -50,6 +50,7 @@ class Campaign(Base):
     mastery_days: Mapped[int] = mapped_column(Integer, default=21, server_default="21")
     pass_mark: Mapped[float] = mapped_column(Float, default=0.8, server_default="0.8")
     spacing: Mapped[str] = mapped_column(String(16), default="fsrs", server_default="fsrs")
+    retention: Mapped[float] = mapped_column(Float, default=0.8, server_default="0.8")  # FSRS's desired retention
     # Nothing is sent between these local times ('19:00-08:00'); a person's own quiet hours add to them.
     quiet_hours: Mapped[str | None] = mapped_column(String(11))
 

@@ -108,7 +108,7 @@ def _upsert(session: Session, spec: CampaignSpec, now: datetime) -> tuple[Campai
     c.manager_after = spec.escalation.manager_after
     c.digest_day, c.digest_at = digest
     c.daily_cap, c.mastery_days = spec.learning.cap, spec.learning.mastery_days
-    c.pass_mark, c.spacing = spec.learning.pass_mark, spec.learning.spacing
+    c.pass_mark, c.spacing, c.retention = spec.learning.pass_mark, spec.learning.spacing, spec.learning.retention
     c.updated_at = now
     session.flush()
     return c, created, rescheduled, digest_moved

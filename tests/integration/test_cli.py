@@ -380,3 +380,12 @@ def test_reimporting_a_roster_keeps_chat_ids_learned_since(tmp_path: Path) -> No
     with db.session() as s:
         assert s.query(Person).one().account_id("telegram") == "4242"
     assert report.unchanged == 1
+
+
+def test_a_campaigns_retention_out_of_range_is_one_line_naming_file_line_and_field(nb: Run, ready: Path) -> None:
+    camp = ready / "retention.yaml"
+    camp.write_text(CAMPAIGN.format(cid="keen", start="2027-01-04") + "learning:\n  retention: 0.3\n",
+                    encoding="utf-8")
+    line = one_line_error(nb("campaign", "apply", str(camp)), "retention.yaml", "learning.retention", "0.6")
+    assert line.count(":") >= 2
+    assert "keen" not in ok(nb("campaign", "list"))  # nothing applied

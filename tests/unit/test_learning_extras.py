@@ -112,3 +112,22 @@ def test_an_admin_is_told_once_about_learners_with_no_manager(world: World) -> N
     assert world.do(lambda s: len(s.scalars(select(AuditEntry).where(AuditEntry.action == "no_manager_notice"))
                                   .all())) == 2
     assert world.do(lambda s: len(s.scalars(select(Delivery).where(Delivery.kind == "notice")).all())) == 2
+
+
+def test_a_campaigns_desired_retention_spaces_its_reviews(world: World) -> None:
+    from tests.unit.test_planner import MON, at
+
+    world.publish(make_track(units=3))
+    people = {}
+    for retention in (0.95, 0.8, 0.7):
+        email = f"r{int(retention * 100)}@example.org"
+        people[retention] = world.person(email)
+        world.campaign([email], cid=f"c{int(retention * 100)}", learning={"retention": retention})
+    world.tick(at(MON, 8, 30))
+    due = {}
+    for retention, pid in people.items():
+        world.press(pid, world.open_question(pid).id, 0, at(MON, 8, 45))  # right: Good
+        due[retention] = world.do(lambda s, pid=pid: s.scalar(select(MemoryRow.due_at).where(
+            MemoryRow.person_id == pid, MemoryRow.state.is_not(None))))
+    # A higher target brings the question back sooner; the default (0.8) is in between.
+    assert due[0.95] < due[0.8] < due[0.7]

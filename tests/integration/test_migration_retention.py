@@ -1,0 +1,55 @@
+"""The retention migration keeps every campaign as it was (0.8, the retention the planner used before) and every
+row, and a campaign can then ask for its own."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, inspect
+
+from bot.dbsetup import downgrade, upgrade
+from core.db import Database
+from core.models import Campaign
+from tests.integration.test_migration_learning import _raw
+from tests.integration.test_migrations import _fill_initial
+
+PREVIOUS = "c8d4f2a6e1b3"  # processed_events index
+
+
+def _columns(url: str) -> set[str]:
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        return {c["name"] for c in inspect(engine).get_columns("campaigns")}
+    finally:
+        engine.dispose()
+
+
+def _check(url: str) -> None:
+    _fill_initial(url)
+    upgrade(url, PREVIOUS)
+    before = _raw(url)
+    upgrade(url)
+    after = _raw(url)
+    for table, rows in before.items():
+        assert [{k: r[k] for k in rows[0]} for r in after[table]] == rows if rows else after[table] == [], table
+    db = Database(url)
+    with db.session() as s:
+        c = s.get(Campaign, "c1")
+        assert c is not None and c.retention == 0.8
+        c.retention = 0.9
+    with db.session() as s:
+        c = s.get(Campaign, "c1")
+        assert c is not None and c.retention == 0.9
+    db.dispose()
+    downgrade(url, PREVIOUS)
+    assert "retention" not in _columns(url)
+    upgrade(url)
+    assert "retention" in _columns(url)
+
+
+def test_retention_upgrade_keeps_data_on_sqlite(tmp_path: Path) -> None:
+    _check(f"sqlite:///{tmp_path / 'old.db'}")
+
+
+def test_retention_upgrade_keeps_data_on_postgres(pg_url: str) -> None:
+    _check(pg_url)
