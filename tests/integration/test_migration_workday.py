@@ -5,34 +5,20 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select
 
 from bot.dbsetup import downgrade, upgrade
 from core.db import Database
 from core.models import Campaign, Enrollment, LeavePeriod, Person, Setting
-from tests.integration.test_migrations import _fill_initial
+from tests.integration.test_migrations import raw_rows, upgrade_keeps_columns
 
 PREVIOUS = "e5a1c7d3f209"  # managers2
 TABLES = ("people", "chat_accounts", "campaigns", "enrollments", "deliveries", "answers", "track_versions",
           "memory_states", "completions")
 
 
-def _raw(url: str) -> dict[str, list[dict[str, object]]]:
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
-    with engine.connect() as con:
-        out = {t: [dict(r._mapping) for r in con.execute(text(f"SELECT * FROM {t} ORDER BY 1"))] for t in TABLES}
-    engine.dispose()
-    return out
-
-
 def _check(url: str) -> None:
-    _fill_initial(url)
-    upgrade(url, PREVIOUS)
-    before = _raw(url)
-    upgrade(url)
-    after = _raw(url)
-    for table, rows in before.items():
-        assert [{k: r[k] for k in rows[0]} for r in after[table]] == rows if rows else after[table] == [], table
+    upgrade_keeps_columns(url, PREVIOUS, TABLES)
     db = Database(url)
     with db.session() as s:
         e = s.scalars(select(Enrollment)).one()
@@ -56,7 +42,7 @@ def test_workday_upgrade_keeps_data_on_sqlite(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'old.db'}"
     _check(url)
     downgrade(url, PREVIOUS)
-    assert [r["id"] for r in _raw(url)["people"]] == [1, 2, 3, 4]
+    assert [r["id"] for r in raw_rows(url, TABLES)["people"]] == [1, 2, 3, 4]
     upgrade(url)
 
 
