@@ -5,23 +5,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect
-
 from bot.dbsetup import downgrade, upgrade
 from core.db import Database
 from core.models import Campaign
-from tests.integration.test_migrations import upgrade_keeps_columns
+from tests.integration.test_migrations import column_names, upgrade_keeps_columns
 
 PREVIOUS = "c8d4f2a6e1b3"  # processed_events index
 TABLES = ("people", "chat_accounts", "campaigns", "enrollments", "deliveries", "answers", "track_versions")
-
-
-def _columns(url: str) -> set[str]:
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
-    try:
-        return {c["name"] for c in inspect(engine).get_columns("campaigns")}
-    finally:
-        engine.dispose()
 
 
 def _check(url: str) -> None:
@@ -36,9 +26,9 @@ def _check(url: str) -> None:
         assert c is not None and c.retention == 0.9
     db.dispose()
     downgrade(url, PREVIOUS)
-    assert "retention" not in _columns(url)
+    assert "retention" not in column_names(url, "campaigns")
     upgrade(url)
-    assert "retention" in _columns(url)
+    assert "retention" in column_names(url, "campaigns")
 
 
 def test_retention_upgrade_keeps_data_on_sqlite(tmp_path: Path) -> None:

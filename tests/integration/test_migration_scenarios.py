@@ -5,22 +5,21 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import text
 
 from bot.dbsetup import downgrade, upgrade
 from core.db import Database
 from core.models import Answer
-from tests.integration.test_migrations import EXPECTED_ANSWERS, EXPECTED_PEOPLE, _exports, _fill_initial, snapshot
+from tests.integration.test_migrations import (
+    EXPECTED_ANSWERS,
+    EXPECTED_PEOPLE,
+    _exports,
+    _fill_initial,
+    column_names,
+    snapshot,
+)
 
 PREVIOUS = "f3b8e1d4c6a2"  # question kinds
-
-
-def _answer_columns(url: str) -> set[str]:
-    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
-    try:
-        return {c["name"] for c in inspect(engine).get_columns("answers")}
-    finally:
-        engine.dispose()
 
 
 def _check(url: str) -> None:
@@ -40,7 +39,7 @@ def _check(url: str) -> None:
         assert s.execute(text("SELECT step, path FROM answers WHERE id = 1")).one() == (2, "q0:1>q1:2")
     db.dispose()
     downgrade(url, PREVIOUS)
-    assert not {"step", "path"} & _answer_columns(url)
+    assert not {"step", "path"} & column_names(url, "answers")
     assert snapshot(url) == before
 
 

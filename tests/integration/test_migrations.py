@@ -157,6 +157,15 @@ def upgrade_keeps_rows(url: str, previous: str) -> None:
     assert snapshot(url) == before
 
 
+def column_names(url: str, table: str) -> set[str]:
+    """Return the names of `table`'s columns as the database has them."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        return {c["name"] for c in inspect(engine).get_columns(table)}
+    finally:
+        engine.dispose()
+
+
 def raw_rows(url: str, tables: tuple[str, ...]) -> dict[str, list[dict[str, object]]]:
     """Return every column of every row of `tables`, read with plain SQL (no ORM of today)."""
     engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://"))
