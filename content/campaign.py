@@ -328,6 +328,9 @@ class Digest(BaseModel):
 SPACING = ("fsrs", "leitner", "drip", "repeat")
 
 
+DEFAULT_RETENTION = 0.8  # FSRS's desired retention unless a campaign sets its own
+
+
 class Learning(BaseModel):
     """How a campaign teaches: daily question cap, mastery target, pass mark and review schedule."""
 
@@ -339,7 +342,7 @@ class Learning(BaseModel):
     spacing: str = "fsrs"
     # FSRS's desired retention: a review comes when recall is predicted to fall to it. Lower asks fewer
     # reviews and leaves less remembered (README, `nudgebot simulate --retention`).
-    retention: float = Field(default=0.8, ge=0.6, le=0.95)
+    retention: float = Field(default=DEFAULT_RETENTION, ge=0.6, le=0.95)
 
     @field_validator("spacing")
     @classmethod

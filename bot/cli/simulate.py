@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from bot.cli.common import app, out
+from content.campaign import DEFAULT_RETENTION
 
 
 @app.command()
@@ -15,7 +16,8 @@ def simulate(learners: Annotated[int, typer.Option(min=1, max=2000, help="Learne
              days: Annotated[int, typer.Option(min=1, max=365, help="Calendar days to run.")] = 30,
              seed: Annotated[int, typer.Option(help="Random seed (same seed, same result).")] = 1,
              retention: Annotated[float, typer.Option(min=0.6, max=0.95,
-                                                      help="FSRS's desired retention (learning.retention).")] = 0.8,
+                                                      help="FSRS's desired retention (learning.retention).")]
+             = DEFAULT_RETENTION,
              markdown: Annotated[bool, typer.Option("--markdown", help="Print a Markdown table.")] = False) -> None:
     """Run a synthetic cohort through the real planner and dispatcher; compare fsrs, leitner, drip and repeat."""
     from bot.simulation import simulate as run
