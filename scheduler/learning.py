@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from content.campaign import DEFAULT_RETENTION
 from content.diff import recall_form
 from content.scenarios import asked_questions, follow_up_ids
 from core.models import Answer, Completion, Delivery, Enrollment, MemoryRow, ReviewLogRow, TrackVersion
@@ -29,7 +28,8 @@ if TYPE_CHECKING:
 
 # Chat nudges come a day apart at the closest, so minute-long learning steps would only make every
 # new question due again the next day: FSRS schedules from the first answer straight away.
-RETENTION = DEFAULT_RETENTION
+# content.campaign.DEFAULT_RETENTION, written out: importing the campaign spec (pydantic) would slow every tick.
+RETENTION = 0.8
 SPACING = Spacing(desired_retention=RETENTION, learning_steps=(), relearning_steps=())
 _SCHEDULERS: dict[tuple[tuple[float, ...] | None, float], Spacing] = {(None, RETENTION): SPACING}
 LEITNER_DAYS = (1, 2, 4, 8, 16, 32, 64, 128)

@@ -131,3 +131,10 @@ def test_a_campaigns_desired_retention_spaces_its_reviews(world: World) -> None:
             MemoryRow.person_id == pid, MemoryRow.state.is_not(None))))
     # A higher target brings the question back sooner; the default (0.8) is in between.
     assert due[0.95] < due[0.8] < due[0.7]
+
+
+def test_the_planners_default_retention_is_the_campaign_specs() -> None:
+    from content.campaign import DEFAULT_RETENTION, Learning
+    from scheduler.learning import RETENTION
+
+    assert RETENTION == DEFAULT_RETENTION == Learning().retention
